@@ -1,0 +1,79 @@
+"""The wire schema: what the browser receives about a capture (graph and metadata, no tensors).
+
+This module is the single source of truth. ``src/protocol/schema.ts`` mirrors it field by
+field, and ``tests/python/test_schema_mirror.py`` fails when the two drift apart.
+
+Bump ``SCHEMA_VERSION`` on any change that an older reader would misread.
+
+Indexes, not names, link records: ``WireOp.parents`` holds positions in ``WireGraph.ops`` and
+``WireOp.module_call`` a position in ``WireGraph.module_calls``. That keeps the synced state
+small (target: <= 300 bytes per op).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+SCHEMA_VERSION = 1
+
+Role = Literal["input", "output", "op", "buffer"]
+
+
+class WireOp(TypedDict):
+    """One layer pass (one executed op), in execution order."""
+
+    label: str  # full label with pass, "conv2d_3_7:2"; inputs/outputs "input_1:1"
+    layer: str  # layer label without pass, "conv2d_3_7"; rolled-view node id
+    type: str  # layer type, "conv2d"
+    func: str  # torch callable as called, "conv2d", "__add__"
+    pass_index: int  # 1-based pass of this layer
+    num_passes: int  # passes of this layer
+    role: Role
+    shape: list[int] | None  # output tensor shape; None when the output is not a tensor
+    dtype: str  # "float32"; "" when not a tensor
+    parents: list[int]  # positions in WireGraph.ops, one per tensor argument slot (deduplicated)
+    parent_args: list[str]  # argument slot of each parent: "0", "1", "weight", ...
+    module_call: int  # innermost module call (position in WireGraph.module_calls), -1 at top level
+    num_params: int  # elements of the parameters this op used
+    params: list[str]  # parameter addresses used, "features.0.weight"
+    has_input_ancestor: bool  # False for internally generated tensors (noise, constants)
+    time_s: float  # wall time of the op
+    flops: int  # estimated floating point operations, 0 when unknown
+    bool_value: bool | None  # set only for terminal bools consumed by Python control flow
+    source: str  # "file.py:42" of the user code that called it, "" when unknown
+
+
+class WireModuleCall(TypedDict):
+    """One call of one module. Calls nest: ``parent`` is the call this one ran inside."""
+
+    address: str  # "features.6"
+    call: int  # 1-based call number of this module
+    parent: int  # position in WireGraph.module_calls, -1 for calls at top level
+    outputs: list[int]  # ops (positions) that this call returned
+
+
+class WireModule(TypedDict):
+    """One module of the model, by address (the address tree)."""
+
+    address: str
+    type: str  # class name, "Conv2d"
+    num_calls: int
+    children: list[str]  # child addresses
+    num_params: int  # elements, recursive
+
+
+class WireBranchEdge(TypedDict):
+    """An edge where a conditional branch that ran leaves the main path."""
+
+    parent: int
+    child: int
+    kind: Literal["IF", "THEN", "ELSE"]
+
+
+class WireGraph(TypedDict):
+    schema_version: int
+    model_type: str  # class name of the captured model
+    ops: list[WireOp]
+    module_calls: list[WireModuleCall]
+    modules: list[WireModule]
+    branch_edges: list[WireBranchEdge]

@@ -1,0 +1,58 @@
+// Mirror of python_pkg/lenslab/export/schema.py (the source of truth; see its docstrings).
+// tests/python/test_schema_mirror.py checks that every interface here has the same fields.
+
+export const SCHEMA_VERSION = 1;
+
+export type Role = 'input' | 'output' | 'op' | 'buffer';
+
+export interface WireOp {
+  label: string;
+  layer: string;
+  type: string;
+  func: string;
+  pass_index: number;
+  num_passes: number;
+  role: Role;
+  shape: number[] | null;
+  dtype: string;
+  parents: number[];
+  parent_args: string[];
+  module_call: number;
+  num_params: number;
+  params: string[];
+  has_input_ancestor: boolean;
+  time_s: number;
+  flops: number;
+  bool_value: boolean | null;
+  source: string;
+}
+
+export interface WireModuleCall {
+  address: string;
+  call: number;
+  parent: number;
+  outputs: number[];
+}
+
+export interface WireModule {
+  address: string;
+  type: string;
+  num_calls: number;
+  children: string[];
+  num_params: number;
+}
+
+export interface WireBranchEdge {
+  parent: number;
+  child: number;
+  kind: 'IF' | 'THEN' | 'ELSE';
+}
+
+export interface WireGraph {
+  schema_version: number;
+  model_type: string;
+  ops: WireOp[];
+  module_calls: WireModuleCall[];
+  modules: WireModule[];
+  branch_edges: WireBranchEdge[];
+}
