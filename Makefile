@@ -1,0 +1,54 @@
+# lenslab: `make lab` to use it, `make test` to check it. Both set everything up first
+# (scripts/setup.sh: idempotent, seconds when nothing changed).
+
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+NOTEBOOK ?= notebooks/quickstart.ipynb
+LAB_ARGS ?=
+
+.PHONY: setup build lab test lint typecheck test-ts test-python test-ui clean distclean
+
+setup:
+	@bash scripts/setup.sh
+
+# setup.sh builds the front end (widget bundle + lab extension), skipping what is up to date.
+build: setup
+
+lab: setup
+	jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) "$(NOTEBOOK)"
+
+# Every suite runs even when an earlier one fails (make -k); any failure fails `make test`.
+test: setup
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -k lint typecheck test-ts test-python test-ui; \
+	status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s, $$([ $$status -eq 0 ] && echo OK || echo FAILED)"; \
+	exit $$status
+
+lint:
+	ruff check python_pkg tests/python ui-tests
+	mypy
+
+typecheck:
+	npm run --silent typecheck
+
+test-ts:
+	npm test
+
+# Includes tests/python/test_notebooks.py, which executes every notebook in notebooks/.
+test-python:
+	python -m pytest
+
+test-ui:
+	npm run --silent test:ui
+
+clean:
+	rm -rf lib python_pkg/lenslab/static python_pkg/lenslab/labextension ui-tests/output \
+		.pytest_cache .ruff_cache .mypy_cache dist build
+	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
+		-exec rm -rf {} +
+
+# Also forgets the environment: the next `make` sets up from scratch.
+distclean: clean
+	rm -rf .venv node_modules

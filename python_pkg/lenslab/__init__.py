@@ -1,0 +1,12 @@
+"""lenslab: see every tensor operation of a PyTorch forward pass, as a JupyterLab widget.
+
+from lenslab import lens
+h = lens(model, x)
+"""
+
+from .api import lens
+from .errors import LensError
+from .trace.history import ModelHistory
+from .trace.layer import LayerPass
+
+__all__ = ["LayerPass", "LensError", "ModelHistory", "lens"]

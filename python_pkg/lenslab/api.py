@@ -1,0 +1,173 @@
+"""``lens()``: check what the user passed, run one captured forward pass, freeze the result."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from .capture import ActivationStore, run_forward
+from .capture.flatten import iter_tensors
+from .errors import LensError
+from .trace.history import ModelHistory
+from .trace.trace import freeze
+from .transforms import derive
+
+Save = str | Sequence[str] | None
+
+
+def lens(
+    model: torch.nn.Module,
+    inputs: Any,
+    *,
+    kwargs: dict[str, Any] | None = None,
+    save: Save = "all",
+    postfunc: Callable[[torch.Tensor], Any] | None = None,
+    device: str | torch.device = "same",
+    grads: bool = False,
+    seed: int | None = None,
+    keep_args: bool = False,
+) -> ModelHistory:
+    """Run ``model`` once on ``inputs`` and record every tensor operation.
+
+    ``inputs`` is one tensor, a tuple/list of positional arguments or a dict of keyword
+    arguments (nested containers of tensors work); ``kwargs`` adds keyword arguments.
+    ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys and substrings;
+    ``postfunc`` is applied to each saved activation; ``device`` moves saved activations;
+    ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
+    ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
+    If the model raises, its exception propagates with ``exc.lens_history`` (partial).
+    """
+    model = _check_model(model)
+    args, call_kwargs = _split_inputs(inputs, kwargs)
+    _check_devices(model, args, call_kwargs)
+    selective = _selection(save)
+    store = ActivationStore(
+        save_all=save is not None,
+        postfunc=None if selective else postfunc,
+        device=None if selective or device == "same" else torch.device(device),
+        grads=grads,
+    )
+    if seed is not None:
+        _seed_everything(seed)
+    try:
+        builder, _ = run_forward(model, args, call_kwargs, store, keep_args)
+    except BaseException as exc:
+        _attach_partial_history(exc, model)
+        raise
+    history = ModelHistory(*_finish(freeze(builder, model, complete=True)))
+    if selective is not None:
+        _keep_selected(history, store, selective, postfunc, device)
+    return history
+
+
+def _finish(trace: Any) -> tuple[Any, Any]:
+    return trace, derive(trace)
+
+
+def _check_model(model: Any) -> torch.nn.Module:
+    if isinstance(model, torch.jit.ScriptModule):
+        raise LensError(
+            "lens() cannot see inside a TorchScript module: its ops run in the TorchScript "
+            "interpreter. Pass the original nn.Module (before torch.jit.script/trace) instead."
+        )
+    orig = getattr(model, "_orig_mod", None)
+    if isinstance(orig, torch.nn.Module) and type(model).__name__ == "OptimizedModule":
+        return orig  # torch.compile'd: trace the eager module it wraps
+    if not isinstance(model, torch.nn.Module):
+        raise LensError(
+            f"lens() needs a torch.nn.Module as its first argument, got {type(model).__name__}. "
+            "Wrap a plain function in an nn.Module whose forward calls it."
+        )
+    return model
+
+
+def _split_inputs(
+    inputs: Any, kwargs: dict[str, Any] | None
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise LensError(f"kwargs must be a dict of keyword arguments, got {type(kwargs).__name__}.")
+    extra = dict(kwargs or {})
+    if isinstance(inputs, torch.Tensor):
+        return (inputs,), extra
+    if isinstance(inputs, (tuple, list)):
+        return tuple(inputs), extra
+    if isinstance(inputs, dict):
+        return (), {**inputs, **extra}
+    raise LensError(
+        f"inputs must be a tensor, a tuple/list of positional arguments or a dict of keyword "
+        f"arguments, got {type(inputs).__name__}. Convert arrays with torch.as_tensor(...)."
+    )
+
+
+def _check_devices(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    param = next(iter(model.parameters()), None)
+    if param is None:
+        return
+    for path, tensor in iter_tensors((args, kwargs)):
+        if tensor.device != param.device:
+            raise LensError(
+                f"input {path or '0'} is on {tensor.device} but the model's parameters are on "
+                f"{param.device}. Move one to the other, e.g. x.to({str(param.device)!r})."
+            )
+
+
+def _selection(save: Save) -> list[str] | None:
+    if save is None or save == "all":
+        return None
+    if isinstance(save, str):
+        return [save]
+    if isinstance(save, Sequence) and all(isinstance(s, (str, int)) for s in save):
+        return [str(s) for s in save]
+    raise LensError('save must be "all", None, or a list of layer keys and substrings.')
+
+
+def _seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    random.seed(seed)
+    try:
+        import numpy
+
+        numpy.random.seed(seed)
+    except ImportError:  # numpy is optional
+        pass
+
+
+def _attach_partial_history(exc: BaseException, model: torch.nn.Module) -> None:
+    builder = getattr(exc, "lens_builder", None)
+    if builder is None:
+        return
+    try:
+        del exc.lens_builder  # type: ignore[attr-defined]
+        exc.lens_history = ModelHistory(*_finish(freeze(builder, model, complete=False)))  # type: ignore[attr-defined]
+    except Exception:  # the user's exception matters more than a failed partial history
+        pass
+
+
+def _keep_selected(
+    history: ModelHistory,
+    store: ActivationStore,
+    keys: list[str],
+    postfunc: Callable[[torch.Tensor], Any] | None,
+    device: str | torch.device,
+) -> None:
+    """Drop activations that ``save`` did not ask for, then apply postfunc/device to the rest."""
+    known = set(history.keys())
+    keep: set[int] = set()
+    for key in keys:
+        if key in known:
+            keep.add(history[key].index)
+            continue
+        for layer in history:
+            names = (layer.label, layer.module or "", *layer.output_of_modules)
+            if any(key in name for name in names):
+                keep.add(layer.index)
+    store.drop_except(keep)
+    store.postfunc = postfunc
+    store.device = None if device == "same" else torch.device(device)
+    for index in sorted(keep):
+        value = store.values[index]
+        if isinstance(value, torch.Tensor) and (postfunc is not None or store.device is not None):
+            store.values[index] = store._transform(value, history[index].label)

@@ -1,0 +1,313 @@
+"""The mutable trace builder: one ``OpRecord`` per tensor an op produces, while the forward runs.
+
+This is the hot path. It scans arguments once, looks tensors up by ``id`` (with a weak
+reference to tell a live tensor from a recycled id), keeps references instead of copies and
+formats nothing: labels, loops and branches are computed after the pass.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from time import perf_counter
+from types import CodeType
+from typing import Any
+
+import torch
+
+from .funcinfo import FuncInfo
+from .modules import ModuleTracker
+from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord
+from .source import user_frame
+from .store import ActivationStore
+
+Tensor = torch.Tensor
+_SLOTS = tuple(str(i) for i in range(64))
+_SEQ = (list, tuple)
+
+
+def _slot(i: int) -> str:
+    return _SLOTS[i] if i < 64 else str(i)
+
+
+class TraceBuilder:
+    """Collects ops, inputs, outputs and buffer reads of one forward pass."""
+
+    def __init__(self, model: torch.nn.Module, store: ActivationStore, keep_args: bool) -> None:
+        self.thread = threading.get_ident()
+        self.ops: list[OpRecord] = []
+        self.store = store
+        self.keep_args = keep_args
+        self.kept_args: dict[int, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
+        self.bool_values: dict[int, bool] = {}
+        self.bool_sites: dict[int, tuple[CodeType | None, int]] = {}
+        self.in_op = False  # True while a recorded op runs: module hooks then stay quiet
+        self._producer: dict[int, tuple[weakref.ref[Tensor], int]] = {}
+        self._param_addr: dict[int, str] = {}
+        self._param_numel: dict[int, int] = {}
+        for address, param in model.named_parameters(remove_duplicate=True):
+            self._param_addr[id(param)] = address
+            self._param_numel[id(param)] = param.numel()
+        self._buffer_addr: dict[int, str] = {
+            id(buf): address for address, buf in model.named_buffers(remove_duplicate=True)
+        }
+        self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
+        self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
+        self.modules = ModuleTracker(model, self)
+
+    # ---- lookups -------------------------------------------------------------------------
+
+    def producer_of(self, tensor: Tensor) -> int:
+        """Index of the node whose output ``tensor`` is, or -1."""
+        entry = self._producer.get(id(tensor))
+        if entry is not None and entry[0]() is tensor:
+            return entry[1]
+        return -1
+
+    def _set_producer(self, tensor: Tensor, index: int) -> None:
+        self._producer[id(tensor)] = (weakref.ref(tensor), index)
+
+    # ---- nodes that are not ops --------------------------------------------------------------
+
+    def add_input(self, tensor: Tensor, path: str) -> None:
+        if self.producer_of(tensor) >= 0:
+            return  # the same tensor passed twice is one input
+        index = self._new_node(INPUT, "input", tensor, [], [])
+        self.ops[index].address = path
+        self.ops[index].shape = tensor.shape
+
+    def add_output(self, tensor: Tensor, path: str) -> None:
+        parent = self.producer_of(tensor)
+        parents, slots = ([parent], ["0"]) if parent >= 0 else ([], [])
+        index = self._new_node(OUTPUT, "output", tensor, parents, slots)
+        self.ops[index].address = path
+
+    def _new_node(
+        self, kind: int, name: str, tensor: Tensor, parents: list[int], slots: list[str]
+    ) -> int:
+        index = len(self.ops)
+        record = OpRecord(kind, name, name, parents, slots, tensor, self.modules.current)
+        self.ops.append(record)
+        self.store.add(index, tensor, name)
+        if kind != OUTPUT:
+            self._set_producer(tensor, index)
+        return index
+
+    def _buffer_node(self, tensor: Tensor, address: str) -> int:
+        """The buffer node holding the current value of ``address``; a new pass if it changed."""
+        version = tensor._version
+        known = self._buffer_nodes.get(address)
+        if known is not None and known[1] == version:
+            return known[0]
+        writer = self._buffer_writer.get(address, -1)
+        parents, slots = ([writer], ["0"]) if writer >= 0 else ([], [])
+        index = len(self.ops)
+        record = OpRecord(BUFFER, "buffer", "buffer", parents, slots, tensor, self.modules.current)
+        record.address = address
+        self.ops.append(record)
+        # Buffers are small and change under later calls (running stats): keep a copy.
+        with torch.no_grad():
+            self.store.add(index, tensor.detach().clone(), address)
+        self._buffer_nodes[address] = (index, version)
+        return index
+
+    # ---- ops -------------------------------------------------------------------------------
+
+    def run(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """Call ``func`` and record what it produced. Called with the capture mode popped."""
+        mutating = (
+            info.inplace
+            or info.norm_stats
+            or (info.inplace_pos >= 0 and _flag(args, kwargs, info.inplace_pos, "inplace"))
+            or (bool(kwargs) and kwargs.get("out") is not None)
+        )
+        if mutating:
+            return self._run_mutating(func, info, args, kwargs)
+        self.in_op = True
+        start = perf_counter()
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.in_op = False
+        elapsed = perf_counter() - start
+        if isinstance(out, Tensor):
+            self._record(func, info, args, kwargs, self._scan(args, kwargs), (out,), elapsed)
+        elif isinstance(out, _SEQ) and out and any(isinstance(o, Tensor) for o in out):
+            self._record(func, info, args, kwargs, self._scan(args, kwargs), out, elapsed)
+        elif info.is_bool and isinstance(out, bool) and args and isinstance(args[0], Tensor):
+            self._mark_bool(args[0], out)
+        return out
+
+    def _run_mutating(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        # Parents are read before the call: afterwards the mutated tensor is this op's output.
+        scan = self._scan(args, kwargs)
+        targets: list[Tensor] = []
+        if info.norm_stats:
+            if _flag(args, kwargs, 5, "training") or _flag(args, kwargs, 5, "use_input_stats"):
+                targets = [
+                    a for a in args[1:5] if isinstance(a, Tensor) and id(a) in self._buffer_addr
+                ]
+        else:
+            out_kw = kwargs.get("out") if kwargs else None
+            target = out_kw if isinstance(out_kw, Tensor) else (args[0] if args else None)
+            if isinstance(target, Tensor):
+                targets = [target]
+        versions = [t._version for t in targets]
+        for target in targets:
+            self.store.before_mutation(target)
+        self.in_op = True
+        start = perf_counter()
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.in_op = False
+        elapsed = perf_counter() - start
+        if out is None and info.name == "__setitem__":
+            out = args[0]
+        if isinstance(out, Tensor):
+            outs: Any = (out,)
+        elif isinstance(out, _SEQ) and any(isinstance(o, Tensor) for o in out):
+            outs = out
+        else:
+            return out
+        first = self._record(func, info, args, kwargs, scan, outs, elapsed)
+        # C++ running-stat updates do not bump the version counter: training norms always write.
+        changed = (
+            targets
+            if info.norm_stats
+            else [t for t, v in zip(targets, versions, strict=True) if t._version != v]
+        )
+        if changed:
+            self._mark_mutation(first, changed)
+        return out
+
+    def _mark_mutation(self, index: int, changed: list[Tensor]) -> None:
+        names: list[str] = []
+        for tensor in changed:
+            address = self._buffer_addr.get(id(tensor))
+            if address is None:
+                names.append("inplace")
+            else:
+                names.append(address)
+                self._buffer_writer[address] = index
+                self._buffer_nodes.pop(address, None)  # the next read sees a new value
+        self.ops[index].mutates = tuple(names)
+
+    def _scan(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[list[int], list[str], list[str], int, list[tuple[str, Any]] | None]:
+        parents: list[int] = []
+        slots: list[str] = []
+        params: list[str] = []
+        numel = 0
+        other: list[tuple[str, Any]] | None = None
+        param_addr = self._param_addr
+        for i, arg in enumerate(args):
+            if isinstance(arg, Tensor):
+                address = param_addr.get(id(arg))
+                if address is not None:
+                    params.append(address)
+                    numel += self._param_numel[id(arg)]
+                else:
+                    self._link(arg, _slot(i), parents, slots)
+            elif type(arg) in _SEQ and arg and isinstance(arg[0], Tensor):
+                for j, item in enumerate(arg):
+                    if isinstance(item, Tensor):
+                        address = param_addr.get(id(item))
+                        if address is not None:
+                            params.append(address)
+                            numel += self._param_numel[id(item)]
+                        else:
+                            self._link(item, f"{i}.{j}", parents, slots)
+            else:
+                if other is None:
+                    other = []
+                other.append((_slot(i), arg))
+        if kwargs:
+            for name, arg in kwargs.items():
+                if isinstance(arg, Tensor):
+                    address = param_addr.get(id(arg))
+                    if address is not None:
+                        params.append(address)
+                        numel += self._param_numel[id(arg)]
+                    else:
+                        self._link(arg, name, parents, slots)
+                else:
+                    if other is None:
+                        other = []
+                    other.append((name, arg))
+        return parents, slots, params, numel, other
+
+    def _link(self, tensor: Tensor, slot: str, parents: list[int], slots: list[str]) -> None:
+        entry = self._producer.get(id(tensor))
+        if entry is not None and entry[0]() is tensor:
+            parents.append(entry[1])
+            slots.append(slot)
+            return
+        address = self._buffer_addr.get(id(tensor))
+        if address is not None:
+            parents.append(self._buffer_node(tensor, address))
+            slots.append(slot)
+        # Otherwise the tensor came from outside the pass (a plain attribute): no parent node.
+
+    def _record(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        scan: tuple[list[int], list[str], list[str], int, list[tuple[str, Any]] | None],
+        outs: Any,
+        elapsed: float,
+    ) -> int:
+        parents, slots, params, numel, other = scan
+        code, line = user_frame(1)
+        call = self.modules.current
+        ops = self.ops
+        first = len(ops)
+        params_t = tuple(params)
+        multi = len(outs) > 1
+        share = elapsed / len(outs) if multi else elapsed
+        for out_index, out in enumerate(outs):
+            if not isinstance(out, Tensor):
+                continue
+            index = len(ops)
+            record = OpRecord(OP, info.name, info.type, parents, slots, out, call)
+            record.params = params_t
+            record.num_params = numel
+            record.out_index = out_index
+            record.code = code
+            record.line = line
+            record.time_s = share
+            record.other_args = other
+            ops.append(record)
+            self.store.add(index, out, info.name)
+            self._set_producer(out, index)
+        if self.keep_args:
+            self.kept_args[first] = (func, args, kwargs)
+        return first
+
+    def _mark_bool(self, tensor: Tensor, value: bool) -> None:
+        index = self.producer_of(tensor)
+        if index >= 0 and tensor.dtype == torch.bool and tensor.numel() == 1:
+            self.bool_values[index] = value
+            self.bool_sites[index] = user_frame(1)
+
+
+def _flag(args: tuple[Any, ...], kwargs: dict[str, Any], position: int, name: str) -> bool:
+    if len(args) > position:
+        return args[position] is True
+    return bool(kwargs) and kwargs.get(name) is True

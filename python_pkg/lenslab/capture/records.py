@@ -1,0 +1,116 @@
+"""The records a capture produces: one per op (tensor) and one per module call.
+
+Records use ``__slots__`` and hold references only (no copies, no formatted strings): the
+per-op path of a capture creates exactly one ``OpRecord`` per output tensor.
+"""
+
+from __future__ import annotations
+
+from types import CodeType
+from typing import Any
+
+import torch
+
+OP, INPUT, OUTPUT, BUFFER = 0, 1, 2, 3
+ROLE_NAMES = ("op", "input", "output", "buffer")
+
+
+class OpRecord:
+    """One executed op (one output tensor), or an input, output or buffer node."""
+
+    __slots__ = (
+        "address",
+        "code",
+        "device",
+        "dtype",
+        "kind",
+        "line",
+        "module_call",
+        "mutates",
+        "name",
+        "num_params",
+        "other_args",
+        "out_index",
+        "params",
+        "parents",
+        "shape",
+        "slots",
+        "time_s",
+        "type",
+    )
+
+    def __init__(
+        self,
+        kind: int,
+        name: str,
+        type_: str,
+        parents: list[int],
+        slots: list[str],
+        tensor: torch.Tensor | None,
+        module_call: int,
+    ) -> None:
+        self.kind = kind
+        self.name = name  # callable name as called ("conv2d", "__setitem__")
+        self.type = type_  # label type ("conv2d", "setitem")
+        self.parents = parents  # op indices, one per tensor argument slot
+        self.slots = slots  # argument slot of each parent: "0", "1", "0.2", "weight"
+        self.params: tuple[str, ...] = ()  # parameter addresses used
+        self.num_params = 0  # elements of those parameters
+        if tensor is not None:
+            self.shape: torch.Size | None = tensor.shape
+            self.dtype: torch.dtype | None = tensor.dtype
+            self.device: torch.device | None = tensor.device
+        else:
+            self.shape = self.dtype = self.device = None
+        self.out_index = 0  # position among the outputs of a multi-output call
+        self.module_call = module_call  # innermost ModuleCall index, -1 at top level
+        self.code: CodeType | None = None  # user code object and line that called the op
+        self.line = 0
+        self.time_s = 0.0
+        self.other_args: Any = None  # non-tensor arguments, raw ((slot, value), ...), or None
+        self.address = ""  # input path ("x", "kwargs.mask"), buffer address
+        self.mutates: tuple[
+            str, ...
+        ] = ()  # "inplace" (its first argument) and/or buffer addresses it changed
+
+
+class ModuleCall:
+    """One call of one module of the model."""
+
+    __slots__ = (
+        "address",
+        "call",
+        "code",
+        "end_op",
+        "first_op",
+        "inputs",
+        "line",
+        "outputs",
+        "parent",
+        "type",
+    )
+
+    def __init__(self, address: str, call: int, parent: int, type_: str, first_op: int) -> None:
+        self.address = address
+        self.call = call  # 1-based call number of this module
+        self.parent = parent  # enclosing ModuleCall index, -1 at top level
+        self.type = type_
+        self.first_op = first_op  # ops [first_op, end_op) ran inside this call
+        self.end_op = -1
+        self.inputs: list[int] = []
+        self.outputs: list[int] = []
+        self.code: CodeType | None = None  # user line that called the module
+        self.line = 0
+
+
+class ModuleEntry:
+    """Static facts about one module of the model (the address tree)."""
+
+    __slots__ = ("address", "all_addresses", "children", "num_params", "type")
+
+    def __init__(self, address: str, type_: str, num_params: int) -> None:
+        self.address = address
+        self.type = type_
+        self.children: list[str] = []
+        self.num_params = num_params  # elements, recursive, shared parameters counted once
+        self.all_addresses: list[str] = [address]  # a shared module has several

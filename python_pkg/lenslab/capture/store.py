@@ -1,0 +1,122 @@
+"""Saved activations and gradients, by op index.
+
+Activations are kept by reference, not cloned. A saved tensor is copied only just before an
+in-place op is about to change its storage (copy-on-write), so every saved value is what its op
+produced. Aliasing is found by storage pointer, which views share with their base; the index
+of storage pointers is built lazily, only when an in-place op happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ..errors import LensError
+
+PostFunc = Callable[[torch.Tensor], Any]
+
+
+def _storage_key(tensor: torch.Tensor) -> int:
+    try:
+        return int(tensor.untyped_storage().data_ptr())
+    except (RuntimeError, NotImplementedError, TypeError):  # sparse, nested, functional wrappers
+        return 0
+
+
+class ActivationStore:
+    """Values of saved ops (``None`` where not saved) and the gradients that arrive later."""
+
+    def __init__(
+        self,
+        save_all: bool,
+        postfunc: PostFunc | None,
+        device: torch.device | None,
+        grads: bool,
+    ) -> None:
+        self.save_all = save_all
+        self.postfunc = postfunc
+        self.device = device
+        self.want_grads = grads
+        self.values: list[Any] = []
+        self.grads: dict[int, torch.Tensor] = {}
+        self._unindexed: list[int] = []  # saved since the storage index was last brought up to date
+        self._by_storage: dict[int, list[int]] = {}
+        self._hooks: list[Any] = []
+
+    def add(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
+        """Save ``tensor`` as the value of op ``index`` (values are appended in index order)."""
+        if not self.save_all:
+            self.values.append(None)
+            return
+        value: Any = tensor
+        if self.postfunc is not None or self.device is not None:
+            value = self._transform(tensor, label_hint)
+        self.values.append(value)
+        self._unindexed.append(index)
+        if self.want_grads and tensor.requires_grad:
+            self._watch_grad(index, tensor)
+
+    def add_unsaved(self) -> None:
+        self.values.append(None)
+
+    def _transform(self, tensor: torch.Tensor, label_hint: str) -> Any:
+        with torch.no_grad():
+            value: Any = tensor.detach()
+            if self.postfunc is not None:
+                try:
+                    value = self.postfunc(value)
+                except Exception as exc:
+                    raise LensError(
+                        f"postfunc failed on {label_hint or 'a saved tensor'} "
+                        f"(shape {tuple(tensor.shape)}): {exc!r}. Make postfunc accept every "
+                        "saved tensor, or narrow `save` to the layers it is meant for."
+                    ) from exc
+            if self.device is not None and isinstance(value, torch.Tensor):
+                value = value.to(self.device)
+        return value
+
+    def _watch_grad(self, index: int, tensor: torch.Tensor) -> None:
+        grads = self.grads
+
+        def keep(grad: torch.Tensor) -> None:
+            grads[index] = grad.detach()
+
+        # A tensor that cannot take hooks keeps grad None.
+        with contextlib.suppress(RuntimeError):
+            self._hooks.append(tensor.register_hook(keep))  # type: ignore[no-untyped-call]
+
+    def before_mutation(self, target: torch.Tensor) -> None:
+        """Copy every saved value that shares storage with ``target``, which is about to change."""
+        if not self.save_all:
+            return
+        by_storage = self._by_storage
+        values = self.values
+        for index in self._unindexed:
+            value = values[index]
+            if isinstance(value, torch.Tensor):
+                key = _storage_key(value)
+                if key:
+                    by_storage.setdefault(key, []).append(index)
+        self._unindexed.clear()
+        key = _storage_key(target)
+        if not key:
+            return
+        aliased = by_storage.pop(key, None)
+        if aliased is None:
+            return
+        with torch.no_grad():
+            for index in aliased:
+                value = values[index]
+                if isinstance(value, torch.Tensor):
+                    # The copy has its own storage that nothing else can reach: no index needed.
+                    values[index] = value.detach().clone()
+
+    def drop_except(self, keep: set[int]) -> None:
+        """Forget the values of ops not in ``keep`` (selective ``save`` lists)."""
+        for index in range(len(self.values)):
+            if index not in keep:
+                self.values[index] = None
+                self.grads.pop(index, None)

@@ -1,0 +1,1 @@
+"""Export: the versioned wire schema and what converts a history into it."""

@@ -1,0 +1,1 @@
+"""The frozen result of a capture: ``Trace`` records, ``Derived`` facts, ``ModelHistory``."""

@@ -1,0 +1,44 @@
+"""Facts derived from a ``Trace`` by the transforms, gathered in one frozen record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BranchKind = Literal["IF", "THEN", "ELSE"]
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleInfo:
+    """One module of the model: its place in the address tree and what its calls did."""
+
+    address: str
+    type: str  # class name
+    num_calls: int
+    children: list[str]  # child addresses (address tree)
+    num_params: int  # elements, recursive
+    parent: str | None  # parent address; None for the model itself
+    calls: list[int] = field(default_factory=list)  # module call indices
+    ops: list[int] = field(default_factory=list)  # ops run inside any call, nested ones included
+    inputs: list[int] = field(default_factory=list)  # ops whose output was passed in
+    outputs: list[int] = field(default_factory=list)  # ops whose output was returned
+    all_addresses: list[str] = field(default_factory=list)  # shared modules have several
+
+
+@dataclass(frozen=True, eq=False)
+class Derived:
+    """Per-op lists are indexed by op position in the trace."""
+
+    labels: list[str]  # "conv2d_3_7:2"
+    layer_labels: list[str]  # "conv2d_3_7"
+    short_labels: list[str]  # "conv2d_3" or "conv2d_3:2" when the layer has several passes
+    pass_index: list[int]
+    num_passes: list[int]
+    layer_of: list[int]  # layer number, in order of first execution
+    has_input_ancestor: list[bool]
+    flops: list[int]
+    modules: dict[str, ModuleInfo]
+    branch_edges: list[tuple[int, int, BranchKind]]
+    call_stacks: list[
+        tuple[int, ...]
+    ]  # per module call: enclosing calls, outer -> inner, itself last

@@ -1,0 +1,110 @@
+"""``ModelHistory``: the frozen, indexed result of ``lens()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..capture import BUFFER, INPUT, OUTPUT
+from . import table
+from .derived import BranchKind, Derived, ModuleInfo
+from .layer import LayerPass
+from .lookup import build_index
+from .trace import Trace
+
+if TYPE_CHECKING:
+    import pandas
+
+
+class ModelHistory:
+    """Every op of one forward pass, in execution order, with inputs, outputs and buffers."""
+
+    def __init__(self, trace: Trace, derived: Derived) -> None:
+        self._trace = trace
+        self._derived = derived
+        self._layers = [LayerPass(trace, derived, i) for i in range(len(trace.ops))]
+        self._index = build_index(trace, derived)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self) -> Iterator[LayerPass]:
+        return iter(self._layers)
+
+    def __getitem__(self, key: int | str) -> LayerPass:
+        return self._layers[self._index.resolve(key, len(self._layers))]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self._index.resolve(key, len(self._layers))
+        except KeyError:
+            return False
+        return True
+
+    @property
+    def layers(self) -> list[LayerPass]:
+        return list(self._layers)
+
+    @property
+    def inputs(self) -> list[LayerPass]:
+        return [self._layers[i] for i in self._trace.inputs]
+
+    @property
+    def outputs(self) -> list[LayerPass]:
+        return [self._layers[i] for i in self._trace.outputs]
+
+    @property
+    def buffers(self) -> list[LayerPass]:
+        return [layer for layer in self._layers if self._trace.ops[layer.index].kind == BUFFER]
+
+    @property
+    def modules(self) -> dict[str, ModuleInfo]:
+        """Module address -> ``ModuleInfo``; the model itself is ``""``."""
+        return dict(self._derived.modules)
+
+    @property
+    def branch_edges(self) -> list[tuple[str, str, BranchKind]]:
+        """(parent label, child label, "IF" | "THEN" | "ELSE")."""
+        labels = self._derived.labels
+        return [(labels[p], labels[c], kind) for p, c, kind in self._derived.branch_edges]
+
+    @property
+    def model_type(self) -> str:
+        return self._trace.model_type
+
+    @property
+    def complete(self) -> bool:
+        """False for the partial history attached to an exception the model raised."""
+        return self._trace.complete
+
+    def keys(self) -> list[str]:
+        """Every unambiguous string key."""
+        return list(self._index.exact)
+
+    def summary(self) -> str:
+        return table.summary(self.model_type, self._layers, self.complete)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        return table.to_pandas(self._layers)
+
+    def show(self, **view_options: Any) -> Any:
+        """The interactive widget for this history."""
+        from ..widget import LensWidget  # type: ignore[import-not-found, unused-ignore]  # written by the widget side; imported only when shown
+
+        return LensWidget(self, **view_options)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        try:
+            widget = self.show()
+        except ImportError:
+            return {"text/plain": repr(self)}
+        bundle = getattr(widget, "_repr_mimebundle_", None)
+        return bundle(**kwargs) if bundle is not None else {"text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        ops = sum(1 for op in self._trace.ops if op.kind not in (INPUT, OUTPUT, BUFFER))
+        partial = ", partial" if not self.complete else ""
+        return (
+            f"<ModelHistory {self.model_type}: {len(self)} layer passes ({ops} ops, "
+            f"{len(self._trace.inputs)} inputs, {len(self._trace.outputs)} outputs){partial}>"
+        )

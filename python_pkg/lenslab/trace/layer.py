@@ -1,0 +1,190 @@
+"""``LayerPass``: one executed op (one pass of one layer), a light view into the trace."""
+
+from __future__ import annotations
+
+import reprlib
+from typing import Any
+
+import torch
+
+from ..capture import BUFFER, INPUT, OUTPUT, ROLE_NAMES
+from .derived import Derived
+from .trace import Trace
+
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = 40
+_short_repr.maxother = 40
+
+
+class LayerPass:
+    """Attributes are computed from the frozen trace on access; nothing is copied per pass."""
+
+    __slots__ = ("_derived", "_trace", "index")
+
+    def __init__(self, trace: Trace, derived: Derived, index: int) -> None:
+        self._trace = trace
+        self._derived = derived
+        self.index = index  # position in execution order (inputs included)
+
+    # labels
+    @property
+    def label(self) -> str:
+        return self._derived.labels[self.index]
+
+    @property
+    def layer_label(self) -> str:
+        return self._derived.layer_labels[self.index]
+
+    @property
+    def short_label(self) -> str:
+        return self._derived.short_labels[self.index]
+
+    @property
+    def type(self) -> str:
+        return self._trace.ops[self.index].type
+
+    @property
+    def func_name(self) -> str:
+        return self._trace.ops[self.index].name
+
+    @property
+    def role(self) -> str:
+        return ROLE_NAMES[self._trace.ops[self.index].kind]
+
+    @property
+    def pass_index(self) -> int:
+        return self._derived.pass_index[self.index]
+
+    @property
+    def num_passes(self) -> int:
+        return self._derived.num_passes[self.index]
+
+    # the output tensor
+    @property
+    def shape(self) -> tuple[int, ...] | None:
+        shape = self._trace.ops[self.index].shape
+        return tuple(shape) if shape is not None else None
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        return self._trace.ops[self.index].dtype
+
+    @property
+    def device(self) -> torch.device | None:
+        return self._trace.ops[self.index].device
+
+    @property
+    def activation(self) -> Any:
+        value = self._trace.store.values[self.index]
+        return value.detach() if isinstance(value, torch.Tensor) else value
+
+    @property
+    def grad(self) -> torch.Tensor | None:
+        return self._trace.store.grads.get(self.index)
+
+    # graph
+    @property
+    def parents(self) -> list[str]:
+        labels = self._derived.labels
+        return [labels[p] for p in dict.fromkeys(self._trace.ops[self.index].parents)]
+
+    @property
+    def parent_args(self) -> dict[str, str]:
+        """Argument slot -> parent label (``{"0": "conv2d_1_1:1", "weight": ...}``)."""
+        op = self._trace.ops[self.index]
+        return {slot: self._derived.labels[p] for p, slot in zip(op.parents, op.slots, strict=True)}
+
+    @property
+    def children(self) -> list[str]:
+        labels = self._derived.labels
+        return [labels[c] for c in self._trace.children[self.index]]
+
+    @property
+    def has_input_ancestor(self) -> bool:
+        return self._derived.has_input_ancestor[self.index]
+
+    # modules
+    @property
+    def module(self) -> str | None:
+        call = self._trace.ops[self.index].module_call
+        return self._trace.calls[call].address if call >= 0 else None
+
+    @property
+    def module_stack(self) -> list[str]:
+        call = self._trace.ops[self.index].module_call
+        if call < 0:
+            return []
+        calls = self._trace.calls
+        return [f"{calls[c].address}:{calls[c].call}" for c in self._derived.call_stacks[call]]
+
+    @property
+    def output_of_modules(self) -> list[str]:
+        """``"address:call"`` of every module call that returned this pass's tensor."""
+        return [f"{c.address}:{c.call}" for c in self._trace.calls if self.index in c.outputs]
+
+    # roles
+    @property
+    def is_input(self) -> bool:
+        return self._trace.ops[self.index].kind == INPUT
+
+    @property
+    def is_output(self) -> bool:
+        return self._trace.ops[self.index].kind == OUTPUT
+
+    @property
+    def is_buffer(self) -> bool:
+        return self._trace.ops[self.index].kind == BUFFER
+
+    @property
+    def address(self) -> str:
+        """Input argument path (``"0"``, ``"mask"``), output path, or buffer address."""
+        return self._trace.ops[self.index].address
+
+    # what the op used and cost
+    @property
+    def params(self) -> list[str]:
+        return list(self._trace.ops[self.index].params)
+
+    @property
+    def num_params(self) -> int:
+        return self._trace.ops[self.index].num_params
+
+    @property
+    def mutates(self) -> list[str]:
+        """What this op changed in place: ``"inplace"`` (its first argument), buffer addresses."""
+        return list(self._trace.ops[self.index].mutates)
+
+    @property
+    def time_s(self) -> float:
+        return self._trace.ops[self.index].time_s
+
+    @property
+    def flops(self) -> int:
+        return self._derived.flops[self.index]
+
+    @property
+    def source(self) -> tuple[str, int] | None:
+        op = self._trace.ops[self.index]
+        return (op.code.co_filename, op.line) if op.code is not None else None
+
+    @property
+    def args_summary(self) -> str:
+        """The non-tensor arguments, shortened: ``"stride=(2, 2), 1=3"``."""
+        other = self._trace.ops[self.index].other_args
+        if not other:
+            return ""
+        return ", ".join(f"{slot}={_short_repr.repr(value)}" for slot, value in other)
+
+    # branches
+    @property
+    def is_terminal_bool(self) -> bool:
+        return self.index in self._trace.bool_values
+
+    @property
+    def bool_value(self) -> bool | None:
+        return self._trace.bool_values.get(self.index)
+
+    def __repr__(self) -> str:
+        shape = "x".join(map(str, self.shape)) if self.shape is not None else "-"
+        where = f" @{self.module}" if self.module else ""
+        return f"<LayerPass {self.label} {shape}{where}>"

@@ -1,0 +1,32 @@
+"""Pure, linear-time functions over a frozen ``Trace``; ``derive`` runs them all."""
+
+from __future__ import annotations
+
+from ..trace.derived import Derived
+from ..trace.trace import Trace
+from .ancestry import input_ancestry
+from .branches import branch_edges
+from .flops import estimate_flops
+from .hierarchy import call_stacks, module_infos
+from .labels import make_labels
+from .loops import group_passes
+
+
+def derive(trace: Trace) -> Derived:
+    """All derived facts of ``trace``."""
+    layers = group_passes(trace)
+    labels = make_labels(trace, layers)
+    stacks = call_stacks(trace)
+    return Derived(
+        labels=labels.labels,
+        layer_labels=labels.layer_labels,
+        short_labels=labels.short_labels,
+        pass_index=layers.pass_index,
+        num_passes=layers.num_passes,
+        layer_of=layers.layer_of,
+        has_input_ancestor=input_ancestry(trace),
+        flops=estimate_flops(trace),
+        modules=module_infos(trace, stacks),
+        branch_edges=branch_edges(trace, stacks),
+        call_stacks=stacks,
+    )

@@ -1,0 +1,27 @@
+"""Which ops descend from a model input, and which lead to a model output."""
+
+from __future__ import annotations
+
+from ..capture import INPUT, OUTPUT
+from ..trace.trace import Trace
+
+
+def input_ancestry(trace: Trace) -> list[bool]:
+    """True where an op has a model input among its ancestors (parents precede children)."""
+    flags = [False] * len(trace.ops)
+    for index, op in enumerate(trace.ops):
+        flags[index] = op.kind == INPUT or any(flags[p] for p in op.parents)
+    return flags
+
+
+def output_ancestry(trace: Trace) -> list[bool]:
+    """True where an op is a model output or one of its ancestors."""
+    flags = [False] * len(trace.ops)
+    for index in range(len(trace.ops) - 1, -1, -1):
+        op = trace.ops[index]
+        if op.kind == OUTPUT:
+            flags[index] = True
+        if flags[index]:
+            for parent in op.parents:
+                flags[parent] = True
+    return flags

@@ -1,0 +1,45 @@
+"""Labels as in TorchLens: ``{type}_{type_index}_{step_index}:{pass}``; ``input_1``, ``output_1``,
+``buffer_1``.
+
+``type_index`` counts layers of that type in order of first execution; ``step_index`` counts
+all computed layers (inputs, outputs and buffers excluded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..capture import OP
+from ..trace.trace import Trace
+from .loops import Layers
+
+
+@dataclass(frozen=True)
+class Labels:
+    labels: list[str]
+    layer_labels: list[str]
+    short_labels: list[str]
+
+
+def make_labels(trace: Trace, layers: Layers) -> Labels:
+    n = len(trace.ops)
+    labels = [""] * n
+    layer_labels = [""] * n
+    short_labels = [""] * n
+    type_count: dict[str, int] = {}
+    step = 0
+    for members in layers.members:
+        op = trace.ops[members[0]]
+        count = type_count[op.type] = type_count.get(op.type, 0) + 1
+        short = f"{op.type}_{count}"
+        if op.kind == OP:
+            step += 1
+            layer = f"{short}_{step}"
+        else:
+            layer = short  # input_1, output_1, buffer_1
+        several = len(members) > 1
+        for k, index in enumerate(members, start=1):
+            labels[index] = f"{layer}:{k}"
+            layer_labels[index] = layer
+            short_labels[index] = f"{short}:{k}" if several else short
+    return Labels(labels, layer_labels, short_labels)

@@ -1,0 +1,55 @@
+"""``LensWidget``: the anywidget class behind ``ModelHistory``'s notebook display."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+
+from lenslab.errors import LensError
+
+if TYPE_CHECKING:
+    from lenslab.trace.history import ModelHistory
+
+STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static"
+ESM_PATH = STATIC_DIR / "widget.js"
+CSS_PATH = STATIC_DIR / "widget.css"
+
+
+class FrontEndMissingError(LensError):
+    """The widget's JavaScript bundle was not built (a source checkout without ``make build``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"lenslab's widget front end is missing ({ESM_PATH} does not exist). "
+            "Run `make build` in the lenslab checkout (or reinstall with `pip install .`), "
+            "then restart the kernel."
+        )
+
+
+class LensWidget(anywidget.AnyWidget):
+    """Interactive graph of one captured forward pass.
+
+    ``view_options`` (for example ``depth=2`` or ``rolled=True``) are passed to the front end
+    as the initial view; the user changes the view from there without a kernel round trip.
+    """
+
+    # anywidget reads these files when the class is created; a checkout whose front end is
+    # not built yet can still import lenslab, and gets FrontEndMissingError on display.
+    if ESM_PATH.is_file():
+        _esm = ESM_PATH
+    if CSS_PATH.is_file():
+        _css = CSS_PATH
+
+    graph = traitlets.Dict().tag(sync=True)
+    view_options = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, history: ModelHistory, **view_options: Any) -> None:
+        if "_esm" not in LensWidget.__dict__:
+            raise FrontEndMissingError()
+        # Imported here: export depends on trace, and trace imports this module lazily.
+        from lenslab.export.wire import to_wire
+
+        super().__init__(graph=dict(to_wire(history)), view_options=view_options)

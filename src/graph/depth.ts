@@ -1,0 +1,39 @@
+// Nesting depth: which modules are open at a given depth, and the default depth that keeps the
+// first screen readable.
+import type { Hierarchy } from './hierarchy.ts';
+import { collapsedScopeFinder } from './visible.ts';
+
+/** Readable first screen: at most this many nodes. */
+export const DEFAULT_NODE_BUDGET = 150;
+
+/** Addresses open at `depth`: every module whose scope sits above it (depth 1 = all closed). */
+export function expandedForDepth(h: Hierarchy, depth: number): Set<string> {
+  const open = new Set<string>();
+  for (const s of h.scopes.values()) if (s.depth < depth) open.add(s.address);
+  return open;
+}
+
+/** The depth at which every module is open. */
+export function fullDepth(h: Hierarchy): number {
+  return h.maxDepth + 1;
+}
+
+export function countVisibleNodes(h: Hierarchy, expanded: ReadonlySet<string>): number {
+  const collapsedOf = collapsedScopeFinder(h, expanded);
+  const closed = new Set<string>();
+  let open = 0;
+  for (const item of h.items) {
+    const s = collapsedOf(item.scope);
+    if (s) closed.add(s.key);
+    else open += 1;
+  }
+  return open + closed.size;
+}
+
+/** The deepest depth whose visible node count fits the budget; at least 1. */
+export function defaultDepth(h: Hierarchy, budget = DEFAULT_NODE_BUDGET): number {
+  for (let d = fullDepth(h); d > 1; d -= 1) {
+    if (countVisibleNodes(h, expandedForDepth(h, d)) <= budget) return d;
+  }
+  return 1;
+}

@@ -1,0 +1,241 @@
+// The visible graph: which nodes are drawn for a view state, inside which module boxes, and the
+// op edges remapped onto those nodes (deduplicated). DOM-free and pure.
+import type { Trace } from '../model/trace.ts';
+import { formatCount, formatShape, opTitle, pairKey } from '../model/trace.ts';
+import type { ViewState } from '../model/view-state.ts';
+import type { Hierarchy, Item, Scope } from './hierarchy.ts';
+import type { WireOp } from '../protocol/schema.ts';
+
+export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module';
+export type BranchKind = '' | 'IF' | 'THEN' | 'ELSE';
+
+export interface VisibleNode {
+  readonly id: string;
+  readonly kind: 'op' | 'module';
+  /** Key of the innermost drawn module box containing the node, or null at top level. */
+  readonly group: string | null;
+  readonly role: NodeRole;
+  /** oval: inputs, outputs, plain ops; box: ops with params or drawn as their module; stack: closed module. */
+  readonly shape: 'oval' | 'box' | 'stack';
+  /** Internally generated (no input ancestor): drawn with a dashed border. */
+  readonly dashed: boolean;
+  /** Text lines, title first. */
+  readonly lines: readonly string[];
+  readonly tooltip: string;
+  /** Representative op (op nodes), or the module's output op, or -1. */
+  readonly op: number;
+  /** Scope key a module node stands for (null for op nodes). */
+  readonly scope: string | null;
+  /** Rolled view: the layer feeds itself across passes. */
+  readonly selfLoop: boolean;
+  /** Module nodes: the module has parameters (drawn shaded). */
+  readonly hasParams: boolean;
+}
+
+export interface VisibleEdge {
+  readonly from: string;
+  readonly to: string;
+  /** Argument slots ("arg 0") for non-commutative multi-input ops; "" when none. */
+  readonly label: string;
+  readonly branch: BranchKind;
+  readonly dashed: boolean;
+}
+
+export interface VisibleGroup {
+  readonly key: string;
+  readonly parent: string | null;
+  readonly address: string;
+  /** `@address` (plus `:call` or `(xN)`), then `(Type)`. */
+  readonly title: string;
+  readonly subtitle: string;
+  /** Id of the node this box turns into when collapsed. */
+  readonly nodeId: string;
+  readonly depth: number;
+}
+
+export interface VisibleGraph {
+  readonly nodes: readonly VisibleNode[];
+  readonly edges: readonly VisibleEdge[];
+  /** Drawn module boxes, parents before children. */
+  readonly groups: readonly VisibleGroup[];
+}
+
+/** Ops whose inputs can be swapped; their incoming edges get no argument labels. */
+const COMMUTATIVE = new Set([
+  'add', 'iadd', 'radd', 'mul', 'imul', 'rmul', 'cat', 'concat', 'concatenate', 'stack', 'hstack',
+  'vstack', 'eq', 'ne', 'maximum', 'minimum', 'and', 'or', 'xor', 'logicaland', 'logicalor',
+  'bitwiseand', 'bitwiseor', 'bitwisexor', 'hypot', 'output',
+]);
+
+/** A leaf module call holding a single op is drawn as that op (TorchLens' atomic module box). */
+export function isAtomic(h: Hierarchy, scope: Scope): boolean {
+  return (h.directItems.get(scope.key) ?? 0) === 1 && !h.childScopes.has(scope.key);
+}
+
+/** The outermost collapsed scope on an item's path, or null when every scope is open. */
+export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>): (scope: string | null) => Scope | null {
+  const memo = new Map<string, Scope | null>();
+  return (key) => {
+    if (key === null) return null;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    let found: Scope | null = null;
+    for (const k of h.scopes.get(key)?.chain ?? []) {
+      const s = h.scopes.get(k);
+      if (s && !expanded.has(s.address)) {
+        found = s;
+        break;
+      }
+    }
+    memo.set(key, found);
+    return found;
+  };
+}
+
+export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState): VisibleGraph {
+  const collapsedOf = collapsedScopeFinder(h, state.expanded);
+  const nodeIdOfItem: string[] = [];
+  const nodes = new Map<string, VisibleNode>();
+  const selfLoops = new Set<string>();
+  h.items.forEach((item) => {
+    const closed = collapsedOf(item.scope);
+    if (closed) {
+      nodeIdOfItem.push(closed.nodeId);
+      if (!nodes.has(closed.nodeId)) nodes.set(closed.nodeId, moduleNode(trace, h, closed));
+    } else {
+      nodeIdOfItem.push(item.id);
+      nodes.set(item.id, opNode(trace, h, item));
+    }
+  });
+
+  const edges = new Map<string, { from: string; to: string; labels: string[]; branch: BranchKind; dashed: boolean }>();
+  trace.ops.forEach((op, i) => {
+    const toItem = h.itemOfOp[i] ?? -1;
+    const to = nodeIdOfItem[toItem];
+    if (to === undefined) return;
+    const toIsOp = h.items[toItem]?.id === to;
+    const labelled = toIsOp && op.parents.length > 1 && !COMMUTATIVE.has(op.type);
+    op.parents.forEach((p, k) => {
+      const fromItem = h.itemOfOp[p] ?? -1;
+      const from = nodeIdOfItem[fromItem];
+      if (from === undefined) return;
+      if (from === to) {
+        if (toIsOp) selfLoops.add(to);
+        return;
+      }
+      const key = `${from}\u0000${to}`;
+      let e = edges.get(key);
+      if (!e) {
+        const fromIsOp = h.items[fromItem]?.id === from;
+        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false };
+        edges.set(key, e);
+      }
+      const slots = op.parent_args[k];
+      if (labelled && slots) {
+        // A parent fed to several slots lists them: "0,1".
+        for (const slot of slots.split(',')) {
+          const text = /^\d+$/.test(slot) ? `arg ${slot}` : slot;
+          if (!e.labels.includes(text)) e.labels.push(text);
+        }
+      }
+      if (e.branch === '') e.branch = trace.branchKinds.get(pairKey(p, i)) ?? '';
+    });
+  });
+
+  const used = new Set<string>();
+  for (const n of nodes.values()) {
+    for (let g = n.group; g !== null && !used.has(g); g = h.scopes.get(g)?.parent ?? null) used.add(g);
+  }
+  const groups: VisibleGroup[] = [];
+  for (const key of h.scopeOrder) {
+    const s = h.scopes.get(key);
+    if (s && used.has(key)) groups.push(groupOf(trace, h, s));
+  }
+  return {
+    nodes: [...nodes.values()].map((n) => (selfLoops.has(n.id) ? { ...n, selfLoop: true } : n)),
+    edges: [...edges.values()].map(({ labels, ...e }) => ({ ...e, label: labels.join(', ') })),
+    groups,
+  };
+}
+
+function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
+  const calls = trace.modules.get(s.address)?.num_calls ?? 1;
+  if (h.rolled) return calls > 1 ? `@${s.address} (x${calls})` : `@${s.address}`;
+  return calls > 1 ? `@${s.address}:${s.call}` : `@${s.address}`;
+}
+
+function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
+  return {
+    key: s.key,
+    parent: s.parent,
+    address: s.address,
+    title: scopeTitle(trace, h, s),
+    subtitle: `(${trace.modules.get(s.address)?.type ?? '?'})`,
+    nodeId: s.nodeId,
+    depth: s.depth,
+  };
+}
+
+function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
+  const mod = trace.modules.get(s.address);
+  const numParams = mod?.num_params ?? 0;
+  const shape = formatShape(trace.ops[s.outputOp]?.shape ?? null);
+  const lines = [scopeTitle(trace, h, s), `(${mod?.type ?? '?'})`];
+  if (shape) lines.push(shape);
+  if (numParams > 0) lines.push(`params: ${formatCount(numParams)}`);
+  return {
+    id: s.nodeId,
+    kind: 'module',
+    group: s.parent,
+    role: 'module',
+    shape: 'stack',
+    dashed: false,
+    lines,
+    tooltip: `${lines.join('\n')}\nclick to expand`,
+    op: s.outputOp,
+    scope: s.key,
+    selfLoop: false,
+    hasParams: numParams > 0,
+  };
+}
+
+function roleOf(op: WireOp): NodeRole {
+  if (op.role === 'input') return 'input';
+  if (op.role === 'output') return 'output';
+  if (op.role === 'buffer') return 'buffer';
+  if (op.bool_value !== null) return 'bool';
+  return op.num_params > 0 || op.params.length > 0 ? 'params' : 'plain';
+}
+
+function opNode(trace: Trace, h: Hierarchy, item: Item): VisibleNode {
+  const op = trace.ops[item.ops[0] ?? -1];
+  if (!op) throw new Error(`item ${item.id} has no op`);
+  const role = roleOf(op);
+  const passes = item.ops.length;
+  const title = h.rolled ? (passes > 1 ? `${op.layer} (x${passes})` : op.layer) : opTitle(op);
+  const lines: string[] = [];
+  if (role === 'bool') lines.push(op.bool_value ? 'TRUE' : 'FALSE');
+  lines.push(title);
+  const shape = formatShape(op.shape);
+  if (shape) lines.push(shape);
+  // A leaf module that ran a single op is drawn as that op, with the module's address.
+  const scope = item.scope === null ? undefined : h.scopes.get(item.scope);
+  const atomic = scope !== undefined && isAtomic(h, scope);
+  if (atomic) lines.push(`@${scope.address}`);
+  const where = scope ? `\n@${scope.address}` : '';
+  const tip = `${op.label}\n${op.func}  ${shape} ${op.dtype}${where}${op.source ? `\n${op.source}` : ''}`;
+  return {
+    id: item.id,
+    kind: 'op',
+    group: atomic ? scope.parent : item.scope,
+    role,
+    shape: role === 'params' || role === 'bool' || role === 'buffer' || atomic ? 'box' : 'oval',
+    dashed: !op.has_input_ancestor,
+    lines,
+    tooltip: tip,
+    op: item.ops[0] ?? -1,
+    scope: null,
+    selfLoop: false,
+    hasParams: role === 'params',
+  };
+}

@@ -1,0 +1,20 @@
+// The JupyterLab extension shell. The widget itself is an anywidget (src/widget.ts), loaded
+// per output cell from the kernel; this plugin is where lab-wide pieces (panels, commands,
+// a viewer for saved bundles) will live. Its package.json "style" field makes JupyterLab load
+// style/index.css once per page.
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+export const PLUGIN_ID = 'lenslab:plugin';
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'lenslab: see every tensor op of a PyTorch forward pass.',
+  autoStart: true,
+  activate: (app: JupyterFrontEnd): void => {
+    // Marks the page so browser tests (and users) can tell the extension is active.
+    document.body.dataset['lenslabExtension'] = 'active';
+    console.debug(`${PLUGIN_ID} activated in ${app.name}`);
+  },
+};
+
+export default plugin;

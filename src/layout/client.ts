@@ -1,0 +1,69 @@
+// Runs layoutGraph in a Web Worker when the bundle carries the worker source and the page
+// allows Blob workers; otherwise (tests, strict CSP) on the main thread. Same results either way.
+import { LayoutCache, layoutGraph } from './layout.ts';
+import type { GraphLayout } from './layout.ts';
+import type { VisibleGraph } from '../graph/visible.ts';
+
+export interface LayoutRequest {
+  readonly id: number;
+  readonly graph: VisibleGraph;
+}
+export type LayoutResponse = { readonly id: number; readonly layout: GraphLayout } | { readonly id: number; readonly error: string };
+
+/** Inlined by scripts/build-widget.mjs: the bundled worker.ts, as source text. */
+declare const __LENSLAB_LAYOUT_WORKER__: string | undefined;
+
+/** Graphs smaller than this are laid out in place: starting a worker would cost more. */
+const WORKER_MIN_NODES = 300;
+
+export class LayoutClient {
+  private readonly cache = new LayoutCache();
+  private worker: Worker | null | undefined;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (l: GraphLayout) => void; reject: (e: Error) => void }>();
+
+  async layout(graph: VisibleGraph): Promise<GraphLayout> {
+    const worker = graph.nodes.length >= WORKER_MIN_NODES ? this.startWorker() : null;
+    if (!worker) return layoutGraph(graph, this.cache);
+    const id = this.nextId++;
+    return new Promise<GraphLayout>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, graph } satisfies LayoutRequest);
+    }).catch(() => layoutGraph(graph, this.cache));
+  }
+
+  dispose(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    for (const w of this.waiting.values()) w.reject(new Error('layout stopped'));
+    this.waiting.clear();
+  }
+
+  private startWorker(): Worker | null {
+    if (this.worker !== undefined) return this.worker;
+    this.worker = null;
+    if (typeof __LENSLAB_LAYOUT_WORKER__ !== 'string' || typeof Worker === 'undefined') return null;
+    try {
+      const url = URL.createObjectURL(new Blob([__LENSLAB_LAYOUT_WORKER__], { type: 'text/javascript' }));
+      const worker = new Worker(url);
+      URL.revokeObjectURL(url);
+      worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
+        const w = this.waiting.get(ev.data.id);
+        this.waiting.delete(ev.data.id);
+        if ('layout' in ev.data) w?.resolve(ev.data.layout);
+        else w?.reject(new Error(ev.data.error));
+      };
+      worker.onerror = () => {
+        // The page refused the worker (CSP) or it crashed: lay out in place from now on.
+        worker.terminate();
+        this.worker = null;
+        for (const w of this.waiting.values()) w.reject(new Error('layout worker failed'));
+        this.waiting.clear();
+      };
+      this.worker = worker;
+    } catch {
+      this.worker = null;
+    }
+    return this.worker;
+  }
+}

@@ -1,0 +1,58 @@
+// What the user chose to see. Immutable: every change returns a new state, so the graph stage
+// can be a pure function of (trace, view state).
+
+export interface ViewState {
+  /** Module addresses shown open (as a box with their contents). Applies to every call. */
+  readonly expanded: ReadonlySet<string>;
+  /** One node per layer (all passes merged) instead of one node per op. */
+  readonly rolled: boolean;
+  /** Selected node id, or null. */
+  readonly selected: string | null;
+  /** The nesting depth last asked for (1 = top-level modules closed). */
+  readonly depth: number;
+  /** Search query; matching nodes are highlighted. */
+  readonly query: string;
+}
+
+export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
+  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '' };
+}
+
+export function withExpanded(s: ViewState, addresses: Iterable<string>, open: boolean): ViewState {
+  const expanded = new Set(s.expanded);
+  let changed = false;
+  for (const a of addresses) {
+    if (expanded.has(a) !== open) {
+      changed = true;
+      if (open) expanded.add(a);
+      else expanded.delete(a);
+    }
+  }
+  return changed ? { ...s, expanded } : s;
+}
+
+/** Replaces the expanded set wholesale (depth changes, expand all, collapse all). */
+export function withDepth(s: ViewState, depth: number, expanded: Iterable<string>): ViewState {
+  return { ...s, depth, expanded: new Set(expanded) };
+}
+
+export function withRolled(s: ViewState, rolled: boolean): ViewState {
+  return s.rolled === rolled ? s : { ...s, rolled, selected: null };
+}
+
+export function withSelected(s: ViewState, selected: string | null): ViewState {
+  return s.selected === selected ? s : { ...s, selected };
+}
+
+export function withQuery(s: ViewState, query: string): ViewState {
+  return s.query === query ? s : { ...s, query };
+}
+
+/** Where the user looks: translation (screen px) and scale. Owned by the view, read by render. */
+export interface Camera {
+  readonly x: number;
+  readonly y: number;
+  readonly k: number;
+}
+
+export const IDENTITY_CAMERA: Camera = { x: 0, y: 0, k: 1 };

@@ -1,0 +1,76 @@
+// The toolbar: fit, expand/collapse all, rolled toggle, depth -/+ and search. It reports
+// actions; the view decides what they do and calls updateToolbar with the result.
+import { html } from './svg.ts';
+
+export type ToolbarAction =
+  | { kind: 'fit' }
+  | { kind: 'expand-all' }
+  | { kind: 'collapse-all' }
+  | { kind: 'rolled'; rolled: boolean }
+  | { kind: 'depth'; delta: number }
+  | { kind: 'search'; query: string };
+
+export interface ToolbarInfo {
+  readonly rolled: boolean;
+  readonly depth: number;
+  readonly maxDepth: number;
+  readonly hasLoops: boolean;
+  /** e.g. "SmallCNN · 12 ops · 14 nodes" */
+  readonly summary: string;
+}
+
+export function createToolbar(onAction: (a: ToolbarAction) => void): HTMLElement {
+  const bar = html('div', 'lenslab-toolbar');
+  bar.setAttribute('role', 'toolbar');
+  const button = (label: string, title: string, action: () => ToolbarAction, name: string): HTMLButtonElement => {
+    const b = html('button', 'lenslab-button', bar, label);
+    b.type = 'button';
+    b.title = title;
+    b.dataset['action'] = name;
+    b.addEventListener('click', () => onAction(action()));
+    return b;
+  };
+  button('Fit', 'Fit the graph to the view', () => ({ kind: 'fit' }), 'fit');
+  button('Expand all', 'Open every module', () => ({ kind: 'expand-all' }), 'expand-all');
+  button('Collapse all', 'Close every module', () => ({ kind: 'collapse-all' }), 'collapse-all');
+  const rolled = button('Rolled', 'One node per layer (merge recurrent passes)', () => ({
+    kind: 'rolled',
+    rolled: rolled.getAttribute('aria-pressed') !== 'true',
+  }), 'rolled');
+  const depth = html('span', 'lenslab-depth', bar);
+  html('span', 'lenslab-depth-label', depth, 'depth');
+  const minus = html('button', 'lenslab-button', depth, '\u2212');
+  minus.type = 'button';
+  minus.title = 'Close the deepest open level';
+  minus.dataset['action'] = 'depth-minus';
+  minus.addEventListener('click', () => onAction({ kind: 'depth', delta: -1 }));
+  html('span', 'lenslab-depth-value', depth);
+  const plus = html('button', 'lenslab-button', depth, '+');
+  plus.type = 'button';
+  plus.title = 'Open one more level';
+  plus.dataset['action'] = 'depth-plus';
+  plus.addEventListener('click', () => onAction({ kind: 'depth', delta: 1 }));
+  const search = html('input', 'lenslab-search', bar);
+  search.type = 'search';
+  search.placeholder = 'search';
+  search.setAttribute('aria-label', 'Search nodes');
+  search.addEventListener('input', () => onAction({ kind: 'search', query: search.value }));
+  html('span', 'lenslab-summary', bar);
+  return bar;
+}
+
+export function updateToolbar(bar: HTMLElement, info: ToolbarInfo): void {
+  const rolled = bar.querySelector<HTMLButtonElement>('[data-action="rolled"]');
+  if (rolled) {
+    rolled.setAttribute('aria-pressed', String(info.rolled));
+    rolled.classList.toggle('lenslab-button--quiet', !info.hasLoops);
+  }
+  const value = bar.querySelector('.lenslab-depth-value');
+  if (value) value.textContent = `${Math.min(info.depth, info.maxDepth)}/${info.maxDepth}`;
+  const minus = bar.querySelector<HTMLButtonElement>('[data-action="depth-minus"]');
+  if (minus) minus.disabled = info.depth <= 1;
+  const plus = bar.querySelector<HTMLButtonElement>('[data-action="depth-plus"]');
+  if (plus) plus.disabled = info.depth >= info.maxDepth;
+  const summary = bar.querySelector('.lenslab-summary');
+  if (summary) summary.textContent = info.summary;
+}

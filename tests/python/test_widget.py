@@ -1,0 +1,90 @@
+"""LensWidget: its synced state is the wire graph of a capture, small enough to sync."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from lenslab import lens
+from lenslab.export import schema
+from lenslab.widget import ESM_PATH, FrontEndMissingError, LensWidget
+
+MAX_BYTES_PER_OP = 300  # DESIGN.md: the synced state carries <= 300 bytes per op
+MAX_ESM_BYTES = 300 * 1024  # DESIGN.md: the widget bundle stays <= 300 KB
+
+
+class TinyResNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        return self.head(torch.relu(self.conv(x) + x))
+
+
+@pytest.fixture(scope="module")
+def history() -> Any:
+    return lens(TinyResNet().eval(), torch.randn(1, 3, 16, 16))
+
+
+@pytest.fixture(scope="module")
+def widget(history: Any) -> LensWidget:
+    return LensWidget(history)
+
+
+def keys(typed_dict: type) -> set[str]:
+    return set(typed_dict.__annotations__)
+
+
+def test_graph_trait_has_the_wire_schema_shape(widget: LensWidget, history: Any) -> None:
+    graph = widget.graph
+    assert set(graph) == keys(schema.WireGraph)
+    assert graph["schema_version"] == schema.SCHEMA_VERSION
+    assert len(graph["ops"]) == len(history)
+    for field, record in [
+        ("ops", schema.WireOp),
+        ("module_calls", schema.WireModuleCall),
+        ("modules", schema.WireModule),
+        ("branch_edges", schema.WireBranchEdge),
+    ]:
+        for item in graph[field]:
+            assert set(item) == keys(record), f"{field}: {item}"
+
+
+def test_graph_trait_is_synced_to_the_front_end(widget: LensWidget) -> None:
+    assert widget.trait_metadata("graph", "sync") is True
+    assert widget.get_state(["graph"])["graph"]["ops"] == widget.graph["ops"]
+
+
+def test_view_options_reach_the_front_end(history: Any) -> None:
+    widget = LensWidget(history, depth=2, rolled=True)
+    assert widget.get_state(["view_options"])["view_options"] == {"depth": 2, "rolled": True}
+
+
+def test_synced_graph_is_small_per_op(widget: LensWidget, record_property: Any) -> None:
+    # Measured as jupyter_client sends it: json.dumps with default separators.
+    size = len(json.dumps(widget.graph, ensure_ascii=False).encode())
+    per_op = size / len(widget.graph["ops"])
+    record_property("wire_bytes_per_op", round(per_op))
+    print(f"\nwire graph: {size} bytes for {len(widget.graph['ops'])} ops = {per_op:.0f} bytes/op")
+    assert per_op <= MAX_BYTES_PER_OP
+
+
+def test_widget_bundle_exists_and_is_small() -> None:
+    assert ESM_PATH.is_file(), f"{ESM_PATH} missing: run `make build`"
+    size = ESM_PATH.stat().st_size
+    print(f"\nwidget.js: {size / 1024:.0f} KB")
+    assert size <= MAX_ESM_BYTES
+
+
+def test_missing_bundle_says_how_to_build_it(history: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(LensWidget, "_esm")
+    with pytest.raises(FrontEndMissingError, match="make build"):
+        LensWidget(history)

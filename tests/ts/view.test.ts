@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTrace, formatCount, formatShape } from '../../src/model/trace.ts';
+import { initialViewState, withExpanded, withRolled, withSelected } from '../../src/model/view-state.ts';
+import { buildHierarchy } from '../../src/graph/hierarchy.ts';
+import { scopesToReveal, searchNodes } from '../../src/graph/search.ts';
+import { describeNode, formatSeconds } from '../../src/graph/describe.ts';
+import { fitCamera, zoomAt } from '../../src/render/camera.ts';
+import { loadFixture } from './fixtures/load.ts';
+
+const cnn = createTrace(loadFixture('small_cnn'));
+const loop = createTrace(loadFixture('recurrent_loop'));
+
+test('view state changes return new states and leave the old one untouched', () => {
+  const s = initialViewState(['stem'], 2);
+  const t = withExpanded(s, ['block'], true);
+  assert.notEqual(s, t);
+  assert.deepEqual([...s.expanded], ['stem']);
+  assert.deepEqual([...t.expanded].sort(), ['block', 'stem']);
+  assert.equal(withExpanded(t, ['block'], true), t, 'no-op changes keep identity');
+  const sel = withSelected(t, 'conv2d_1_1:1');
+  assert.equal(withRolled(sel, true).selected, null, 'ids differ between views, so selection resets');
+});
+
+test('search finds ops by label, type and module, then modules by address and class', () => {
+  const h = buildHierarchy(cnn, false);
+  assert.deepEqual(searchNodes(cnn, h, 'conv'), [
+    'conv2d_1_1:1', 'conv2d_2_4:1', 'conv2d_3_6:1', 'module:stem.0', 'module:block.conv1', 'module:block.conv2',
+  ]);
+  assert.deepEqual(searchNodes(cnn, h, '@head'), [
+    'adaptiveavgpool2d_1_8:1', 'flatten_1_9:1', 'linear_1_10:1', 'module:head', 'module:head.0', 'module:head.1', 'module:head.2',
+  ]);
+  assert.deepEqual(searchNodes(cnn, h, 'RESIDUAL'), ['module:block']);
+  assert.deepEqual(searchNodes(cnn, h, '  '), []);
+  assert.deepEqual(searchNodes(loop, buildHierarchy(loop, true), 'linear_1_2'), ['linear_1_2']);
+});
+
+test('revealing a node opens every module around it, outermost first', () => {
+  const h = buildHierarchy(cnn, false);
+  assert.deepEqual(scopesToReveal(h, 'relu_2_5:1'), ['block:1', 'block.relu:1']);
+  assert.deepEqual(scopesToReveal(h, 'add_1_7:1'), ['block:1']);
+  assert.deepEqual(scopesToReveal(h, 'module:block.conv1'), ['block:1']);
+  assert.deepEqual(scopesToReveal(h, 'input_1:1'), []);
+});
+
+test('the inspector describes ops with label, func, shape, dtype, module, params, source and time', () => {
+  const d = describeNode(cnn, buildHierarchy(cnn, false), 'conv2d_2_4:1');
+  const rows = Object.fromEntries(d?.rows ?? []);
+  assert.equal(rows['label'], 'conv2d_2_4:1');
+  assert.equal(rows['func'], 'conv2d');
+  assert.equal(rows['shape'], '1x8x32x32');
+  assert.equal(rows['dtype'], 'float32');
+  assert.equal(rows['module'], 'block:1 \u203a block.conv1:1');
+  assert.equal(rows['params'], 'block.conv1.weight, block.conv1.bias (584)');
+  assert.equal(rows['source'], 'model.py:12');
+  assert.equal(rows['time'], '190.0 \u00b5s');
+  const rolled = describeNode(loop, buildHierarchy(loop, true), 'linear_1_2');
+  assert.equal(Object.fromEntries(rolled?.rows ?? [])['passes'], '3');
+  const mod = describeNode(loop, buildHierarchy(loop, false), 'module:act:2');
+  assert.equal(Object.fromEntries(mod?.rows ?? [])['type'], 'ReLU');
+  assert.equal(describeNode(cnn, buildHierarchy(cnn, false), 'nope'), null);
+});
+
+test('numbers are formatted for people', () => {
+  assert.equal(formatShape([1, 8, 32, 32]), '1x8x32x32');
+  assert.equal(formatShape([]), 'scalar');
+  assert.equal(formatShape(null), '');
+  assert.equal(formatCount(999), '999');
+  assert.equal(formatCount(1168), '1.2K');
+  assert.equal(formatCount(11_689_512), '11.7M');
+  assert.equal(formatSeconds(0.0123), '12.30 ms');
+});
+
+test('fit centres small content and keeps large content readable; zoom keeps the cursor point fixed', () => {
+  const small = fitCamera({ width: 100, height: 100 }, { width: 800, height: 600 });
+  assert.equal(small.k, 1.25);
+  assert.equal(small.x, (800 - 125) / 2);
+  const tall = fitCamera({ width: 300, height: 5000 }, { width: 800, height: 600 }, 0.85);
+  assert.equal(tall.k, 0.85);
+  assert.equal(tall.y, 16, 'top-aligned when it does not fit');
+  const c = zoomAt({ x: 10, y: 20, k: 1 }, 2, 110, 220);
+  // The content point under the cursor, (100, 200), stays under it.
+  assert.equal((110 - c.x) / c.k, 100);
+  assert.equal((220 - c.y) / c.k, 200);
+});
