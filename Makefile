@@ -6,6 +6,8 @@ VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 NOTEBOOK ?= notebooks/quickstart.ipynb
 LAB_ARGS ?=
+# JupyterLab refuses to run as root unless told; on our machines everyone is root.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: setup build lab test lint typecheck test-ts test-python test-ui clean distclean
 
@@ -16,7 +18,7 @@ setup:
 build: setup
 
 lab: setup
-	jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) "$(NOTEBOOK)"
+	jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_ARGS) $(LAB_ARGS) "$(NOTEBOOK)"
 
 # Every suite runs even when an earlier one fails (make -k); any failure fails `make test`.
 test: setup

@@ -35,6 +35,12 @@ files_hash() {
 stamp_ok() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
 stamp_set() { mkdir -p "$STAMPS" && printf '%s' "$2" >"$STAMPS/$1"; }
 
+# pip, without this machine's "WARNING: Location 'file:///opt/...' is ignored" noise
+# (index folders named in pip's config that hold no such package). pip's status is kept.
+pip_install() {
+  "$PY" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
+}
+
 as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
@@ -67,7 +73,7 @@ fi
 if ! stamp_ok torch "$TORCH_SPEC"; then
   say "pip install $TORCH_SPEC (from local disk; several minutes on a new machine)"
   # shellcheck disable=SC2086  # TORCH_SPEC is a list of requirements
-  "$PY" -m pip install -q $TORCH_SPEC
+  pip_install $TORCH_SPEC
   stamp_set torch "$TORCH_SPEC"
 fi
 
@@ -77,7 +83,7 @@ BUILD_DEPS='hatchling>=1.21 hatch-jupyter-builder>=0.8 jupyterlab>=4.0,<5'
 if ! stamp_ok build-deps "$BUILD_DEPS"; then
   say "pip install build dependencies"
   # shellcheck disable=SC2086
-  "$PY" -m pip install -q $BUILD_DEPS
+  pip_install $BUILD_DEPS
   stamp_set build-deps "$BUILD_DEPS"
 fi
 
@@ -105,7 +111,7 @@ PIP_HASH=$(files_hash pyproject.toml)
 HAS_LENSLAB='import importlib.util as u, sys; sys.exit(u.find_spec("lenslab") is None)'
 if ! stamp_ok lenslab "$PIP_HASH" || ! "$PY" -c "$HAS_LENSLAB"; then
   say 'pip install -e ".[test]"'
-  HATCH_JUPYTER_BUILDER_SKIP_NPM=1 "$PY" -m pip install -q --no-build-isolation -e ".[test]"
+  HATCH_JUPYTER_BUILDER_SKIP_NPM=1 pip_install --no-build-isolation -e ".[test]"
   stamp_set lenslab "$PIP_HASH"
 fi
 

@@ -16,6 +16,9 @@ const SETTINGS = {
     checkForUpdates: false,
     doNotDisturbMode: true,
   },
+  // Never write the test's outputs into notebooks/ (the run takes well under the 120 s
+  // default, but a slow machine should not dirty the checkout either).
+  '@jupyterlab/docmanager-extension/plugin': { autosave: false },
   // Render every cell: windowed notebooks detach off-screen outputs.
   '@jupyterlab/notebook-extension/tracker': { windowingMode: 'none' },
 };

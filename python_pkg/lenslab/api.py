@@ -154,7 +154,7 @@ def _keep_selected(
     device: str | torch.device,
 ) -> None:
     """Drop activations that ``save`` did not ask for, then apply postfunc/device to the rest."""
-    known = set(history.keys())
+    known = set(history.lookup_keys())
     keep: set[int] = set()
     for key in keys:
         if key in known:

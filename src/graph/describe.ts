@@ -1,12 +1,21 @@
-// What the inspector shows for a node: rows of (name, value) text, DOM-free.
+// What the inspector and the hover card show for a node: rows of (name, value) text and links
+// to other nodes, DOM-free.
 import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape } from '../model/trace.ts';
-import type { Hierarchy } from './hierarchy.ts';
+import type { Hierarchy, Item, Scope } from './hierarchy.ts';
+
+export interface NodeLink {
+  /** Node id in the current view (the view reveals it when followed). */
+  readonly id: string;
+  readonly text: string;
+}
 
 export interface NodeDescription {
   readonly id: string;
   readonly title: string;
   readonly rows: readonly (readonly [string, string])[];
+  /** Named lists of related nodes: parents, children, submodules. */
+  readonly links: readonly (readonly [string, readonly NodeLink[]])[];
 }
 
 export function formatSeconds(s: number): string {
@@ -24,40 +33,111 @@ function callStack(trace: Trace, call: number): string {
   return parts.join(' \u203a ');
 }
 
+function findItem(h: Hierarchy, id: string): Item | undefined {
+  return h.items.find((it) => it.id === id);
+}
+
+function findScope(h: Hierarchy, id: string): Scope | undefined {
+  for (const s of h.scopes.values()) if (s.nodeId === id) return s;
+  return undefined;
+}
+
+/** Items (ids, in order) holding the given ops, without repeats and without `self`. */
+function itemLinks(h: Hierarchy, ops: Iterable<number>, self: string): NodeLink[] {
+  const seen = new Set<string>([self]);
+  const links: NodeLink[] = [];
+  for (const o of ops) {
+    const item = h.items[h.itemOfOp[o] ?? -1];
+    if (item && !seen.has(item.id)) {
+      seen.add(item.id);
+      links.push({ id: item.id, text: item.id });
+    }
+  }
+  return links;
+}
+
+/** Items whose scope is `key` or lies inside it. */
+export function itemsInScope(h: Hierarchy, key: string): Item[] {
+  return h.items.filter((it) => it.scope !== null && (h.scopes.get(it.scope)?.chain.includes(key) ?? false));
+}
+
 export function describeNode(trace: Trace, h: Hierarchy, id: string): NodeDescription | null {
-  const item = h.items.find((it) => it.id === id);
-  if (item) {
-    const op = trace.ops[item.ops[0] ?? -1];
-    if (!op) return null;
-    const time = item.ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
-    const rows: [string, string][] = [
-      ['label', h.rolled ? op.layer : op.label],
-      ['func', op.func],
-      ['shape', formatShape(op.shape) || '\u2014'],
-      ['dtype', op.dtype || '\u2014'],
-      ['module', callStack(trace, op.module_call) || '(top level)'],
-      ['params', op.params.length ? `${op.params.join(', ')} (${formatCount(op.num_params)})` : '\u2014'],
-      ['source', op.source || '\u2014'],
-      ['time', formatSeconds(time)],
-    ];
-    if (item.ops.length > 1 || op.num_passes > 1) rows.push(['passes', h.rolled ? String(item.ops.length) : `${op.pass_index} of ${op.num_passes}`]);
-    if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
-    if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
-    if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
-    return { id, title: rows[0]?.[1] ?? id, rows };
+  const item = findItem(h, id);
+  if (item) return describeItem(trace, h, item);
+  const scope = findScope(h, id);
+  return scope ? describeScope(trace, h, scope) : null;
+}
+
+function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription | null {
+  const op = trace.ops[item.ops[0] ?? -1];
+  if (!op) return null;
+  const time = item.ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
+  const rows: [string, string][] = [
+    ['label', h.rolled ? op.layer : op.label],
+    ['type', op.type],
+    ['func', op.func],
+    ['shape', formatShape(op.shape) || '\u2014'],
+    ['dtype', op.dtype || '\u2014'],
+    ['module', callStack(trace, op.module_call) || '(top level)'],
+    ['params', op.params.length ? `${op.params.join(', ')} (${formatCount(op.num_params)})` : '\u2014'],
+    ['source', op.source || '\u2014'],
+    ['time', formatSeconds(time)],
+  ];
+  if (item.ops.length > 1 || op.num_passes > 1) rows.push(['passes', h.rolled ? String(item.ops.length) : `${op.pass_index} of ${op.num_passes}`]);
+  if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
+  if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
+  if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
+  if (op.role !== 'op') rows.push(['role', op.role]);
+  const parents = item.ops.flatMap((i) => trace.ops[i]?.parents ?? []);
+  const children = item.ops.flatMap((i) => trace.children[i] ?? []);
+  const links: [string, NodeLink[]][] = [
+    ['parents', itemLinks(h, parents, item.id)],
+    ['children', itemLinks(h, children, item.id)],
+  ];
+  if (!h.rolled && op.num_passes > 1) {
+    const passes = (trace.opsByLayer.get(op.layer) ?? []).filter((i) => i !== item.ops[0]);
+    links.push(['other passes', itemLinks(h, passes, item.id)]);
   }
-  for (const s of h.scopes.values()) {
-    if (s.nodeId !== id) continue;
-    const mod = trace.modules.get(s.address);
-    const out = trace.ops[s.outputOp];
-    const rows: [string, string][] = [
-      ['module', s.address],
-      ['type', mod?.type ?? '?'],
-      ['calls', String(mod?.num_calls ?? 1)],
-      ['params', formatCount(mod?.num_params ?? 0)],
-      ['output', out ? `${out.label} ${formatShape(out.shape)}` : '\u2014'],
-    ];
-    return { id, title: `@${s.address}`, rows };
-  }
-  return null;
+  return { id: item.id, title: rows[0]?.[1] ?? item.id, rows, links };
+}
+
+function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
+  const mod = trace.modules.get(s.address);
+  const out = trace.ops[s.outputOp];
+  const inside = itemsInScope(h, s.key);
+  const ops = inside.flatMap((it) => it.ops);
+  const time = ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
+  const rows: [string, string][] = [
+    ['module', s.address],
+    ['type', mod?.type ?? '?'],
+    ['calls', String(mod?.num_calls ?? 1)],
+  ];
+  if (!h.rolled && (mod?.num_calls ?? 1) > 1) rows.push(['call', String(s.call)]);
+  rows.push(
+    ['params', formatCount(mod?.num_params ?? 0)],
+    ['ops', String(ops.length)],
+    ['time', formatSeconds(time)],
+    ['output', out ? `${out.label} ${formatShape(out.shape)}` : '\u2014'],
+  );
+  const inScope = new Set(ops);
+  const parents = ops.flatMap((i) => (trace.ops[i]?.parents ?? []).filter((p) => !inScope.has(p)));
+  const children = ops.flatMap((i) => (trace.children[i] ?? []).filter((c) => !inScope.has(c)));
+  const subs = (h.childScopes.get(s.key) ?? []).flatMap((k) => {
+    const c = h.scopes.get(k);
+    return c ? [{ id: c.nodeId, text: c.nodeId.slice('module:'.length) }] : [];
+  });
+  const links: [string, NodeLink[]][] = [
+    ['inputs from', itemLinks(h, parents, s.nodeId)],
+    ['outputs to', itemLinks(h, children, s.nodeId)],
+    ['submodules', subs],
+  ];
+  return { id: s.nodeId, title: `@${s.address}`, rows, links };
+}
+
+/** The hover card: title plus op, shape, module and time (a short form of describeNode). */
+export function hoverSummary(trace: Trace, h: Hierarchy, id: string): NodeDescription | null {
+  const d = describeNode(trace, h, id);
+  if (!d) return null;
+  const keep = new Set(['type', 'shape', 'dtype', 'module', 'time', 'passes', 'value', 'calls', 'params', 'ops', 'output']);
+  return { ...d, rows: d.rows.filter(([k]) => keep.has(k)), links: [] };
 }

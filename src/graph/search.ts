@@ -1,10 +1,12 @@
 // Search over the current view's nodes, visible or hidden inside a closed module.
 import type { Trace } from '../model/trace.ts';
+import { formatShape } from '../model/trace.ts';
 import type { Hierarchy } from './hierarchy.ts';
 
 /**
- * Ids of op nodes (label / layer) whose label, type, function or module matches, then ids of
- * module nodes whose address or class name matches. Case-insensitive substring match.
+ * Ids of op nodes (label / layer) whose label, type, function, module or output shape
+ * ("1x64x56x56") matches, then ids of module nodes whose address or class name matches.
+ * Case-insensitive substring match.
  */
 export function searchNodes(trace: Trace, h: Hierarchy, query: string): string[] {
   const q = query.trim().toLowerCase();
@@ -14,7 +16,7 @@ export function searchNodes(trace: Trace, h: Hierarchy, query: string): string[]
     const op = trace.ops[item.ops[0] ?? -1];
     if (!op) continue;
     const where = item.scope === null ? '' : (h.scopes.get(item.scope)?.address ?? '');
-    const text = `${op.label} ${op.type} ${op.func} @${where}`.toLowerCase();
+    const text = `${op.label} ${op.type} ${op.func} @${where} ${formatShape(op.shape)}`.toLowerCase();
     if (text.includes(q)) hits.push(item.id);
   }
   for (const key of h.scopeOrder) {

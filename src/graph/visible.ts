@@ -30,6 +30,8 @@ export interface VisibleNode {
   readonly selfLoop: boolean;
   /** Module nodes: the module has parameters (drawn shaded). */
   readonly hasParams: boolean;
+  /** Unrolled view: the layer of a multi-pass op, shared by all its passes (else ""). */
+  readonly passGroup: string;
 }
 
 export interface VisibleEdge {
@@ -108,7 +110,8 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }
   });
 
-  const edges = new Map<string, { from: string; to: string; labels: string[]; branch: BranchKind; dashed: boolean }>();
+  interface EdgeAcc { from: string; to: string; labels: string[]; branch: BranchKind; dashed: boolean; outs: Set<number>; ins: Set<number>; fromItem: number; toItem: number }
+  const edges = new Map<string, EdgeAcc>();
   trace.ops.forEach((op, i) => {
     const toItem = h.itemOfOp[i] ?? -1;
     const to = nodeIdOfItem[toItem];
@@ -127,8 +130,12 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       let e = edges.get(key);
       if (!e) {
         const fromIsOp = h.items[fromItem]?.id === from;
-        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false };
+        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: new Set(), ins: new Set(), fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
         edges.set(key, e);
+      }
+      if (h.rolled) {
+        e.outs.add(trace.ops[p]?.pass_index ?? 1);
+        e.ins.add(op.pass_index);
       }
       const slots = op.parent_args[k];
       if (labelled && slots) {
@@ -153,9 +160,34 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
   }
   return {
     nodes: [...nodes.values()].map((n) => (selfLoops.has(n.id) ? { ...n, selfLoop: true } : n)),
-    edges: [...edges.values()].map(({ labels, ...e }) => ({ ...e, label: labels.join(', ') })),
+    edges: [...edges.values()].map((e) => ({
+      from: e.from,
+      to: e.to,
+      branch: e.branch,
+      dashed: e.dashed,
+      label: [e.labels.join(', '), passLabel(h, e.fromItem, e.outs, 'Out'), passLabel(h, e.toItem, e.ins, 'In')].filter(Boolean).join(' '),
+    })),
     groups,
   };
+}
+
+/** Compact pass ranges: [1, 2, 3, 5] → "1-3,5". */
+export function compactRange(values: Iterable<number>): string {
+  const v = [...new Set(values)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < v.length; ) {
+    let j = i;
+    while (j + 1 < v.length && (v[j + 1] ?? 0) === (v[j] ?? 0) + 1) j += 1;
+    parts.push(j > i ? `${v[i]}-${v[j]}` : String(v[i]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** Rolled view: "Out 1-2" / "In 2-3" when only some passes of a multi-pass layer use the edge. */
+function passLabel(h: Hierarchy, item: number, passes: ReadonlySet<number>, word: 'Out' | 'In'): string {
+  const n = h.items[item]?.ops.length ?? 0;
+  return n > 1 && passes.size > 0 && passes.size < n ? `${word} ${compactRange(passes)}` : '';
 }
 
 function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
@@ -196,6 +228,7 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
     scope: s.key,
     selfLoop: false,
     hasParams: numParams > 0,
+    passGroup: '',
   };
 }
 
@@ -237,5 +270,6 @@ function opNode(trace: Trace, h: Hierarchy, item: Item): VisibleNode {
     scope: null,
     selfLoop: false,
     hasParams: role === 'params',
+    passGroup: !h.rolled && op.num_passes > 1 ? op.layer : '',
   };
 }

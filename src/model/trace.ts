@@ -18,6 +18,8 @@ export interface Trace {
   readonly opsByLayer: ReadonlyMap<string, readonly number[]>;
   /** The "parent → child" op pairs recorded as branch edges, with their kind. */
   readonly branchKinds: ReadonlyMap<string, 'IF' | 'THEN' | 'ELSE'>;
+  /** Consumers of each op's output (the inverse of `parents`), in execution order. */
+  readonly children: readonly (readonly number[])[];
 }
 
 export const pairKey = (parent: number, child: number): string => `${parent}>${child}`;
@@ -45,6 +47,13 @@ export function createTrace(raw: unknown): Trace {
   }
   const branchKinds = new Map<string, 'IF' | 'THEN' | 'ELSE'>();
   for (const b of graph.branch_edges) branchKinds.set(pairKey(b.parent, b.child), b.kind);
+  const children: number[][] = graph.ops.map(() => []);
+  graph.ops.forEach((op, i) => {
+    for (const p of op.parents) {
+      const list = children[p];
+      if (list && list[list.length - 1] !== i) list.push(i);
+    }
+  });
   return {
     graph,
     ops: graph.ops,
@@ -53,6 +62,7 @@ export function createTrace(raw: unknown): Trace {
     opByLabel,
     opsByLayer,
     branchKinds,
+    children,
   };
 }
 

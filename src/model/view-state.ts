@@ -12,10 +12,16 @@ export interface ViewState {
   readonly depth: number;
   /** Search query; matching nodes are highlighted. */
   readonly query: string;
+  /** The search hit stepped to last (Enter / Shift+Enter), or -1 before the first step. */
+  readonly matchIndex: number;
+  /** Node colouring by a metric ('none': the TorchLens role colours). */
+  readonly overlay: Metric;
 }
 
+export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops';
+
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
-  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '' };
+  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none' };
 }
 
 export function withExpanded(s: ViewState, addresses: Iterable<string>, open: boolean): ViewState {
@@ -45,7 +51,18 @@ export function withSelected(s: ViewState, selected: string | null): ViewState {
 }
 
 export function withQuery(s: ViewState, query: string): ViewState {
-  return s.query === query ? s : { ...s, query };
+  return s.query === query ? s : { ...s, query, matchIndex: -1 };
+}
+
+/** Steps through `count` search hits: +1 next, -1 previous, wrapping around. */
+export function withMatchStep(s: ViewState, delta: number, count: number): ViewState {
+  if (count <= 0) return s.matchIndex === -1 ? s : { ...s, matchIndex: -1 };
+  const from = s.matchIndex < 0 ? (delta > 0 ? -1 : 0) : s.matchIndex;
+  return { ...s, matchIndex: (((from + delta) % count) + count) % count };
+}
+
+export function withOverlay(s: ViewState, overlay: Metric): ViewState {
+  return s.overlay === overlay ? s : { ...s, overlay };
 }
 
 /** Where the user looks: translation (screen px) and scale. Owned by the view, read by render. */

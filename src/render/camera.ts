@@ -35,15 +35,21 @@ export function zoomAt(c: Camera, factor: number, px: number, py: number): Camer
   return { k, x: px - (px - c.x) * f, y: py - (py - c.y) * f };
 }
 
+/** Centres a box (world space) in the viewport, zooming in to at least `minK` so it is readable. */
+export function focusCamera(c: Camera, box: { x: number; y: number; width: number; height: number }, viewport: Extent, minK = 1): Camera {
+  const k = Math.max(c.k, Math.min(minK, MAX_ZOOM));
+  return { k, x: viewport.width / 2 - (box.x + box.width / 2) * k, y: viewport.height / 2 - (box.y + box.height / 2) * k };
+}
+
 export interface PointerHandlers {
   camera(): Camera;
   setCamera(c: Camera): void;
   /** A click that was not the end of a drag. */
-  click(target: Element): void;
+  click(ev: MouseEvent): void;
 }
 
 /** Wheel zoom and drag pan on `surface`; returns a function that removes the listeners. */
-export function attachPanZoom(surface: SVGSVGElement, h: PointerHandlers): () => void {
+export function attachPanZoom(surface: HTMLElement, h: PointerHandlers): () => void {
   let drag: { id: number; x: number; y: number; start: Camera; moved: boolean } | null = null;
   let suppressClick = false; // the click that ends a drag is not a click
   const onWheel = (ev: WheelEvent): void => {
@@ -74,7 +80,7 @@ export function attachPanZoom(surface: SVGSVGElement, h: PointerHandlers): () =>
   };
   const onClick = (ev: MouseEvent): void => {
     if (suppressClick) suppressClick = false;
-    else if (ev.target instanceof Element) h.click(ev.target);
+    else h.click(ev);
   };
   surface.addEventListener('wheel', onWheel, { passive: false });
   surface.addEventListener('pointerdown', onDown);

@@ -1,11 +1,20 @@
-// The minimal inspector: the selected node's facts as a definition list.
+// The inspector: the selected node's facts as a definition list, and its parents, children
+// (and submodules) as links that select them.
 import type { NodeDescription } from '../graph/describe.ts';
 import { html } from './svg.ts';
 
-export function createInspector(): HTMLElement {
+/** Links beyond this many are summarised ("+ 120 more") to keep hub nodes readable. */
+const MAX_LINKS = 40;
+
+export function createInspector(follow: (id: string) => void): HTMLElement {
   const el = html('aside', 'lenslab-inspector');
   el.setAttribute('data-lenslab-inspector', '');
   el.setAttribute('data-selected', '');
+  el.setAttribute('aria-label', 'Inspector');
+  el.addEventListener('click', (ev) => {
+    const id = ev.target instanceof Element ? ev.target.closest('[data-link-id]')?.getAttribute('data-link-id') : null;
+    if (id) follow(id);
+  });
   return el;
 }
 
@@ -22,4 +31,36 @@ export function renderInspector(el: HTMLElement, d: NodeDescription | null): voi
     html('dt', '', dl, name);
     html('dd', '', dl, value);
   }
+  for (const [name, links] of d.links) {
+    if (links.length === 0) continue;
+    const section = html('div', 'lenslab-inspector-links', el);
+    html('h4', '', section, `${name} (${links.length})`);
+    const list = html('ul', '', section);
+    for (const link of links.slice(0, MAX_LINKS)) {
+      const b = html('button', 'lenslab-link', html('li', '', list), link.text);
+      b.type = 'button';
+      b.dataset['linkId'] = link.id;
+    }
+    if (links.length > MAX_LINKS) html('li', 'lenslab-inspector-hint', list, `+ ${links.length - MAX_LINKS} more`);
+  }
+}
+
+/** The hover card: a small floating summary near the pointer (text only). */
+export function renderHoverCard(card: HTMLElement, d: NodeDescription | null, x: number, y: number, bounds: { width: number; height: number }): void {
+  if (!d) {
+    card.hidden = true;
+    return;
+  }
+  card.replaceChildren();
+  html('div', 'lenslab-hover-title', card, d.title);
+  for (const [name, value] of d.rows) {
+    const row = html('div', 'lenslab-hover-row', card);
+    html('span', 'lenslab-hover-key', row, name);
+    html('span', '', row, value);
+  }
+  card.hidden = false;
+  const w = card.offsetWidth;
+  const h = card.offsetHeight;
+  card.style.left = `${Math.max(4, x + 14 + w > bounds.width ? x - w - 14 : x + 14)}px`;
+  card.style.top = `${Math.max(4, Math.min(bounds.height - h - 4, y + 14))}px`;
 }

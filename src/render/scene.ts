@@ -9,6 +9,17 @@ export interface SceneState {
   readonly selected: string | null;
   /** Ids to highlight as search matches. */
   readonly matches: ReadonlySet<string>;
+  /** The search hit stepped to last, or null. */
+  readonly current: string | null;
+  /** Overlay fills by node id (empty: role colours); `dark` asks for light text. */
+  readonly fills: ReadonlyMap<string, { readonly color: string; readonly dark: boolean }>;
+}
+
+/** A stable hue per layer, so the passes of one layer share a colour mark. */
+export function passHue(layer: string): number {
+  let h = 0;
+  for (let i = 0; i < layer.length; i++) h = (h * 31 + layer.charCodeAt(i)) >>> 0;
+  return h % 360;
 }
 
 export function drawScene(target: SVGGElement, graph: VisibleGraph, layout: GraphLayout, state: SceneState): void {
@@ -68,7 +79,11 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   if (n.hasParams) cls.push('lenslab-node--has-params');
   if (state.selected === n.id) cls.push('lenslab-node--selected');
   if (state.matches.has(n.id)) cls.push('lenslab-node--match');
+  if (state.current === n.id) cls.push('lenslab-node--current');
+  const fill = state.fills.get(n.id);
+  if (fill?.dark) cls.push('lenslab-node--dark');
   const el = svg('g', { class: cls.join(' '), 'data-node-id': n.id, transform: `translate(${box.x},${box.y})` }, parent);
+  if (n.passGroup) el.setAttribute('data-pass-group', n.passGroup);
   let w = box.width;
   let h = box.height;
   if (n.shape === 'stack') {
@@ -77,12 +92,16 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
     svg('rect', { class: 'lenslab-shape lenslab-shape--back', x: STACK_OFFSET, y: STACK_OFFSET, width: w, height: h, rx: 3 }, el);
   }
   const rx = n.shape === 'oval' ? h / 2 : 3;
-  svg('rect', { class: 'lenslab-shape', width: w, height: h, rx }, el);
+  const shape = svg('rect', { class: 'lenslab-shape', width: w, height: h, rx }, el);
+  if (fill) shape.style.fill = fill.color;
+  if (n.passGroup) {
+    // Passes of one layer share a coloured mark on their left edge.
+    svg('rect', { class: 'lenslab-pass-mark', x: rx / 3, y: h / 2 - 6, width: 4, height: 12, rx: 2, fill: `hsl(${passHue(n.passGroup)},70%,45%)` }, el);
+  }
   const text = svg('text', { x: w / 2, y: h / 2 - ((n.lines.length - 1) * LINE_H) / 2 + 4 }, el);
   n.lines.forEach((line, i) => {
     const t = svg('tspan', { x: w / 2, dy: i === 0 ? 0 : LINE_H }, text);
     if (i === 0 || (n.role === 'bool' && i === 1)) t.setAttribute('class', 'lenslab-node-title');
     t.textContent = line;
   });
-  tooltip(el, n.tooltip);
 }

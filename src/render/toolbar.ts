@@ -1,6 +1,8 @@
 // The toolbar: fit, expand/collapse all, rolled toggle, depth -/+ and search. It reports
 // actions; the view decides what they do and calls updateToolbar with the result.
 import { html } from './svg.ts';
+import type { Metric } from '../model/view-state.ts';
+import { KEY_HELP } from '../model/keys.ts';
 
 export type ToolbarAction =
   | { kind: 'fit' }
@@ -8,7 +10,10 @@ export type ToolbarAction =
   | { kind: 'collapse-all' }
   | { kind: 'rolled'; rolled: boolean }
   | { kind: 'depth'; delta: number }
-  | { kind: 'search'; query: string };
+  | { kind: 'search'; query: string }
+  | { kind: 'step'; delta: number }
+  | { kind: 'overlay'; metric: Metric }
+  | { kind: 'export'; format: 'svg' | 'png' };
 
 export interface ToolbarInfo {
   readonly rolled: boolean;
@@ -17,6 +22,9 @@ export interface ToolbarInfo {
   readonly hasLoops: boolean;
   /** e.g. "SmallCNN · 12 ops · 14 nodes" */
   readonly summary: string;
+  /** "3/17" while stepping, "17" before, "0" for none; "" with no query. */
+  readonly matches: string;
+  readonly overlay: Metric;
 }
 
 export function createToolbar(onAction: (a: ToolbarAction) => void): HTMLElement {
@@ -54,7 +62,25 @@ export function createToolbar(onAction: (a: ToolbarAction) => void): HTMLElement
   search.type = 'search';
   search.placeholder = 'search';
   search.setAttribute('aria-label', 'Search nodes');
+  search.title = 'Label, op type, @module or shape (1x64x56x56). Enter: next, Shift+Enter: previous';
   search.addEventListener('input', () => onAction({ kind: 'search', query: search.value }));
+  const count = html('span', 'lenslab-search-count', bar);
+  count.setAttribute('aria-live', 'polite');
+  button('‹', 'Previous match (Shift+Enter)', () => ({ kind: 'step', delta: -1 }), 'prev-match');
+  button('›', 'Next match (Enter)', () => ({ kind: 'step', delta: 1 }), 'next-match');
+  const overlay = html('select', 'lenslab-overlay', bar);
+  overlay.title = 'Colour nodes by a metric';
+  overlay.setAttribute('aria-label', 'Colour nodes by');
+  for (const [value, text] of [['none', 'colour: kind'], ['time', 'colour: op time'], ['size', 'colour: output size'], ['params', 'colour: parameters'], ['flops', 'colour: FLOPs']] as const) {
+    const o = html('option', '', overlay, text);
+    o.value = value;
+  }
+  overlay.addEventListener('change', () => onAction({ kind: 'overlay', metric: overlay.value as Metric }));
+  button('SVG', 'Download the current view as SVG', () => ({ kind: 'export', format: 'svg' }), 'export-svg');
+  button('PNG', 'Download the current view as PNG', () => ({ kind: 'export', format: 'png' }), 'export-png');
+  const help = html('span', 'lenslab-help', bar, '?');
+  help.title = `Keys: ${KEY_HELP}`;
+  help.setAttribute('aria-label', `Keyboard shortcuts: ${KEY_HELP}`);
   html('span', 'lenslab-summary', bar);
   return bar;
 }
@@ -73,4 +99,12 @@ export function updateToolbar(bar: HTMLElement, info: ToolbarInfo): void {
   if (plus) plus.disabled = info.depth >= info.maxDepth;
   const summary = bar.querySelector('.lenslab-summary');
   if (summary) summary.textContent = info.summary;
+  const count = bar.querySelector('.lenslab-search-count');
+  if (count) count.textContent = info.matches;
+  for (const name of ['prev-match', 'next-match']) {
+    const b = bar.querySelector<HTMLButtonElement>(`[data-action="${name}"]`);
+    if (b) b.disabled = info.matches === '' || info.matches === '0';
+  }
+  const overlay = bar.querySelector<HTMLSelectElement>('.lenslab-overlay');
+  if (overlay && overlay.value !== info.overlay) overlay.value = info.overlay;
 }

@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = join(root, 'ui-tests', 'output', 'standalone');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+const types = { '.svg': 'image/svg+xml', '.png': 'image/png', '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 const server = createServer(async (req, res) => {
   const asked = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
   const path = asked === '/' ? '/ui-tests/standalone/index.html' : asked;
@@ -35,7 +35,8 @@ const view = (fn, arg) => page.evaluate(([f, a]) => new Function('v', 'a', `retu
 const ready = () => page.waitForSelector('.lenslab-root[data-state="ready"], .lenslab-root[data-state="error"]');
 const shot = async (name) => {
   await page.screenshot({ path: join(out, `${name}.png`) });
-  console.log(name, JSON.stringify(await view((v) => v.visibleNodeIds())));
+  const ids = await view((v) => v.visibleNodeIds());
+  console.log(name, ids.length > 40 ? `${ids.length} nodes` : JSON.stringify(ids));
 };
 
 const scenarios = process.argv.slice(2);
@@ -77,6 +78,87 @@ if (want('big')) {
   await view((v) => v.setDepth(2));
   await view((v) => v.select('relu_20_20:1'));
   await shot('big-select-reveal');
+}
+if (want('outline')) {
+  await page.goto(`${base}?fixture=small_cnn`);
+  await ready();
+  // Close "block" from the tree, then pick "head" by name: the graph follows.
+  await page.click('[role="treeitem"][data-outline-key="block:1"] .lenslab-outline-twisty');
+  await page.click('[role="treeitem"][data-outline-key="head.0:1"] .lenslab-outline-name');
+  console.log('tree', JSON.stringify(await page.$$eval('[role="treeitem"]', (els) => els.map((e) => `${e.textContent}|${e.getAttribute('aria-expanded')}|${e.getAttribute('aria-selected')}`))));
+  console.log('inspector', await page.getAttribute('[data-lenslab-inspector]', 'data-selected'));
+  await shot('outline');
+}
+if (want('hover')) {
+  await page.goto(`${base}?fixture=recurrent_loop`);
+  await ready();
+  await page.hover('[data-node-id="linear_2_3:2"]');
+  await page.waitForTimeout(100);
+  console.log('pass peers', JSON.stringify(await page.$$eval('.lenslab-node--pass-peer', (els) => els.map((e) => e.getAttribute('data-node-id')))));
+  await shot('loop-hover');
+  await view((v) => v.select('add_1_4:2'));
+  await page.click('.lenslab-link[data-link-id="linear_2_3:2"]');
+  console.log('followed link to', await page.getAttribute('[data-lenslab-inspector]', 'data-selected'));
+  await shot('loop-inspector-links');
+}
+if (want('search')) {
+  await page.goto(`${base}?fixture=small_cnn`);
+  await ready();
+  await page.press('.lenslab-root', '/');
+  await page.keyboard.type('1x8x32x32');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(100);
+  console.log('count', await page.textContent('.lenslab-search-count'), 'selected', await page.getAttribute('[data-lenslab-inspector]', 'data-selected'));
+  await shot('cnn-search-step');
+  await page.keyboard.press('Escape');
+  await page.press('.lenslab-root', 'ArrowDown');
+  await page.waitForTimeout(50);
+  console.log('after ArrowDown', await page.getAttribute('[data-lenslab-inspector]', 'data-selected'));
+}
+if (want('overlay')) {
+  await page.goto(`${base}?fixture=small_cnn`);
+  await ready();
+  await page.selectOption('.lenslab-overlay', 'time');
+  await page.waitForTimeout(100);
+  await shot('cnn-overlay-time');
+  await view((v) => v.setDepth(1));
+  await shot('cnn-overlay-time-depth1');
+}
+if (want('xss')) {
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; void d.dismiss(); });
+  await page.goto(`${base}?fixture=hostile_names`);
+  await ready();
+  await view((v) => v.select('module:<img src=x onerror=alert(1)>'));
+  await page.hover('[data-node-id="relu_2_5:1"]');
+  await page.waitForTimeout(300);
+  const imgs = await page.$$eval('.lenslab-root img, .lenslab-root b, .lenslab-root foreignObject', (e) => e.length);
+  const literal = await page.$$eval('.lenslab-root', (r) => r[0].textContent.includes('<img src=x onerror=alert(1)>'));
+  console.log(`xss: dialogs=${dialogs} injected elements=${imgs} literal text shown=${literal}`);
+  await shot('xss-names');
+}
+if (want('export')) {
+  await page.goto(`${base}?fixture=recurrent_loop`);
+  await ready();
+  for (const fmt of ['svg', 'png']) {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-action="export-${fmt}"]`)]);
+    await dl.saveAs(join(out, `export.${fmt}`));
+    console.log('exported', dl.suggestedFilename());
+  }
+  const svgPage = await browser.newPage({ viewport: { width: 900, height: 900 } });
+  await svgPage.goto(`${base}ui-tests/output/standalone/export.svg`);
+  await svgPage.screenshot({ path: join(out, 'export-svg-standalone.png') });
+  await svgPage.close();
+}
+if (want('canvas')) {
+  await page.goto(`${base}?src=/ui-tests/output/standalone/big10k.json`);
+  await ready();
+  await view((v) => v.setDepth(99));
+  await shot('big10k-canvas');
+  await page.press('.lenslab-root', 'f');
+  await page.waitForTimeout(100);
+  await shot('big10k-fit');
 }
 if (want('bad')) {
   await page.goto(`${base}?fixture=bad`);

@@ -15,6 +15,9 @@ OP, INPUT, OUTPUT, BUFFER = 0, 1, 2, 3
 ROLE_NAMES = ("op", "input", "output", "buffer")
 
 
+_DEVICES: dict[torch.device, torch.device] = {}
+
+
 class OpRecord:
     """One executed op (one output tensor), or an input, output or buffer node."""
 
@@ -59,7 +62,8 @@ class OpRecord:
         if tensor is not None:
             self.shape: torch.Size | None = tensor.shape
             self.dtype: torch.dtype | None = tensor.dtype
-            self.device: torch.device | None = tensor.device
+            device = tensor.device  # a new object per call: keep one per distinct device
+            self.device: torch.device | None = _DEVICES.setdefault(device, device)
         else:
             self.shape = self.dtype = self.device = None
         self.out_index = 0  # position among the outputs of a multi-output call

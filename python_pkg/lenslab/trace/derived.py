@@ -31,10 +31,11 @@ class Derived:
 
     labels: list[str]  # "conv2d_3_7:2"
     layer_labels: list[str]  # "conv2d_3_7"
-    short_labels: list[str]  # "conv2d_3" or "conv2d_3:2" when the layer has several passes
     pass_index: list[int]
     num_passes: list[int]
     layer_of: list[int]  # layer number, in order of first execution
+    layer_members: list[list[int]]  # per layer: its passes (op positions), in order
+    layer_shorts: list[str]  # per layer: short label, "conv2d_3"
     has_input_ancestor: list[bool]
     flops: list[int]
     modules: dict[str, ModuleInfo]

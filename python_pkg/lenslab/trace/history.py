@@ -77,9 +77,9 @@ class ModelHistory:
         """False for the partial history attached to an exception the model raised."""
         return self._trace.complete
 
-    def keys(self) -> list[str]:
+    def lookup_keys(self) -> list[str]:
         """Every unambiguous string key."""
-        return list(self._index.exact)
+        return self._index.keys()
 
     def summary(self) -> str:
         return table.summary(self.model_type, self._layers, self.complete)

@@ -37,7 +37,11 @@ class LayerPass:
 
     @property
     def short_label(self) -> str:
-        return self._derived.short_labels[self.index]
+        """``conv2d_3``, or ``conv2d_3:2`` when the layer has several passes."""
+        derived = self._derived
+        short = derived.layer_shorts[derived.layer_of[self.index]]
+        several = derived.num_passes[self.index] > 1
+        return f"{short}:{derived.pass_index[self.index]}" if several else short
 
     @property
     def type(self) -> str:
@@ -75,8 +79,13 @@ class LayerPass:
 
     @property
     def activation(self) -> Any:
-        value = self._trace.store.values[self.index]
-        return value.detach() if isinstance(value, torch.Tensor) else value
+        """The saved output (kernel side). With ``grads=True`` it stays in the autograd graph,
+        so ``h.outputs[0].activation.sum().backward()`` fills every pass's ``grad``."""
+        store = self._trace.store
+        value = store.values[self.index]
+        if isinstance(value, torch.Tensor) and not store.want_grads:
+            return value.detach()
+        return value
 
     @property
     def grad(self) -> torch.Tensor | None:

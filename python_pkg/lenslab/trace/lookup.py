@@ -2,8 +2,9 @@
 
 Keys: full label (``conv2d_3_7:2``), layer label when the layer has one pass, short label
 (``conv2d_3``, ``conv2d_3:2``), module address (``features.6``, ``features.6:2``), buffer
-address, and ints. A key that two different passes claim is never overwritten: it becomes
-ambiguous and its lookup says which keys to use instead.
+address (``bn1.running_mean``, ``:2``), and ints. Only base names are indexed (per layer and
+per module, not per pass); ``base:N`` picks pass or call N. A name that two different things
+claim is never overwritten: its lookup raises and names the unambiguous keys to use instead.
 """
 
 from __future__ import annotations
@@ -23,28 +24,23 @@ class LayerKeyError(KeyError, IndexError):
 
 
 class KeyIndex:
-    def __init__(self) -> None:
-        self.exact: dict[str, int] = {}
-        self.ambiguous: dict[str, list[str]] = {}  # key -> keys that name each candidate
-        self._instead: dict[tuple[str, int], str] = {}
+    """Base name -> the op positions it can mean, one per pass (layers) or call (modules)."""
 
-    def add(self, key: str, index: int, instead: str) -> None:
-        """Map ``key`` to ``index``; ``instead`` is the unambiguous key to suggest on a clash."""
-        if key in self.ambiguous:
-            self.ambiguous[key].append(instead)
+    def __init__(self, labels: list[str]) -> None:
+        self._labels = labels
+        self._names: dict[str, list[int]] = {}
+        self._clashes: dict[str, list[int]] = {}  # names claimed twice: their candidates
+
+    def add(self, name: str, positions: list[int]) -> None:
+        if name in self._clashes:
+            self._clashes[name].extend(positions)
             return
-        known = self.exact.get(key)
+        known = self._names.get(name)
         if known is None:
-            self.exact[key] = index
-        elif known != index:
-            del self.exact[key]
-            self.ambiguous[key] = [self._instead.get((key, known), key), instead]
-            return
-        self._instead[(key, index)] = instead
-
-    def mark_ambiguous(self, key: str, choices: list[str]) -> None:
-        self.exact.pop(key, None)
-        self.ambiguous.setdefault(key, []).extend(choices)
+            self._names[name] = positions
+        elif known != positions:
+            self._clashes[name] = [*known, *positions]
+            del self._names[name]
 
     def resolve(self, key: object, count: int) -> int:
         if isinstance(key, int) and not isinstance(key, bool):
@@ -53,57 +49,57 @@ class KeyIndex:
                 return position
             raise LayerKeyError(f"layer index {key} is out of range for {count} layer passes")
         if not isinstance(key, str):
-            raise LayerKeyError(
-                f"keys are labels, module addresses or ints, not {type(key).__name__}"
-            )
-        found = self.exact.get(key)
+            kind = type(key).__name__
+            raise LayerKeyError(f"keys are labels, module addresses or ints, not {kind}")
+        found = self._names.get(key)
         if found is not None:
-            return found
-        choices = self.ambiguous.get(key)
-        if choices is not None:
-            shown = ", ".join(dict.fromkeys(choices))
-            raise LayerKeyError(f"{key!r} names several layer passes; use one of: {shown}")
-        close = difflib.get_close_matches(key, [*self.exact, *self.ambiguous], n=5, cutoff=0.6)
+            if len(found) == 1:
+                return found[0]
+            message = f"{key!r} ran {len(found)} times; use {key}:1 to {key}:{len(found)}"
+            raise LayerKeyError(f"{message} ({', '.join(self._labels[p] for p in found[:4])} ...)")
+        base, sep, number = key.rpartition(":")
+        if sep and number.isdigit():
+            found = self._names.get(base)
+            if found is not None and 1 <= int(number) <= len(found):
+                return found[int(number) - 1]
+        clash = self._clashes.get(key) or self._clashes.get(base if sep else key)
+        if clash is not None:
+            raise self._several(key, clash)
+        close = difflib.get_close_matches(key, self.keys(), n=5, cutoff=0.6)
         hint = f"; close matches: {', '.join(close)}" if close else ""
         raise LayerKeyError(f"no layer pass or module named {key!r}{hint}")
 
+    def _several(self, key: str, positions: list[int]) -> LayerKeyError:
+        shown = ", ".join(dict.fromkeys(self._labels[p] for p in positions))
+        return LayerKeyError(f"{key!r} names several layer passes; use one of: {shown}")
+
+    def keys(self) -> list[str]:
+        """Every unambiguous string key (built on demand: it is not stored per pass)."""
+        out: list[str] = []
+        for name, positions in self._names.items():
+            if len(positions) == 1:
+                out.append(name)
+            out.extend(f"{name}:{k}" for k in range(1, len(positions) + 1))
+        return out
+
 
 def build_index(trace: Trace, derived: Derived) -> KeyIndex:
-    index = KeyIndex()
-    passes_of: dict[str, list[str]] = {}
-    for i, op in enumerate(trace.ops):
-        label = derived.labels[i]
-        pass_no = derived.pass_index[i]
-        index.add(label, i, label)
-        short = derived.short_labels[i].partition(":")[0]
-        index.add(f"{short}:{pass_no}", i, label)
-        if derived.num_passes[i] == 1:
-            index.add(derived.layer_labels[i], i, label)
-            index.add(short, i, label)
-        else:
-            passes_of.setdefault(derived.layer_labels[i], []).append(label)
-            passes_of.setdefault(short, []).append(label)
+    index = KeyIndex(derived.labels)
+    for layer, members in enumerate(derived.layer_members):
+        first = members[0]
+        index.add(derived.layer_labels[first], members)
+        short = derived.layer_shorts[layer]
+        if short != derived.layer_labels[first]:
+            index.add(short, members)
+        op = trace.ops[first]
         if op.kind == BUFFER:
-            index.add(f"{op.address}:{pass_no}", i, label)
-            if derived.num_passes[i] == 1:
-                index.add(op.address, i, label)
-            else:
-                passes_of.setdefault(op.address, []).append(f"{op.address}:{pass_no}")
-    for key, labels in passes_of.items():
-        index.mark_ambiguous(key, labels)
-    _add_module_keys(trace, derived, index)
-    return index
-
-
-def _add_module_keys(trace: Trace, derived: Derived, index: KeyIndex) -> None:
+            index.add(op.address, members)
+    outputs_by_module: dict[str, list[int]] = {}
     for call in trace.calls:
-        if not call.outputs:
-            continue
-        output = call.outputs[0]
-        key = f"{call.address}:{call.call}"
-        index.add(key, output, key)
-        if derived.modules[call.address].num_calls == 1:
-            index.add(call.address, output, key)
-        elif call.call == 1:
-            count = derived.modules[call.address].num_calls
-            index.mark_ambiguous(call.address, [f"{call.address}:{k}" for k in range(1, count + 1)])
+        calls = outputs_by_module.setdefault(call.address, [])
+        # A call that returned no tensor op still takes its number: ``address:N`` is call N.
+        calls.append(call.outputs[0] if call.outputs else -1)
+    for address, outputs in outputs_by_module.items():
+        if all(o >= 0 for o in outputs):
+            index.add(address, outputs)
+    return index

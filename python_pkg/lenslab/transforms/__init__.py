@@ -20,10 +20,11 @@ def derive(trace: Trace) -> Derived:
     return Derived(
         labels=labels.labels,
         layer_labels=labels.layer_labels,
-        short_labels=labels.short_labels,
         pass_index=layers.pass_index,
         num_passes=layers.num_passes,
         layer_of=layers.layer_of,
+        layer_members=layers.members,
+        layer_shorts=labels.layer_shorts,
         has_input_ancestor=input_ancestry(trace),
         flops=estimate_flops(trace),
         modules=module_infos(trace, stacks),

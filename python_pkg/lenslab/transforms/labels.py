@@ -16,16 +16,16 @@ from .loops import Layers
 
 @dataclass(frozen=True)
 class Labels:
-    labels: list[str]
-    layer_labels: list[str]
-    short_labels: list[str]
+    labels: list[str]  # per op
+    layer_labels: list[str]  # per op (one string shared by the passes of a layer)
+    layer_shorts: list[str]  # per layer: "conv2d_3", "input_1"
 
 
 def make_labels(trace: Trace, layers: Layers) -> Labels:
     n = len(trace.ops)
     labels = [""] * n
     layer_labels = [""] * n
-    short_labels = [""] * n
+    layer_shorts: list[str] = []
     type_count: dict[str, int] = {}
     step = 0
     for members in layers.members:
@@ -37,9 +37,8 @@ def make_labels(trace: Trace, layers: Layers) -> Labels:
             layer = f"{short}_{step}"
         else:
             layer = short  # input_1, output_1, buffer_1
-        several = len(members) > 1
+        layer_shorts.append(short)
         for k, index in enumerate(members, start=1):
             labels[index] = f"{layer}:{k}"
             layer_labels[index] = layer
-            short_labels[index] = f"{short}:{k}" if several else short
-    return Labels(labels, layer_labels, short_labels)
+    return Labels(labels, layer_labels, layer_shorts)

@@ -1,0 +1,60 @@
+// The outline: the module tree beside the graph, as rows. A module's row is open exactly when
+// its box is open in the graph, so the tree and the graph expand, collapse and reveal together.
+import type { Trace } from '../model/trace.ts';
+import type { ViewState } from '../model/view-state.ts';
+import type { Hierarchy } from './hierarchy.ts';
+import { isAtomic } from './visible.ts';
+
+export interface OutlineRow {
+  /** Scope key ("address:call" unrolled, "address" rolled). */
+  readonly key: string;
+  readonly address: string;
+  /** The graph node that stands for the module when it is closed. */
+  readonly nodeId: string;
+  /** What a click selects: the module node, or for a module drawn as its single op, that op. */
+  readonly target: string;
+  /** 1 for top-level modules (aria-level). */
+  readonly level: number;
+  /** Last address segment, plus ":call" or "(xN)"; the full address is `address`. */
+  readonly name: string;
+  readonly type: string;
+  /** False for a leaf module drawn as its single op: there is nothing to open. */
+  readonly expandable: boolean;
+  readonly expanded: boolean;
+  readonly selected: boolean;
+}
+
+/** Rows in tree order; children are listed only under open modules. */
+export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): OutlineRow[] {
+  const rows: OutlineRow[] = [];
+  const firstItem = new Map<string, string>();
+  for (const it of h.items) if (it.scope !== null && !firstItem.has(it.scope)) firstItem.set(it.scope, it.id);
+  const walk = (parent: string | null): void => {
+    for (const key of h.childScopes.get(parent) ?? []) {
+      const s = h.scopes.get(key);
+      if (!s) continue;
+      const mod = trace.modules.get(s.address);
+      const calls = mod?.num_calls ?? 1;
+      const last = s.address.slice(s.address.lastIndexOf('.') + 1);
+      const suffix = calls > 1 ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
+      const expandable = !isAtomic(h, s);
+      const expanded = expandable && state.expanded.has(s.address);
+      const target = expandable ? s.nodeId : (firstItem.get(key) ?? s.nodeId);
+      rows.push({
+        key,
+        address: s.address,
+        nodeId: s.nodeId,
+        target,
+        level: s.depth,
+        name: `${last}${suffix}`,
+        type: mod?.type ?? '?',
+        expandable,
+        expanded,
+        selected: state.selected === s.nodeId || state.selected === target,
+      });
+      if (expanded) walk(key);
+    }
+  };
+  walk(null);
+  return rows;
+}
