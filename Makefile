@@ -54,3 +54,11 @@ clean:
 # Also forgets the environment: the next `make` sets up from scratch.
 distclean: clean
 	rm -rf .venv node_modules
+
+# lenslab against a plain forward pass and TorchLens, one table (bench/RESULTS.md has the latest).
+# TorchLens is installed into .venv-bench only (scripts/setup-bench.sh), never into .venv.
+.PHONY: bench
+bench: setup
+	@bash scripts/setup-bench.sh
+	@start=$$(date +%s); .venv-bench/bin/python bench/run.py $(BENCH_ARGS); status=$$?; \
+	echo "make bench: $$(( $$(date +%s) - start )) s"; exit $$status

@@ -31,6 +31,10 @@ import { renderLegend } from './render/legend.ts';
 import { Stage } from './render/stage.ts';
 import { download, exportSize, sceneToSvg, svgToPng } from './render/export.ts';
 import { html } from './render/svg.ts';
+import { DataClient } from './comm/client.ts';
+import type { Transport } from './comm/client.ts';
+import { DataViews } from './panels/data-views.ts';
+import type { TensorTarget } from './panels/tensor-panel.ts';
 
 /** The testing surface (CONTRACT.md): `root.lenslabView`. */
 export interface LensViewApi {
@@ -86,6 +90,8 @@ export class LensView implements LensViewApi {
   private drawn = false;
   private hovered = '';
   private readonly detach: () => void;
+  /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
+  private data: DataViews | null = null;
 
   constructor(host: HTMLElement) {
     this.root = html('div', 'lenslab-root', host);
@@ -129,6 +135,7 @@ export class LensView implements LensViewApi {
 
   dispose(): void {
     this.detach();
+    this.data?.dispose();
     this.layouter.dispose();
     this.root.remove();
   }
@@ -141,6 +148,7 @@ export class LensView implements LensViewApi {
         return;
       }
       this.trace = createTrace(raw);
+      this.data?.setTrace(this.trace);
       this.hierarchies = new Map();
       this.layouter.dispose();
       this.layouter = new LayoutClient();
@@ -218,8 +226,45 @@ export class LensView implements LensViewApi {
     });
   }
 
+  /** Attaches the kernel channel: tensor views in the inspector, the layer table, gradients. */
+  connect(client: DataClient): DataViews {
+    this.data?.dispose();
+    const data = new DataViews(client, {
+      select: (label) => void this.selectNode(this.nodeOfLabel(label), true),
+      redraw: () => void this.whenLoaded(() => this.refresh({})),
+    });
+    this.data = data;
+    data.mount(this.toolbar, this.stage.el);
+    const overlay = this.toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
+    if (overlay && !overlay.querySelector('option[value="grad"]')) html('option', '', overlay, 'colour: gradient norm').value = 'grad';
+    if (this.trace) data.setTrace(this.trace);
+    return data;
+  }
+
+  /** Switches between the graph and the layer table. */
+  showTab(tab: 'graph' | 'layers'): void {
+    this.data?.setTab(tab);
+  }
+
+  /** The node id of a layer pass label in the current (rolled or unrolled) view. */
+  private nodeOfLabel(label: string): string {
+    const op = this.trace?.ops[this.trace.opByLabel.get(label) ?? -1];
+    return op && this.state.rolled ? op.layer : label;
+  }
+
+  /** The tensor a node shows: an op's output (first pass when rolled), a module's output. */
+  private tensorTarget(id: string | null): TensorTarget | null {
+    if (id === null || !this.trace) return null;
+    const h = this.hierarchy();
+    const item = h.items.find((it) => it.id === id);
+    let op = item ? this.trace.ops[item.ops[0] ?? -1] : undefined;
+    if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = this.trace.ops[s.outputOp];
+    return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+  }
+
   /** Colours nodes by a metric ('none': by kind). */
   setOverlay(metric: Metric): Promise<void> {
+    this.data?.overlayChanged(metric === 'grad');
     return this.whenLoaded(() => {
       this.state = withOverlay(this.state, metric);
       return this.refresh({});
@@ -315,7 +360,7 @@ export class LensView implements LensViewApi {
     this.layout = layout;
     const t1 = performance.now();
     const hits = this.state.query ? searchNodes(trace, h, this.state.query) : [];
-    const values = metricValues(trace, h, graph, this.state.overlay);
+    const values = metricValues(trace, h, graph, this.state.overlay, this.data?.gradNorms ?? undefined);
     const scale = this.state.overlay === 'none' ? null : colorScale(values.values());
     const fills = new Map<string, { color: string; dark: boolean }>();
     if (scale) for (const [id, v] of values) fills.set(id, { color: rampColor(scale.position(v)), dark: scale.position(v) > 0.62 });
@@ -333,7 +378,9 @@ export class LensView implements LensViewApi {
       matches: !this.state.query ? '' : this.state.matchIndex >= 0 ? `${this.state.matchIndex + 1}/${hits.length}` : String(hits.length),
       overlay: this.state.overlay,
     });
-    renderInspector(this.inspector, this.state.selected ? describeNode(trace, h, this.state.selected) : null);
+    const target = this.tensorTarget(this.state.selected);
+    renderInspector(this.inspector, this.state.selected ? describeNode(trace, h, this.state.selected) : null, this.data && target ? this.data.panel.el : undefined);
+    this.data?.selected(target);
     this.placeCamera(opts, before);
     measure('lenslab:draw', t1);
     this.root.dataset['state'] = 'ready';
@@ -534,16 +581,35 @@ export interface ViewOptions {
 interface GraphTraits {
   graph: unknown;
   view_options: ViewOptions | null;
+  grads_version: number;
+}
+
+/** anywidget's custom messages as the data client's transport; null without a kernel. */
+function modelTransport(model: AnyModel<GraphTraits>): Transport | null {
+  if (typeof model.send !== 'function' || typeof model.on !== 'function') return null;
+  return {
+    send: (message) => model.send(message),
+    listen: (receive) => {
+      const handler = (msg: unknown, buffers?: DataView[]): void => receive(msg, buffers ?? []);
+      model.on('msg:custom', handler);
+      return () => model.off('msg:custom', handler);
+    },
+  };
 }
 
 export default {
   render({ model, el }: { model: AnyModel<GraphTraits>; el: HTMLElement }): () => void {
     const view = new LensView(el);
+    const data = view.connect(new DataClient(modelTransport(model)));
     const onChange = (): void => void view.setGraph(model.get('graph'), model.get('view_options') ?? {});
+    const onGrads = (): void => data.gradsChanged(Number(model.get('grads_version')) || 0);
     model.on('change:graph', onChange);
+    model.on('change:grads_version', onGrads);
     onChange();
+    onGrads();
     return () => {
       model.off('change:graph', onChange);
+      model.off('change:grads_version', onGrads);
       view.dispose();
     };
   },

@@ -8,5 +8,6 @@ from .api import lens
 from .errors import LensError
 from .trace.history import ModelHistory
 from .trace.layer import LayerPass
+from .validate import validate
 
-__all__ = ["LayerPass", "LensError", "ModelHistory", "lens"]
+__all__ = ["LayerPass", "LensError", "ModelHistory", "lens", "validate"]

@@ -14,6 +14,7 @@ from .errors import LensError
 from .trace.history import ModelHistory
 from .trace.trace import freeze
 from .transforms import derive
+from .validate.context import RunContext, attach_context
 
 Save = str | Sequence[str] | None
 
@@ -52,12 +53,16 @@ def lens(
     )
     if seed is not None:
         _seed_everything(seed)
+    # Validation re-runs the model: keep it, its inputs, buffers and RNG state from before.
+    context = RunContext(model, args, call_kwargs) if keep_args else None
     try:
         builder, _ = run_forward(model, args, call_kwargs, store, keep_args)
     except BaseException as exc:
         _attach_partial_history(exc, model)
         raise
     history = ModelHistory(*_finish(freeze(builder, model, complete=True)))
+    if context is not None:
+        attach_context(history, context)
     if selective is not None:
         _keep_selected(history, store, selective, postfunc, device)
     return history

@@ -1,5 +1,6 @@
 // Overlays: a number per visible node for a metric (op time, output size, parameter count,
-// FLOPs), and the colour scale that paints it. A closed module sums the ops inside it.
+// FLOPs, gradient norm), and the colour scale that paints it. A closed module sums the ops
+// inside it (the largest gradient norm, for gradients: norms do not add up).
 import type { Trace } from '../model/trace.ts';
 import type { Metric } from '../model/view-state.ts';
 import type { WireOp } from '../protocol/schema.ts';
@@ -11,6 +12,7 @@ export const METRIC_NAMES: Record<Exclude<Metric, 'none'>, string> = {
   size: 'output size',
   params: 'parameters',
   flops: 'FLOPs',
+  grad: 'gradient norm',
 };
 
 const DTYPE_BYTES: Record<string, number> = {
@@ -27,7 +29,7 @@ export function outputBytes(op: WireOp): number {
   return elements * (DTYPE_BYTES[op.dtype.replace(/^torch\./, '')] ?? 4);
 }
 
-function opValue(op: WireOp, metric: Exclude<Metric, 'none'>): number {
+function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad'>): number {
   switch (metric) {
     case 'time':
       return op.time_s;
@@ -40,10 +42,14 @@ function opValue(op: WireOp, metric: Exclude<Metric, 'none'>): number {
   }
 }
 
-/** The metric for every visible node; op nodes sum their passes, module nodes their ops. */
-export function metricValues(trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: Metric): Map<string, number> {
+/**
+ * The metric for every visible node; op nodes sum their passes, module nodes their ops.
+ * `gradNorms` (per op, NaN where none; fetched from the kernel) feeds the 'grad' metric.
+ */
+export function metricValues(trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: Metric, gradNorms?: ArrayLike<number>): Map<string, number> {
   const values = new Map<string, number>();
   if (metric === 'none') return values;
+  if (metric === 'grad') return gradValues(h, graph, gradNorms ?? []);
   const moduleNodeOfScope = new Map<string, string>();
   for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
   const visible = new Set(graph.nodes.map((n) => n.id));
@@ -68,6 +74,27 @@ export function metricValues(trace: Trace, h: Hierarchy, graph: VisibleGraph, me
       const s = n.scope === null ? undefined : h.scopes.get(n.scope);
       const own = s ? trace.modules.get(s.address)?.num_params : undefined;
       if (own !== undefined && own > 0) values.set(n.id, own);
+    }
+  }
+  return values;
+}
+
+/** Largest gradient norm per visible node (ops of a closed module count for the module). */
+function gradValues(h: Hierarchy, graph: VisibleGraph, norms: ArrayLike<number>): Map<string, number> {
+  const values = new Map<string, number>();
+  const moduleNodeOfScope = new Map<string, string>();
+  for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
+  const visible = new Set(graph.nodes.map((n) => n.id));
+  for (const item of h.items) {
+    let id: string | undefined = visible.has(item.id) ? item.id : undefined;
+    for (const key of id === undefined && item.scope !== null ? (h.scopes.get(item.scope)?.chain ?? []) : []) {
+      id = moduleNodeOfScope.get(key);
+      if (id !== undefined) break;
+    }
+    if (id === undefined) continue;
+    for (const o of item.ops) {
+      const v = norms[o];
+      if (v !== undefined && Number.isFinite(v)) values.set(id, Math.max(values.get(id) ?? 0, v));
     }
   }
   return values;
@@ -115,6 +142,7 @@ export function colorScale(values: Iterable<number>): ColorScale {
 
 /** Text for a metric value: seconds, bytes or a count. */
 export function formatMetric(metric: Metric, v: number): string {
+  if (metric === 'grad') return v >= 1e4 || (v > 0 && v < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
   if (metric === 'time') {
     if (v >= 1) return `${v.toFixed(2)} s`;
     if (v >= 1e-3) return `${(v * 1e3).toFixed(2)} ms`;

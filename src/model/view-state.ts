@@ -18,7 +18,7 @@ export interface ViewState {
   readonly overlay: Metric;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops';
+export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad';
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
   return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none' };

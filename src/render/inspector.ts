@@ -18,7 +18,8 @@ export function createInspector(follow: (id: string) => void): HTMLElement {
   return el;
 }
 
-export function renderInspector(el: HTMLElement, d: NodeDescription | null): void {
+/** `extra` (the tensor view) goes between the facts and the links; it is kept, not redrawn. */
+export function renderInspector(el: HTMLElement, d: NodeDescription | null, extra?: HTMLElement): void {
   el.replaceChildren();
   el.setAttribute('data-selected', d?.id ?? '');
   if (!d) {
@@ -31,6 +32,7 @@ export function renderInspector(el: HTMLElement, d: NodeDescription | null): voi
     html('dt', '', dl, name);
     html('dd', '', dl, value);
   }
+  if (extra) el.appendChild(extra);
   for (const [name, links] of d.links) {
     if (links.length === 0) continue;
     const section = html('div', 'lenslab-inspector-links', el);

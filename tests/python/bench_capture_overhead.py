@@ -1,6 +1,10 @@
-"""Capture overhead vs a plain forward (interleaved repetitions, medians), and metadata bytes/op.
+"""Capture cost: ResNet-18 vs a plain forward, metadata bytes/op, and scaling in op count.
 
-PYTHONPATH=python_pkg .venv/bin/python bench/capture_overhead.py [model] [reps]
+    PYTHONPATH=python_pkg .venv/bin/python tests/python/bench_capture_overhead.py [reps]
+
+Repetitions are interleaved and medians reported, so a busy machine slows both sides alike.
+"Python overhead" is lens wall time minus the ops' own recorded wall time: the part that is
+lenslab's bookkeeping, which machine load inflates least.
 """
 
 from __future__ import annotations
@@ -10,30 +14,17 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torchvision
+from torch import nn
 
 from lenslab import lens
 
 
-def main() -> None:
-    name = sys.argv[1] if len(sys.argv) > 1 else "resnet18"
-    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None).eval()
-    x = torch.randn(1, 3, 224, 224)
-
-    def plain() -> None:
-        model(x)
-
-    def full() -> None:
-        lens(model, x)
-
-    def meta() -> None:
-        lens(model, x, save=None)
-
-    runs = {"plain": plain, "lens(save='all')": full, "lens(save=None)": meta}
+def interleaved(runs: dict[str, Callable[[], Any]], reps: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {k: [] for k in runs}
     for fn in runs.values():
         fn()
@@ -41,27 +32,78 @@ def main() -> None:
         for key, fn in runs.items():
             gc.collect()
             start = time.perf_counter()
-            fn()
+            result = fn()
             times[key].append(time.perf_counter() - start)
+            del result
+    return times
+
+
+def resnet18(reps: int) -> None:
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).eval()
+    x = torch.randn(1, 3, 224, 224)
+    own: dict[str, list[float]] = {"lens(save='all')": [], "lens(save=None)": []}
+
+    def capture(key: str, **options: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            start = time.perf_counter()
+            h = lens(model, x, **options)
+            own[key].append(time.perf_counter() - start - sum(layer.time_s for layer in h))
+            return h
+
+        return run
+
+    runs = {
+        "plain": lambda: model(x),
+        "lens(save='all')": capture("lens(save='all')"),
+        "lens(save=None)": capture("lens(save=None)"),
+    }
+    times = interleaved(runs, reps)
     base = statistics.median(times["plain"])
+    n = len(lens(model, x, save=None))
+    print(f"ResNet-18, batch 1, 224x224, eval, grad mode on; {n} layer passes")
     for key, values in times.items():
         med = statistics.median(values)
-        print(f"{key:18s} {med * 1e3:8.2f} ms  ratio {med / base:5.2f}")
-
-    # Metadata bytes per op: activations are not saved (save=None), so what tracemalloc sees
-    # still allocated is the history's own Python metadata.
+        line = f"  {key:18s} {med * 1e3:8.2f} ms  ratio {med / base:5.2f}"
+        if key in own:
+            extra = statistics.median(own[key])
+            line += f"  python overhead {extra * 1e3:6.2f} ms ({extra / n * 1e6:.0f} us/op)"
+        print(line)
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    history = lens(model, x, save=None)
+    history = lens(model, x, save=None)  # activations not kept: what remains is metadata
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    print(
-        f"metadata {(after - before) / len(history):.0f} bytes/op over {len(history)} layer passes"
-    )
+    print(f"  metadata {(after - before) / len(history):.0f} bytes/op")
+
+
+class Chain(nn.Module):
+    """A recurrent cell plus parameter-free ops: 4 ops per step."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.steps = steps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for _ in range(self.steps):
+            x = torch.tanh(self.fc(x) * 0.5) + x
+        return x
+
+
+def scaling() -> None:
+    print("scaling (save=None): capture + postprocessing per op")
+    for ops in (1_000, 10_000, 100_000):
+        model = Chain(ops // 4)
+        x = torch.randn(4)
+        start = time.perf_counter()
+        h = lens(model, x, save=None)
+        total = time.perf_counter() - start
+        print(f"  {len(h):7d} passes  {total:7.2f} s  {total / len(h) * 1e6:6.1f} us/op")
 
 
 if __name__ == "__main__":
-    with torch.no_grad() if "--no-grad" in sys.argv else torch.enable_grad():
-        main()
+    resnet18(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
+    scaling()

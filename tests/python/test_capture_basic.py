@@ -83,10 +83,19 @@ def test_output_shape_dtype_params_and_module() -> None:
     fc1 = h["fc1"]
     assert fc1.shape == (5, 8) and fc1.dtype == torch.float32
     assert fc1.params == ["fc1.weight", "fc1.bias"] and fc1.num_params == 40
+    assert fc1.param_shapes == [(8, 4), (8,)] and fc1.params_trainable is True
     assert fc1.module == "fc1" and fc1.module_stack == ["fc1:1"]
     assert h["relu_1"].module == "act"
     assert fc1.flops == 2 * 5 * 8 * 4
     assert fc1.time_s > 0
+
+
+def test_frozen_parameters_and_buffers_read() -> None:
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)).eval()
+    model[0].weight.requires_grad_(False)
+    h = lens(model, torch.randn(3, 2))
+    assert h["0"].params_trainable is None  # frozen weight, trainable bias
+    assert h["1"].buffers == ["1.running_mean", "1.running_var"]
 
 
 def test_source_is_the_first_user_frame() -> None:
@@ -99,9 +108,24 @@ def test_source_is_the_first_user_frame() -> None:
 
 def test_in_place_ops_and_setitem_are_recorded() -> None:
     h = lens(InPlaceChain(), torch.randn(2, 3))
-    assert ops_of(h) == ["mul", "view", "add_", "mul_", "__setitem__", "relu", "sum", "add"]
+    ops = ["mul", "view", "add_", "mul_", "__setitem__", "relu", "alias", "sum", "add"]
+    assert ops_of(h) == ops
     assert h["add_1"].mutates == ["inplace"]
     assert h["setitem_1"].parents == ["mul_2_4:1"]  # the value it changed came from mul_
+
+
+def test_a_view_changed_through_its_base_reads_from_an_alias_node() -> None:
+    h = lens(InPlaceChain(), torch.randn(2, 3))
+    alias = h["alias_1"]
+    assert alias.parents == ["view_1_2:1", "relu_1_6:1"]  # stale view, last in-place writer
+    assert alias.parent_args == {"0": "view_1_2:1", "write": "relu_1_6:1"}
+    assert h["sum_1"].parents == [alias.label]
+
+
+def test_inference_mode_captures() -> None:
+    with torch.inference_mode():
+        h = lens(InPlaceChain(), torch.randn(2, 3))
+    assert h["relu_1"].shape == (2, 3)
 
 
 def test_multi_output_functions_give_one_pass_per_output_tensor() -> None:

@@ -20,6 +20,7 @@ def test_in_place_ops_do_not_change_saved_values() -> None:
     expected[0] = 5.0
     torch.testing.assert_close(h["setitem_1"].activation, expected)
     torch.testing.assert_close(h["relu_1"].activation, expected.relu())
+    torch.testing.assert_close(h["alias_1"].activation, expected.relu().view(-1))
     torch.testing.assert_close(h["input_1"].activation, x)
 
 

@@ -20,7 +20,7 @@ from .funcinfo import FuncInfo
 from .modules import ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord
 from .source import user_frame
-from .store import ActivationStore
+from .store import ActivationStore, storage_key
 
 Tensor = torch.Tensor
 _SLOTS = tuple(str(i) for i in range(64))
@@ -43,7 +43,9 @@ class TraceBuilder:
         self.bool_values: dict[int, bool] = {}
         self.bool_sites: dict[int, tuple[CodeType | None, int]] = {}
         self.in_op = False  # True while a recorded op runs: module hooks then stay quiet
-        self._producer: dict[int, tuple[weakref.ref[Tensor], int]] = {}
+        # id(tensor) -> (weak reference, producing node, version counter when produced)
+        self._producer: dict[int, tuple[weakref.ref[Tensor], int, int]] = {}
+        self._storage_writer: dict[int, int] = {}  # storage pointer -> last in-place op on it
         self._param_addr: dict[int, str] = {}
         self._param_numel: dict[int, int] = {}
         for address, param in model.named_parameters(remove_duplicate=True):
@@ -56,6 +58,9 @@ class TraceBuilder:
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
         self.modules = ModuleTracker(model, self)
 
+    def op_count(self) -> int:
+        return len(self.ops)
+
     # ---- lookups -------------------------------------------------------------------------
 
     def producer_of(self, tensor: Tensor) -> int:
@@ -66,7 +71,7 @@ class TraceBuilder:
         return -1
 
     def _set_producer(self, tensor: Tensor, index: int) -> None:
-        self._producer[id(tensor)] = (weakref.ref(tensor), index)
+        self._producer[id(tensor)] = (weakref.ref(tensor), index, _version(tensor))
 
     # ---- nodes that are not ops --------------------------------------------------------------
 
@@ -75,7 +80,6 @@ class TraceBuilder:
             return  # the same tensor passed twice is one input
         index = self._new_node(INPUT, "input", tensor, [], [])
         self.ops[index].address = path
-        self.ops[index].shape = tensor.shape
 
     def add_output(self, tensor: Tensor, path: str) -> None:
         parent = self.producer_of(tensor)
@@ -96,7 +100,7 @@ class TraceBuilder:
 
     def _buffer_node(self, tensor: Tensor, address: str) -> int:
         """The buffer node holding the current value of ``address``; a new pass if it changed."""
-        version = tensor._version
+        version = _version(tensor)
         known = self._buffer_nodes.get(address)
         if known is not None and known[1] == version:
             return known[0]
@@ -107,8 +111,10 @@ class TraceBuilder:
         record.address = address
         self.ops.append(record)
         # Buffers are small and change under later calls (running stats): keep a copy.
-        with torch.no_grad():
-            self.store.add(index, tensor.detach().clone(), address)
+        if self.store.save_all:
+            with torch.no_grad():
+                tensor = tensor.detach().clone()
+        self.store.add(index, tensor, address)
         self._buffer_nodes[address] = (index, version)
         return index
 
@@ -165,7 +171,7 @@ class TraceBuilder:
             target = out_kw if isinstance(out_kw, Tensor) else (args[0] if args else None)
             if isinstance(target, Tensor):
                 targets = [target]
-        versions = [t._version for t in targets]
+        versions = [_version(t) for t in targets]
         for target in targets:
             self.store.before_mutation(target)
         self.in_op = True
@@ -188,7 +194,7 @@ class TraceBuilder:
         changed = (
             targets
             if info.norm_stats
-            else [t for t, v in zip(targets, versions, strict=True) if t._version != v]
+            else [t for t, v in zip(targets, versions, strict=True) if v < 0 or _version(t) != v]
         )
         if changed:
             self._mark_mutation(first, changed)
@@ -200,6 +206,9 @@ class TraceBuilder:
             address = self._buffer_addr.get(id(tensor))
             if address is None:
                 names.append("inplace")
+                key = storage_key(tensor)
+                if key:
+                    self._storage_writer[key] = index
             else:
                 names.append(address)
                 self._buffer_writer[address] = index
@@ -208,12 +217,12 @@ class TraceBuilder:
 
     def _scan(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[list[int], list[str], list[str], int, list[tuple[str, Any]] | None]:
+    ) -> tuple[list[int], list[str], list[str], int, list[Any] | None]:
         parents: list[int] = []
         slots: list[str] = []
         params: list[str] = []
         numel = 0
-        other: list[tuple[str, Any]] | None = None
+        other: list[Any] | None = None  # flat: slot, value, slot, value, ...
         param_addr = self._param_addr
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
@@ -235,7 +244,7 @@ class TraceBuilder:
             else:
                 if other is None:
                     other = []
-                other.append((_slot(i), arg))
+                other += (_slot(i), arg)
         if kwargs:
             for name, arg in kwargs.items():
                 if isinstance(arg, Tensor):
@@ -248,13 +257,16 @@ class TraceBuilder:
                 else:
                     if other is None:
                         other = []
-                    other.append((name, arg))
+                    other += (name, arg)
         return parents, slots, params, numel, other
 
     def _link(self, tensor: Tensor, slot: str, parents: list[int], slots: list[str]) -> None:
         entry = self._producer.get(id(tensor))
         if entry is not None and entry[0]() is tensor:
-            parents.append(entry[1])
+            index = entry[1]
+            if entry[2] >= 0 and _version(tensor) != entry[2]:
+                index = self._alias_node(tensor, index)
+            parents.append(index)
             slots.append(slot)
             return
         address = self._buffer_addr.get(id(tensor))
@@ -263,13 +275,33 @@ class TraceBuilder:
             slots.append(slot)
         # Otherwise the tensor came from outside the pass (a plain attribute): no parent node.
 
+    def _alias_node(self, tensor: Tensor, stale: int) -> int:
+        """A node for the current value of ``tensor``, changed in place through an alias.
+
+        ``v = x[0]; x.add_(1); f(v)``: ``v``'s producer holds the value before ``add_``. The
+        alias node stands for the value ``f`` reads; its parents are the stale producer and the
+        in-place op that last wrote the shared storage.
+        """
+        writer = self._storage_writer.get(storage_key(tensor), -1)
+        parents, slots = [stale], ["0"]
+        if writer >= 0:
+            parents.append(writer)
+            slots.append("write")
+        index = len(self.ops)
+        record = OpRecord(OP, "alias", "alias", parents, slots, tensor, self.modules.current)
+        record.code, record.line = user_frame(1)
+        self.ops.append(record)
+        self.store.add(index, tensor, "alias")
+        self._set_producer(tensor, index)
+        return index
+
     def _record(
         self,
         func: Callable[..., Any],
         info: FuncInfo,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        scan: tuple[list[int], list[str], list[str], int, list[tuple[str, Any]] | None],
+        scan: tuple[list[int], list[str], list[str], int, list[Any] | None],
         outs: Any,
         elapsed: float,
     ) -> int:
@@ -305,6 +337,14 @@ class TraceBuilder:
         if index >= 0 and tensor.dtype == torch.bool and tensor.numel() == 1:
             self.bool_values[index] = value
             self.bool_sites[index] = user_frame(1)
+
+
+def _version(tensor: Tensor) -> int:
+    """The tensor's version counter (shared by views), or -1 where there is none."""
+    try:
+        return int(tensor._version)
+    except RuntimeError:  # inference-mode tensors track no versions
+        return -1
 
 
 def _flag(args: tuple[Any, ...], kwargs: dict[str, Any], position: int, name: str) -> bool:

@@ -43,7 +43,7 @@ class ModuleTracker:
     """Module calls, their nesting, inputs and outputs."""
 
     def __init__(self, model: torch.nn.Module, builder: TraceBuilder) -> None:
-        self._builder = builder
+        self._builder: TraceBuilder | _Released = builder
         self._thread = threading.get_ident()
         self.table = module_table(model)
         self._address: dict[int, str] = {}
@@ -63,7 +63,7 @@ class ModuleTracker:
         if address is None:
             return
         count = self._counts[address] = self._counts.get(address, 0) + 1
-        call = ModuleCall(address, count, self.current, type(module).__name__, len(builder.ops))
+        call = ModuleCall(address, count, self.current, type(module).__name__, builder.op_count())
         for _, tensor in iter_tensors(args):
             producer = builder.producer_of(tensor)
             if producer >= 0:
@@ -92,7 +92,7 @@ class ModuleTracker:
         """Pop calls up to and including the innermost open call of ``module_id``."""
         if all(mid != module_id for _, mid in self._stack):
             return None
-        end = len(self._builder.ops)
+        end = self._builder.op_count()
         while self._stack:
             index, mid = self._stack.pop()
             call = self.calls[index]
@@ -102,10 +102,26 @@ class ModuleTracker:
                 return call
         return None  # unreachable: the module was on the stack
 
+    def release(self) -> None:
+        """Drop the builder reference (a cycle otherwise) once the hooks are removed."""
+        self._builder = _Released()
+
     def close_all(self) -> None:
         """End calls left open by an exception."""
-        end = len(self._builder.ops)
+        end = self._builder.op_count()
         for index, _ in self._stack:
             self.calls[index].end_op = end
         self._stack.clear()
         self.current = -1
+
+
+class _Released:
+    """Stands in for the builder after capture: hooks that still fire (none should) do nothing."""
+
+    in_op = True
+
+    def op_count(self) -> int:
+        return 0
+
+    def producer_of(self, tensor: torch.Tensor) -> int:
+        return -1

@@ -71,7 +71,7 @@ class OpRecord:
         self.code: CodeType | None = None  # user code object and line that called the op
         self.line = 0
         self.time_s = 0.0
-        self.other_args: Any = None  # non-tensor arguments, raw ((slot, value), ...), or None
+        self.other_args: Any = None  # non-tensor arguments, flat [slot, value, ...], or None
         self.address = ""  # input path ("x", "kwargs.mask"), buffer address
         self.mutates: tuple[
             str, ...

@@ -52,7 +52,6 @@ def run_forward(
             with CaptureMode(builder):
                 result = model(*args, **kwargs)
         except BaseException as exc:
-            tracker.close_all()
             # Read by api.lens; exceptions with __slots__ take no attributes.
             with contextlib.suppress(AttributeError):
                 exc.lens_builder = builder  # type: ignore[attr-defined]
@@ -60,7 +59,8 @@ def run_forward(
         finally:
             for handle in handles:
                 handle.remove()
-        tracker.close_all()
+            tracker.close_all()
+            tracker.release()
         for path, tensor in iter_tensors(result):
             builder.add_output(tensor, path)
         return builder, result

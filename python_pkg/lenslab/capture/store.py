@@ -19,7 +19,7 @@ from ..errors import LensError
 PostFunc = Callable[[torch.Tensor], Any]
 
 
-def _storage_key(tensor: torch.Tensor) -> int:
+def storage_key(tensor: torch.Tensor) -> int:
     try:
         return int(tensor.untyped_storage().data_ptr())
     except (RuntimeError, NotImplementedError, TypeError):  # sparse, nested, functional wrappers
@@ -97,11 +97,11 @@ class ActivationStore:
         for index in self._unindexed:
             value = values[index]
             if isinstance(value, torch.Tensor):
-                key = _storage_key(value)
+                key = storage_key(value)
                 if key:
                     by_storage.setdefault(key, []).append(index)
         self._unindexed.clear()
-        key = _storage_key(target)
+        key = storage_key(target)
         if not key:
             return
         aliased = by_storage.pop(key, None)

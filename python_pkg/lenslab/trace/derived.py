@@ -8,7 +8,7 @@ from typing import Literal
 BranchKind = Literal["IF", "THEN", "ELSE"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class ModuleInfo:
     """One module of the model: its place in the address tree and what its calls did."""
 

@@ -15,6 +15,8 @@ from .trace import Trace
 if TYPE_CHECKING:
     import pandas
 
+    from ..validate.report import ValidationReport
+
 
 class ModelHistory:
     """Every op of one forward pass, in execution order, with inputs, outputs and buffers."""
@@ -80,6 +82,12 @@ class ModelHistory:
     def lookup_keys(self) -> list[str]:
         """Every unambiguous string key."""
         return self._index.keys()
+
+    def validate(self) -> ValidationReport:
+        """Replay, perturb and cross-check every saved op (see ``lenslab.validate``)."""
+        from ..validate import validate_history  # validation runs after the trace: lazy
+
+        return validate_history(self)
 
     def summary(self) -> str:
         return table.summary(self.model_type, self._layers, self.complete)

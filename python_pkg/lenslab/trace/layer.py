@@ -128,7 +128,7 @@ class LayerPass:
 
     @property
     def output_of_modules(self) -> list[str]:
-        """``"address:call"`` of every module call that returned this pass's tensor."""
+        """``"address:call"`` of every module call that returned this tensor, outer -> inner."""
         return [f"{c.address}:{c.call}" for c in self._trace.calls if self.index in c.outputs]
 
     # roles
@@ -153,6 +153,23 @@ class LayerPass:
     @property
     def params(self) -> list[str]:
         return list(self._trace.ops[self.index].params)
+
+    @property
+    def param_shapes(self) -> list[tuple[int, ...]]:
+        shapes = self._trace.param_shapes
+        return [tuple(shapes[a]) for a in self._trace.ops[self.index].params]
+
+    @property
+    def params_trainable(self) -> bool | None:
+        """True if every parameter used requires grad, False if none does, None if mixed/none."""
+        flags = {self._trace.param_trainable[a] for a in self._trace.ops[self.index].params}
+        return flags.pop() if len(flags) == 1 else None
+
+    @property
+    def buffers(self) -> list[str]:
+        """Addresses of the buffers this op read."""
+        ops = self._trace.ops
+        return [ops[p].address for p in ops[self.index].parents if ops[p].kind == BUFFER]
 
     @property
     def num_params(self) -> int:
@@ -182,7 +199,8 @@ class LayerPass:
         other = self._trace.ops[self.index].other_args
         if not other:
             return ""
-        return ", ".join(f"{slot}={_short_repr.repr(value)}" for slot, value in other)
+        pairs = zip(other[::2], other[1::2], strict=True)
+        return ", ".join(f"{slot}={_short_repr.repr(value)}" for slot, value in pairs)
 
     # branches
     @property

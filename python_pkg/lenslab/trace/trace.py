@@ -22,6 +22,7 @@ class Trace:
     calls: tuple[ModuleCall, ...]
     modules: dict[str, ModuleEntry]  # the address tree; the model itself is ""
     param_shapes: dict[str, torch.Size]
+    param_trainable: dict[str, bool]  # requires_grad of each parameter at capture time
     store: ActivationStore
     bool_values: dict[int, bool]
     bool_sites: dict[int, tuple[CodeType | None, int]]
@@ -34,6 +35,7 @@ class Trace:
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
     """Freeze a builder into a ``Trace`` (linear in the number of ops and edges)."""
     ops = tuple(builder.ops)
+    params = list(model.named_parameters(remove_duplicate=True))
     children: list[list[int]] = [[] for _ in ops]
     for index, op in enumerate(ops):
         for parent in dict.fromkeys(op.parents):
@@ -44,7 +46,8 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         children=tuple(tuple(c) for c in children),
         calls=tuple(builder.modules.calls),
         modules=builder.modules.table,
-        param_shapes={a: p.shape for a, p in model.named_parameters(remove_duplicate=True)},
+        param_shapes={a: p.shape for a, p in params},
+        param_trainable={a: p.requires_grad for a, p in params},
         store=builder.store,
         bool_values=builder.bool_values,
         bool_sites=builder.bool_sites,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ import anywidget
 import traitlets
 
 from lenslab.errors import LensError
+from lenslab.widget.data import DataServer, watch_grads
 
 if TYPE_CHECKING:
     from lenslab.trace.history import ModelHistory
@@ -45,6 +47,8 @@ class LensWidget(anywidget.AnyWidget):
 
     graph = traitlets.Dict().tag(sync=True)
     view_options = traitlets.Dict().tag(sync=True)
+    # Bumped after each backward pass (grads=True), so the front end refetches gradients.
+    grads_version = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, history: ModelHistory, **view_options: Any) -> None:
         if "_esm" not in LensWidget.__dict__:
@@ -53,3 +57,12 @@ class LensWidget(anywidget.AnyWidget):
         from lenslab.export.wire import to_wire
 
         super().__init__(graph=dict(to_wire(history)), view_options=view_options)
+        # Tensors stay here; the front end asks for statistics and slices over custom messages.
+        self._data = DataServer(history)
+        self.on_msg(self._on_data_request)
+        watch_grads(history, self)
+
+    def _on_data_request(self, _widget: Any, content: Any, buffers: Any) -> None:
+        reply, arrays = self._data.handle(content)
+        with contextlib.suppress(Exception):  # a closed comm: nobody is listening any more
+            self.send(reply, arrays)

@@ -1,0 +1,121 @@
+"""`make bench`: lenslab against a plain forward pass and TorchLens, in one run, as one table.
+
+Every figure is a ratio (or a size) measured in this run: contenders are interleaved round by
+round and medians are reported, so a busy machine slows all of them alike. The table is printed
+and written to bench/results.json; --markdown also writes bench/RESULTS.md.
+
+  .venv-bench/bin/python bench/run.py [--quick] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import extras
+import memory
+import overhead
+import report
+import scaling
+from models import THREADS
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        torchlens = importlib.metadata.version("torchlens")
+    except importlib.metadata.PackageNotFoundError:
+        torchlens = "not installed"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else "none",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": THREADS,
+        "torchlens": torchlens,
+    }
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    budget = 4.0 if quick else 30.0
+    return {
+        "overhead": overhead.run(budget),
+        "scaling": scaling.run(budget / 5, scaling.SIZES[:2] if quick else scaling.SIZES),
+        "memory": memory.run(),
+        "validation": extras.validation(budget / 3),
+        "graph_drawing": extras.graph_drawing(),
+        "widget": extras.widget_size(),
+        "wire": extras.wire_bytes_per_op(("resnet18", "swin_t") if quick else ("resnet18", "swin_t", "swin_v2_b")),
+    }
+
+
+def rows(results: dict[str, Any]) -> list[report.Row]:
+    return [
+        *report.overhead_rows(results["overhead"]),
+        *report.scaling_rows(results["scaling"]),
+        *report.memory_rows(results["memory"]),
+        *report.validation_rows(results["validation"]),
+        *report.frontend_rows(results["graph_drawing"], results["widget"], results["wire"]),
+    ]
+
+
+def describe(info: dict[str, Any], seconds: float) -> str:
+    return (
+        f"{info['cpu']}, {info['cores']} cores, GPU: {info['gpu']}; Python {info['python']}, "
+        f"torch {info['torch']} ({info['torch_threads']} intra-op thread), "
+        f"torchlens {info['torchlens']}; benchmark took {seconds:.0f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short budgets, no 100k-op models")
+    parser.add_argument("--markdown", action="store_true", help="also write bench/RESULTS.md")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    info = machine()
+    results = measure(args.quick)
+    seconds = time.perf_counter() - start
+    table = rows(results)
+    (HERE / "results.json").write_text(
+        json.dumps({"machine": info, "seconds": seconds, "results": results, "table": table}, indent=1)
+    )
+    print(f"\nlenslab benchmark: {describe(info, seconds)}\n")
+    print(report.text_table(table))
+    if args.markdown:
+        write_markdown(info, seconds, table)
+    print(f"\nwritten: {HERE / 'results.json'}", file=sys.stderr)
+
+
+def write_markdown(info: dict[str, Any], seconds: float, table: list[report.Row]) -> None:
+    text = (
+        "# Benchmark results\n\n"
+        "The latest `make bench` table (`.venv-bench/bin/python bench/run.py --markdown`).\n"
+        "Every figure is a ratio or a size measured in the same run: plain forward, lenslab and\n"
+        "TorchLens interleaved round by round, medians. Absolute times are this machine's and\n"
+        "this moment's; compare the ratios.\n\n"
+        f"Machine: {describe(info, seconds)}.\n\n"
+        f"{report.markdown_table(table)}\n"
+    )
+    (HERE / "RESULTS.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

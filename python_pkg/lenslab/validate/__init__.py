@@ -1,0 +1,100 @@
+"""Validation: prove every saved activation right (``h.validate()``, ``lenslab.validate``).
+
+Five checks, one per module: ``outputs`` (a plain forward pass agrees), ``replay`` (each op
+re-run from its saved parents reproduces its output), ``perturbation`` (other parent values
+change the output), ``modules`` (forward hooks agree with each module call's outputs) and
+``graph`` (structural invariants). What could not run is reported as skipped, never as passed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..capture import OP
+from .context import RngState, context_of
+from .graph import check_graph
+from .modules import check_modules
+from .outputs import check_outputs
+from .reference import run_reference
+from .replay import check_replay
+from .report import CheckResult, Failure, ValidationReport
+
+if TYPE_CHECKING:
+    from ..trace.history import ModelHistory
+
+__all__ = ["CheckResult", "Failure", "ValidationReport", "validate", "validate_history"]
+
+HOW = (
+    "capture for validation with lenslab.validate(model, inputs, **lens_options), "
+    "or lens(model, inputs, keep_args=True) and then h.validate()"
+)
+
+
+def validate(model: torch.nn.Module, inputs: Any, **lens_options: Any) -> ValidationReport:
+    """Capture ``model`` on ``inputs`` with everything validation needs, then validate.
+
+    ``lens_options`` are those of ``lens`` (``kwargs``, ``seed``, ...). The model's buffers and
+    the global RNG state are left as one ``lens`` call would leave them.
+    """
+    from ..api import lens
+
+    history = lens(model, inputs, keep_args=True, **lens_options)
+    return validate_history(history)
+
+
+def validate_history(history: ModelHistory) -> ValidationReport:
+    """Run every check that the way ``history`` was captured allows; skip the rest, saying why."""
+    trace = history._trace
+    labels = history._derived.labels
+    report = ValidationReport(f"{trace.model_type} ({len(history)} layer passes)")
+    context = context_of(history)
+    reasons = _why_not(history, context is not None)
+    for check, reason in reasons.items():
+        report.skip_check(check, reason)
+    if not trace.complete:
+        report.notes.append("partial history (the model raised): only what ran is checked")
+    user_rng = RngState()
+    try:
+        if context is not None and not {"outputs", "modules"} & reasons.keys():
+            reference = run_reference(context)
+            check_outputs(trace, labels, report, reference)
+            check_modules(trace, labels, report, reference)
+        if "replay" not in reasons:
+            check_replay(trace, labels, report, context)
+    finally:
+        user_rng.restore()  # validation must not change what the user's next random call draws
+    check_graph(history, report)
+    if any(c.skipped for c in report.checks.values()):
+        report.notes.append("some activations were not saved: capture with save='all'")
+    if reasons:
+        report.notes.append(HOW)
+    return report
+
+
+def _why_not(history: ModelHistory, has_context: bool) -> dict[str, str]:
+    """Checks that cannot run on this history, with the reason."""
+    trace = history._trace
+    store = trace.store
+    reasons: dict[str, str] = {}
+    value_checks = ("outputs", "replay", "perturbation", "modules")
+    if not store.save_all:
+        reasons.update(dict.fromkeys(value_checks, "captured with save=None: no activations"))
+    elif store.postfunc is not None or store.device is not None:
+        why = "activations were transformed by postfunc or moved by device"
+        reasons.update(dict.fromkeys(value_checks, why))
+    if not has_context:
+        reasons.setdefault("outputs", "the model and its inputs were not kept")
+        reasons.setdefault("modules", "the model and its inputs were not kept")
+    if not trace.complete:
+        reasons.setdefault("outputs", "partial history: the forward pass raised")
+        reasons.setdefault("modules", "partial history: the forward pass raised")
+    ops = any(op.kind == OP for op in trace.ops)
+    if ops and not trace.kept_args:
+        why = "the op arguments replay needs were not kept"
+        reasons.setdefault("replay", why)
+        reasons.setdefault("perturbation", why)
+    if "replay" in reasons:
+        reasons.setdefault("perturbation", "it runs on replayed ops, and replay could not run")
+    return reasons

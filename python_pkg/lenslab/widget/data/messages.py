@@ -1,0 +1,117 @@
+"""The request/response messages between the widget and the kernel (TypeScript mirror:
+``src/protocol/messages.ts``).
+
+A request is ``{"type": "lenslab:request", "id": 7, "method": "slice", "params": {...}}``.
+Its reply echoes the id: ``{"type": "lenslab:reply", "id": 7, "result": {...}, "array": ...}``
+with the array (if any) as the message's single binary buffer, described by ``array``
+(``{"dtype": "float32" | "uint8", "shape": [...], "offset": .., "step": ..}``); or
+``{"type": "lenslab:reply", "id": 7, "error": {"code": "...", "message": "..."}}``.
+Requests are checked here, field by field; anything else is a ``RequestError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+REQUEST = "lenslab:request"
+REPLY = "lenslab:reply"
+PROTOCOL_VERSION = 1
+
+ErrorCode = Literal[
+    "bad_message",  # not a request, or a field of the wrong type
+    "unknown_layer",
+    "not_saved",  # the layer's activation was not kept (save=None or a save list without it)
+    "no_grad",
+    "out_of_range",
+    "too_large",
+    "bad_dtype",  # an encoding we do not send, or a tensor we cannot show (complex, sparse)
+    "internal",
+]
+Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats"]
+METHODS: tuple[Method, ...] = ("stats", "histogram", "slice", "tiles", "grad_norms", "all_stats")
+TensorKind = Literal["activation", "gradient"]
+Encoding = Literal["float32", "uint8"]
+
+
+class RequestError(Exception):
+    """A request the kernel cannot answer; it becomes an error reply, never an exception."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code: ErrorCode = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    method: Method
+    params: dict[str, Any]
+
+    def layer(self) -> str | int:
+        value = self.params.get("layer")
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise RequestError(
+                "bad_message", "params.layer must be a layer label (string) or an index"
+            )
+        return value
+
+    def kind(self) -> TensorKind:
+        value = self.params.get("tensor", "activation")
+        if value not in ("activation", "gradient"):
+            raise RequestError(
+                "bad_message", f"params.tensor must be 'activation' or 'gradient', not {value!r}"
+            )
+        return "gradient" if value == "gradient" else "activation"
+
+    def encoding(self) -> Encoding:
+        value = self.params.get("encoding", "float32")
+        if value not in ("float32", "uint8"):
+            raise RequestError(
+                "bad_dtype", f"arrays are sent as 'float32' or 'uint8', not {value!r}"
+            )
+        return "uint8" if value == "uint8" else "float32"
+
+    def integer(self, name: str, default: int | None = None) -> int:
+        value = self.params.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RequestError("bad_message", f"params.{name} must be an integer, not {value!r}")
+        return value
+
+    def integers(self, name: str) -> list[int]:
+        value = self.params.get(name)
+        if not isinstance(value, list) or len(value) > 64:
+            raise RequestError("bad_message", f"params.{name} must be a list of integers")
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+            raise RequestError(
+                "bad_message", f"params.{name} must be a list of integers, not {value!r}"
+            )
+        return list(value)
+
+
+def parse_request(content: object) -> Request:
+    if not isinstance(content, dict) or content.get("type") != REQUEST:
+        raise RequestError("bad_message", f"not a lenslab request (type must be {REQUEST!r})")
+    rid = content.get("id")
+    if isinstance(rid, bool) or not isinstance(rid, int):
+        raise RequestError("bad_message", "a request needs an integer id")
+    method = content.get("method")
+    if method not in METHODS:
+        raise RequestError(
+            "bad_message", f"unknown method {method!r} (known: {', '.join(METHODS)})"
+        )
+    params = content.get("params", {})
+    if not isinstance(params, dict):
+        raise RequestError("bad_message", "params must be an object")
+    return Request(rid, method, params)
+
+
+def request_id(content: object) -> int | None:
+    """The id to echo in an error reply, when the garbled message still carries one."""
+    rid = content.get("id") if isinstance(content, dict) else None
+    return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
+
+
+def error_reply(rid: int | None, code: ErrorCode, message: str) -> dict[str, Any]:
+    return {"type": REPLY, "id": rid, "error": {"code": code, "message": message}}

@@ -1,0 +1,138 @@
+// Everything of the widget that pulls data from the kernel, composed for LensView: the tensor
+// view in the inspector, the layer table (a tab over the graph), and the gradient norms that
+// feed the 'grad' overlay. LensView tells it what is selected; it never draws the graph.
+import type { DataClient } from '../comm/client.ts';
+import { isCancelled } from '../comm/client.ts';
+import type { Trace } from '../model/trace.ts';
+import { html } from '../render/svg.ts';
+import { LayerTable } from './layer-table.ts';
+import { layerRows } from './table-model.ts';
+import type { RowStats } from './table-model.ts';
+import { TensorPanel } from './tensor-panel.ts';
+import type { TensorTarget } from './tensor-panel.ts';
+
+export interface DataViewHooks {
+  /** Select the node of a layer pass label (from the table). */
+  select(label: string): void;
+  /** Something the graph draws changed (gradient norms arrived). */
+  redraw(): void;
+}
+
+export type Tab = 'graph' | 'layers';
+
+export class DataViews {
+  readonly panel: TensorPanel;
+  readonly table: LayerTable;
+  readonly tabs: HTMLElement;
+  /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
+  gradNorms: Float32Array | null = null;
+  private trace: Trace | null = null;
+  private shownId: string | null = null;
+  private stats = new Map<number, RowStats>();
+  private wantNorms = false;
+  private tab: Tab = 'graph';
+  private selectedLabel: string | null = null;
+
+  constructor(
+    readonly client: DataClient,
+    private readonly hooks: DataViewHooks,
+  ) {
+    this.panel = new TensorPanel(client);
+    this.panel.el.hidden = true;
+    this.table = new LayerTable({ select: (label) => hooks.select(label), computeStats: () => this.computeStats() });
+    this.table.el.hidden = true;
+    // Keep wheel and drags inside the table from panning the graph beneath it.
+    for (const type of ['wheel', 'pointerdown', 'pointermove', 'click', 'dblclick']) {
+      this.table.el.addEventListener(type, (ev) => ev.stopPropagation());
+    }
+    this.tabs = html('span', 'lenslab-tabs');
+    this.tabs.setAttribute('role', 'tablist');
+    for (const tab of ['graph', 'layers'] as const) {
+      const b = html('button', 'lenslab-button', this.tabs, tab);
+      b.type = 'button';
+      b.setAttribute('role', 'tab');
+      b.dataset['tab'] = tab;
+      b.addEventListener('click', () => this.setTab(tab));
+    }
+    this.setTab('graph');
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+    this.client.dispose();
+  }
+
+  /** Places the tabs first in the toolbar and the table over the graph stage. */
+  mount(toolbar: HTMLElement, stage: HTMLElement): void {
+    toolbar.prepend(this.tabs);
+    stage.appendChild(this.table.el);
+  }
+
+  setTab(tab: Tab): void {
+    this.tab = tab;
+    this.table.el.hidden = tab !== 'layers';
+    for (const b of this.tabs.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-selected', String(b.dataset['tab'] === tab));
+    if (tab === 'layers') this.table.setSelected(this.selectedLabel);
+  }
+
+  get currentTab(): Tab {
+    return this.tab;
+  }
+
+  setTrace(trace: Trace): void {
+    this.trace = trace;
+    this.stats.clear();
+    this.gradNorms = null;
+    this.shownId = null;
+    this.table.setRows(layerRows(trace));
+    this.table.setStats((i) => this.stats.get(i));
+  }
+
+  /** The selection changed (or the view was redrawn): show its tensor, mark its row. */
+  selected(target: TensorTarget | null): void {
+    this.selectedLabel = target?.label ?? null;
+    if ((target?.id ?? null) !== this.shownId) {
+      this.shownId = target?.id ?? null;
+      this.panel.show(target);
+    }
+    this.table.setSelected(this.selectedLabel);
+  }
+
+  /** The kernel says gradients changed (a backward pass ran). */
+  gradsChanged(version: number): void {
+    if (version === this.client.version) return;
+    this.client.version = version;
+    this.gradNorms = null;
+    if (this.panel.currentKind === 'gradient') this.panel.refresh();
+    if (this.wantNorms) void this.fetchGradNorms();
+  }
+
+  /** The 'grad' overlay was turned on (or off). */
+  overlayChanged(gradOn: boolean): void {
+    this.wantNorms = gradOn;
+    if (gradOn && !this.gradNorms) void this.fetchGradNorms();
+  }
+
+  private async fetchGradNorms(): Promise<void> {
+    try {
+      const r = await this.client.request('grad_norms', {}, 'grad-norms');
+      this.gradNorms = r.array;
+      this.hooks.redraw();
+    } catch (err) {
+      if (!isCancelled(err)) this.gradNorms = new Float32Array();
+    }
+  }
+
+  private async computeStats(): Promise<void> {
+    const r = await this.client.request('all_stats', { tensor: this.panel.currentKind }, 'all-stats');
+    const a = r.array ?? new Float32Array();
+    this.stats.clear();
+    for (let i = 0; i * 8 < a.length; i++) {
+      const numel = a[i * 8] ?? Number.NaN;
+      if (Number.isNaN(numel)) continue;
+      const at = (k: number): number => a[i * 8 + k] ?? Number.NaN;
+      this.stats.set(i, { mean: at(1), std: at(2), min: at(3), max: at(4), nan: at(6) });
+    }
+    this.table.setStats((i) => this.stats.get(i));
+  }
+}
