@@ -4,6 +4,7 @@ widget bundle size, synced-state bytes per op)."""
 from __future__ import annotations
 
 import gzip
+import inspect
 import json
 import subprocess
 import sys
@@ -19,22 +20,38 @@ WIDGET = ROOT / "python_pkg" / "lenslab" / "static" / "widget.js"
 
 
 def validation(budget_s: float, name: str = "resnet18") -> dict[str, Any]:
-    """``h.validate()`` time over a plain forward's, or why it cannot be measured yet."""
+    """``h.validate()`` time over a plain forward's, or why it cannot be measured yet. The
+    history is captured as validation needs it (``keep_args=True``: each op's callable and
+    arguments, for replay); that capture is timed too, as a ratio to the plain forward."""
     row: dict[str, Any] = {"model": name}
     if not callable(getattr(ModelHistory, "validate", None)):
         return row | {"status": "not yet"}
     print(f"[bench] validation: {name}", file=sys.stderr, flush=True)
     model, inputs = build(name)
-    history = lens(model, inputs, save="all")
+    options = {"keep_args": True} if "keep_args" in inspect.signature(lens).parameters else {}
+    history = lens(model, inputs, save="all", **options)
     try:
-        row["passed"] = bool(history.validate())
+        result = history.validate()
     except Exception as exc:
         return row | {"status": f"failed: {type(exc).__name__}: {str(exc)[:120]}"}
     times = interleaved(
-        {"plain": lambda: call(model, inputs), "validate": history.validate}, budget_s
+        {
+            "plain": lambda: call(model, inputs),
+            "capture": lambda: lens(model, inputs, save="all", **options),
+            "validate": history.validate,
+        },
+        budget_s,
     )
-    plain, check = median(times["plain"]), median(times["validate"])
-    return row | {"plain_ms": plain * 1e3, "validate_ms": check * 1e3, "ratio": check / plain}
+    plain = median(times["plain"])
+    return row | {
+        "passed": bool(result),
+        "failures": len(result.failures),
+        "skipped": sorted(k for k, c in result.checks.items() if c.skipped),
+        "plain_ms": plain * 1e3,
+        "validate_ms": median(times["validate"]) * 1e3,
+        "ratio": median(times["validate"]) / plain,
+        "capture_ratio": median(times["capture"]) / plain,
+    }
 
 
 def graph_drawing(timeout_s: float = 300) -> dict[str, Any]:

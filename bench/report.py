@@ -83,8 +83,13 @@ def validation_rows(r: dict[str, Any]) -> list[Row]:
     measure = f"{r['model']}: h.validate()"
     if "ratio" not in r:
         return [("validation", measure, r["status"], "", "")]
-    verdict = "passed" if r["passed"] else "reported failures"
-    return [("validation", measure, f"{r['ratio']:.2f}x plain ({verdict})", "", "")]
+    verdict = "passed" if r["passed"] else f"{r['failures']} failures"
+    if r["skipped"]:
+        verdict += f"; skipped: {', '.join(r['skipped'])}"
+    return [
+        ("validation", measure, f"{r['ratio']:.2f}x plain ({verdict})", "", ""),
+        ("validation", f"{r['model']}: lens(keep_args=True)", f"{r['capture_ratio']:.2f}x plain", "", ""),
+    ]
 
 
 def frontend_rows(draw: dict[str, Any], widget: dict[str, Any], wire: list[dict[str, Any]]) -> list[Row]:

@@ -2,7 +2,7 @@
 // quickstart notebook run top to bottom, and the widget checked the way a person uses it.
 // Prints `N passed, N failed` last; exits nonzero on any failure. Screenshots: ui-tests/output/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,8 +129,9 @@ async function main() {
   ]) {
     if (!existsSync(path)) throw new Error(`${path} is missing: ${hint}`);
   }
-  rmSync(OUT, { recursive: true, force: true });
+  // Only this test's own screenshots (top level); subfolders belong to other tools.
   mkdirSync(OUT, { recursive: true });
+  for (const file of readdirSync(OUT)) if (file.endsWith('.png')) rmSync(join(OUT, file));
 
   const graph = kernelGraph();
   const oracle = new GraphOracle(graph);

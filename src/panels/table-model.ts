@@ -47,10 +47,10 @@ export const COLUMNS: readonly Column[] = [
   { key: 'time', title: 'time', width: 70, numeric: true },
   { key: 'flops', title: 'FLOPs', width: 64, numeric: true },
   { key: 'bytes', title: 'size', width: 70, numeric: true },
-  { key: 'mean', title: 'mean', width: 70, numeric: true },
-  { key: 'std', title: 'std', width: 70, numeric: true },
-  { key: 'min', title: 'min', width: 70, numeric: true },
-  { key: 'max', title: 'max', width: 70, numeric: true },
+  { key: 'mean', title: 'mean', width: 84, numeric: true },
+  { key: 'std', title: 'std', width: 84, numeric: true },
+  { key: 'min', title: 'min', width: 84, numeric: true },
+  { key: 'max', title: 'max', width: 84, numeric: true },
   { key: 'nan', title: 'NaN', width: 48, numeric: true },
 ];
 

@@ -10,14 +10,11 @@ from torch import nn
 
 import lenslab
 from test_zoo import TOYS, VISION
+from lenslab.validate import ValidationReport
 from toy_models import DynamicElse, NestedIO
 
-# Capture records ``z.sum()`` (z a view of y, changed in place through y afterwards) with the
-# view's pre-write value as its parent; replay proves the saved parent is not what sum read.
-KNOWN_CAPTURE_BUGS = {"in_place_chain": "stale view parent after in-place writes to its base"}
 
-
-def assert_valid(model: nn.Module, inputs: Any, **options: Any) -> lenslab.validate.__class__:
+def assert_valid(model: nn.Module, inputs: Any, **options: Any) -> ValidationReport:
     report = lenslab.validate(model, inputs, seed=0, **options)
     assert report, str(report)
     for name, check in report.checks.items():
@@ -27,8 +24,6 @@ def assert_valid(model: nn.Module, inputs: Any, **options: Any) -> lenslab.valid
 
 @pytest.mark.parametrize("name", list(TOYS))
 def test_toy_models_validate(name: str) -> None:
-    if name in KNOWN_CAPTURE_BUGS:
-        pytest.xfail(KNOWN_CAPTURE_BUGS[name])
     build, make_input = TOYS[name]
     torch.manual_seed(0)
     assert_valid(build(), make_input())

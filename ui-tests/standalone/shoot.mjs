@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = join(root, 'ui-tests', 'output', 'standalone');
-const types = { '.svg': 'image/svg+xml', '.png': 'image/png', '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+const types = { '.svg': 'image/svg+xml', '.png': 'image/png', '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 const server = createServer(async (req, res) => {
   const asked = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
   const path = asked === '/' ? '/ui-tests/standalone/index.html' : asked;
@@ -159,6 +159,77 @@ if (want('canvas')) {
   await page.press('.lenslab-root', 'f');
   await page.waitForTimeout(100);
   await shot('big10k-fit');
+}
+if (want('data')) {
+  // Tensor views answered by the fake kernel (fake-kernel.mjs).
+  const tensor = '[data-lenslab-tensor]';
+  const tready = () => page.waitForSelector(`${tensor}[data-state="ready"], ${tensor}[data-state="error"]`);
+  const attrs = () => page.$eval(tensor, (e) => ({ id: e.dataset.lenslabTensor, kind: e.dataset.kind, state: e.dataset.state, mean: e.dataset.statMean, std: e.dataset.statStd, min: e.dataset.statMin, max: e.dataset.statMax, nan: e.dataset.statNan, ms: e.dataset.drawMs, status: e.querySelector('.lenslab-tensor-status').textContent }));
+  await page.goto(`${base}?fixture=small_cnn`);
+  await ready();
+  await view((v) => v.select('conv2d_2_4:1'));
+  await tready();
+  console.log('heatmap', JSON.stringify(await attrs()));
+  await page.hover('.lenslab-tensor-canvas', { position: { x: 40, y: 30 } });
+  console.log('hover', await page.textContent('.lenslab-tensor-readout'));
+  await shot('data-heatmap');
+  for (const v of ['channels', 'line', 'histogram']) {
+    await page.click(`.lenslab-tensor-tabs [data-view="${v}"]`);
+    await tready();
+    console.log(v, JSON.stringify(await attrs()));
+    await shot(`data-${v}`);
+  }
+  await view((v) => v.select('relu_1_3:1'));
+  await tready();
+  console.log('relu (NaNs)', JSON.stringify(await attrs()));
+  await shot('data-relu-nan');
+  await page.click('.lenslab-tensor-toggle [data-tensor-kind="gradient"]');
+  await tready();
+  console.log('gradient', JSON.stringify(await attrs()));
+  await shot('data-gradient');
+  await page.selectOption('.lenslab-overlay', 'grad');
+  await page.waitForTimeout(200);
+  await shot('data-grad-overlay');
+  await page.click('.lenslab-tabs [data-tab="layers"]');
+  await page.click('.lenslab-table-head [data-column="time"]');
+  await page.click('.lenslab-table-head [data-column="time"]');
+  await page.click('[data-action="table-stats"]');
+  await page.waitForTimeout(200);
+  console.log('table rows in DOM', await page.$$eval('.lenslab-table-body .lenslab-table-row', (r) => r.length));
+  await shot('data-table');
+  await page.click('.lenslab-table-body .lenslab-table-row:nth-child(2)');
+  await page.waitForTimeout(100);
+  console.log('row click selected', await page.getAttribute('[data-lenslab-inspector]', 'data-selected'));
+  await page.goto(`${base}?fixture=small_cnn&delay=1500`);
+  await ready();
+  await view((v) => { void v.select('conv2d_1_1:1'); });
+  await page.waitForTimeout(900);
+  console.log('busy', JSON.stringify(await attrs()));
+  await shot('data-busy');
+  await tready();
+  console.log('after busy', JSON.stringify(await attrs()));
+  await page.goto(`${base}?fixture=small_cnn&kernel=none`);
+  await ready();
+  await view((v) => v.select('conv2d_1_1:1'));
+  await tready();
+  console.log('no kernel', JSON.stringify(await attrs()));
+  await shot('data-no-kernel');
+}
+if (want('data-bench')) {
+  // 256x256 float32 slices, request to drawn, with the fake transport (stats cached after the first).
+  await page.goto(`${base}?fixture=small_cnn&big=256`);
+  await ready();
+  await view((v) => v.select('conv2d_2_4:1'));
+  await page.waitForSelector('[data-lenslab-tensor][data-state="ready"]');
+  const times = [];
+  for (let c = 1; c < 8; c++) {
+    await page.$eval('.lenslab-slider input[data-axis="1"]', (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input')); }, c);
+    await page.waitForSelector('[data-lenslab-tensor][data-state="ready"]');
+    times.push(Number(await page.getAttribute('[data-lenslab-tensor]', 'data-draw-ms')));
+  }
+  const sorted = times.slice().sort((a, b) => a - b);
+  console.log(`256x256 slice request->drawn (fake kernel, JS slicing included): ${times.join(', ')} ms; median ${sorted[3]} ms`);
+  await shot('data-bench-256');
 }
 if (want('bad')) {
   await page.goto(`${base}?fixture=bad`);
