@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lenslab import ModelHistory, lens
 from models import build, call
 from timing import interleaved, median
+
+from lenslab import ModelHistory, lens
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET = ROOT / "python_pkg" / "lenslab" / "static" / "widget.js"

@@ -18,9 +18,10 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from lenslab import lens
 from models import build, call
 from timing import median
+
+from lenslab import lens
 
 _libc = ctypes.CDLL("libc.so.6")
 
@@ -60,25 +61,27 @@ def peak_rss_bytes(fn: Callable[[], Any]) -> int:
     return (peak - base) * 1024
 
 
+def measure(name: str, reps: int) -> dict[str, Any]:
+    model, inputs = build(name)
+    per_op, ops = metadata_bytes_per_op(model, inputs)
+    peaks: dict[str, list[int]] = {"plain": [], "lens": []}
+    for _ in range(reps):
+        peaks["plain"].append(peak_rss_bytes(lambda: call(model, inputs)))
+        peaks["lens"].append(peak_rss_bytes(lambda: lens(model, inputs, save="all")))
+    plain, full = median(peaks["plain"]), median(peaks["lens"])
+    return {
+        "model": name,
+        "ops": ops,
+        "metadata_bytes_per_op": per_op,
+        "plain_peak_mb": plain / 2**20,
+        "lens_peak_mb": full / 2**20,
+        "peak_ratio": full / plain if plain > 0 else None,
+    }
+
+
 def run(models: tuple[str, ...] = ("resnet18", "gpt2"), reps: int = 3) -> list[dict[str, Any]]:
     rows = []
     for name in models:
         print(f"[bench] memory: {name}", file=sys.stderr, flush=True)
-        model, inputs = build(name)
-        per_op, ops = metadata_bytes_per_op(model, inputs)
-        peaks: dict[str, list[int]] = {"plain": [], "lens": []}
-        for _ in range(reps):
-            peaks["plain"].append(peak_rss_bytes(lambda: call(model, inputs)))
-            peaks["lens"].append(peak_rss_bytes(lambda: lens(model, inputs, save="all")))
-        plain, full = median(peaks["plain"]), median(peaks["lens"])
-        rows.append(
-            {
-                "model": name,
-                "ops": ops,
-                "metadata_bytes_per_op": per_op,
-                "plain_peak_mb": plain / 2**20,
-                "lens_peak_mb": full / 2**20,
-                "peak_ratio": full / plain if plain > 0 else None,
-            }
-        )
+        rows.append(measure(name, reps))
     return rows

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lenslab import lens
 from models import ZOO, build, call
 from timing import interleaved, median
+
+from lenslab import lens
 
 HERE = Path(__file__).resolve().parent
 

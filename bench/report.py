@@ -62,7 +62,9 @@ def scaling_rows(rows: list[dict[str, Any]]) -> list[Row]:
         value = f"{times} s ({per_op} µs/op)"
         out.append(("scaling", f"{r['model']}, {sizes} ops: lens", value, "", ""))
         slope = f"{r['exponent']:.2f}"
-        out.append(("scaling", f"{r['model']}: exponent", slope, "≤ 1.1", _status(r["exponent"] <= 1.1)))
+        out.append(
+            ("scaling", f"{r['model']}: exponent", slope, "≤ 1.1", _status(r["exponent"] <= 1.1))
+        )
     return out
 
 
@@ -71,7 +73,9 @@ def memory_rows(rows: list[dict[str, Any]]) -> list[Row]:
     for r in rows:
         m = f"{r['model']} ({r['ops']} ops)"
         per_op = r["metadata_bytes_per_op"]
-        out.append(("memory", f"{m}: metadata per op", _kb(per_op), "≤ 2 KB", _status(per_op <= 2048)))
+        out.append(
+            ("memory", f"{m}: metadata per op", _kb(per_op), "≤ 2 KB", _status(per_op <= 2048))
+        )
         ratio = r["peak_ratio"]
         value = f"{ratio:.2f}x plain" if ratio else "n/a"
         value += f" ({r['lens_peak_mb']:.0f} vs {r['plain_peak_mb']:.0f} MB)"
@@ -88,14 +92,24 @@ def validation_rows(r: dict[str, Any]) -> list[Row]:
         verdict += f"; skipped: {', '.join(r['skipped'])}"
     return [
         ("validation", measure, f"{r['ratio']:.2f}x plain ({verdict})", "", ""),
-        ("validation", f"{r['model']}: lens(keep_args=True)", f"{r['capture_ratio']:.2f}x plain", "", ""),
+        (
+            "validation",
+            f"{r['model']}: lens(keep_args=True)",
+            f"{r['capture_ratio']:.2f}x plain",
+            "",
+            "",
+        ),
     ]
 
 
-def frontend_rows(draw: dict[str, Any], widget: dict[str, Any], wire: list[dict[str, Any]]) -> list[Row]:
+def frontend_rows(
+    draw: dict[str, Any], widget: dict[str, Any], wire: list[dict[str, Any]]
+) -> list[Row]:
     out: list[Row] = []
     if "error" in draw:
-        out.append(("front end", "graph drawing (frontend_graph.mjs)", f"failed: {draw['error']}", "", ""))
+        out.append(
+            ("front end", "graph drawing (frontend_graph.mjs)", f"failed: {draw['error']}", "", "")
+        )
     else:
         g = f"{draw['ops'] // 1000}k-op synthetic graph"
         redraw = draw["redraw_ms_fit_min_zoom"]["median"]
@@ -111,7 +125,15 @@ def frontend_rows(draw: dict[str, Any], widget: dict[str, Any], wire: list[dict[
         out.append(("front end", "widget ESM size", widget["error"], "≤ 300 KB", "n/a"))
     else:
         value = f"{_kb(widget['bytes'])} (gzip {_kb(widget['gzip_bytes'])})"
-        out.append(("front end", "widget ESM size", value, "≤ 300 KB", _status(widget["bytes"] <= 300 * 1024)))
+        out.append(
+            (
+                "front end",
+                "widget ESM size",
+                value,
+                "≤ 300 KB",
+                _status(widget["bytes"] <= 300 * 1024),
+            )
+        )
     for r in wire:
         per_op = r["bytes_per_op"]
         measure = f"{r['model']} ({r['ops']} ops): synced state per op"
@@ -132,7 +154,7 @@ def text_table(rows: list[Row]) -> str:
     widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
     lines = []
     for n, row in enumerate([HEADER, *rows]):
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

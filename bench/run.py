@@ -19,13 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-
 import extras
 import memory
 import overhead
 import report
 import scaling
+import torch
 from models import THREADS
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +34,9 @@ def machine() -> dict[str, Any]:
     cpu = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     try:
@@ -62,7 +63,9 @@ def measure(quick: bool) -> dict[str, Any]:
         "validation": extras.validation(budget / 3),
         "graph_drawing": extras.graph_drawing(),
         "widget": extras.widget_size(),
-        "wire": extras.wire_bytes_per_op(("resnet18", "swin_t") if quick else ("resnet18", "swin_t", "swin_v2_b")),
+        "wire": extras.wire_bytes_per_op(
+            ("resnet18", "swin_t") if quick else ("resnet18", "swin_t", "swin_v2_b")
+        ),
     }
 
 
@@ -95,7 +98,9 @@ def main() -> None:
     seconds = time.perf_counter() - start
     table = rows(results)
     (HERE / "results.json").write_text(
-        json.dumps({"machine": info, "seconds": seconds, "results": results, "table": table}, indent=1)
+        json.dumps(
+            {"machine": info, "seconds": seconds, "results": results, "table": table}, indent=1
+        )
     )
     print(f"\nlenslab benchmark: {describe(info, seconds)}\n")
     print(report.text_table(table))

@@ -7,10 +7,10 @@ import sys
 from typing import Any
 
 import torch
-
-from lenslab import lens
 from models import SYNTHETIC
 from timing import interleaved, loglog_slope, median
+
+from lenslab import lens
 
 SIZES = (1_000, 10_000, 100_000)
 

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startLab } from './lab-server.mjs';
+import { dataSpec } from './data.spec.mjs';
 import { GraphOracle, diffIds } from './oracle.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -217,6 +218,8 @@ async function main() {
     assertSameIds(await visibleIds(page), oracle.viewWithCollapsed([BLOCK]), 'after click');
     await screenshot(page, '04-collapsed-click');
   });
+
+  await dataSpec({ page, test, assert, screenshot });
 
   await test('performance marks lenslab:first-draw, :layout and :draw are recorded', async () => {
     const names = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => m.name));

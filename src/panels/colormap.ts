@@ -14,11 +14,11 @@ const STOPS: readonly Rgb[] = [
   [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31],
 ];
 
-/** 256 entries × RGB for t in [-1, 1]: entry i is t = i / 127.5 - 1. */
+/** 255 entries × RGB for t in [-1, 1]: entry i is t = i / 127 - 1 (entry 127: exactly zero). */
 const TABLE: Uint8Array = (() => {
-  const out = new Uint8Array(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const x = (i / 255) * (STOPS.length - 1);
+  const out = new Uint8Array(255 * 3);
+  for (let i = 0; i < 255; i++) {
+    const x = (i / 254) * (STOPS.length - 1);
     const k = Math.min(STOPS.length - 2, Math.floor(x));
     const a = STOPS[k] ?? [0, 0, 0];
     const b = STOPS[k + 1] ?? a;
@@ -33,7 +33,7 @@ export function divergingColor(v: number, absMax: number): Rgb {
   if (v === Infinity) return POS_INF_RGB;
   if (v === -Infinity) return NEG_INF_RGB;
   const t = absMax > 0 ? Math.max(-1, Math.min(1, v / absMax)) : 0;
-  const i = Math.round((t + 1) * 127.5);
+  const i = Math.round((t + 1) * 127);
   return [TABLE[i * 3] ?? 0, TABLE[i * 3 + 1] ?? 0, TABLE[i * 3 + 2] ?? 0];
 }
 
@@ -53,7 +53,7 @@ export function absMaxOf(values: ArrayLike<number>): number {
 
 /** RGBA pixels of a row-major [h, w] array into `out` (length ≥ h·w·4). */
 export function paintDiverging(values: ArrayLike<number>, absMax: number, out: Uint8ClampedArray): void {
-  const scale = absMax > 0 ? 127.5 / absMax : 0;
+  const scale = absMax > 0 ? 127 / absMax : 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? 0;
     let r: number, g: number, b: number;
@@ -61,7 +61,7 @@ export function paintDiverging(values: ArrayLike<number>, absMax: number, out: U
     else if (v === Infinity) [r, g, b] = POS_INF_RGB;
     else if (v === -Infinity) [r, g, b] = NEG_INF_RGB;
     else {
-      const k = Math.max(0, Math.min(255, Math.round(v * scale + 127.5))) * 3;
+      const k = Math.max(0, Math.min(254, Math.round(v * scale + 127))) * 3;
       r = TABLE[k] ?? 0;
       g = TABLE[k + 1] ?? 0;
       b = TABLE[k + 2] ?? 0;

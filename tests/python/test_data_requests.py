@@ -76,7 +76,7 @@ def test_stats_skip_and_count_nan_and_inf() -> None:
     finite = x[torch.isfinite(x)]
     assert (s.nan, s.inf, s.zeros, s.numel) == (2, 2, 1, x.numel())
     assert s.mean == pytest.approx(finite.double().mean().item(), rel=1e-6)
-    assert s.std == pytest.approx(finite.double().std().item(), rel=1e-6)
+    assert s.std == pytest.approx(finite.double().std().item(), rel=1e-5)
     assert (s.min, s.max) == (finite.min().item(), finite.max().item())
 
 

@@ -144,7 +144,7 @@ def test_report_prints_counts_and_first_failures_with_sources() -> None:
             values[layer.index] = values[layer.index] + 1.0
     text = str(h.validate())
     assert text.startswith("lenslab validation of RepeatedFreeBlock")
-    assert "replay        FAILED     4 passed, 3 failed" in text
+    assert "replay        FAILED     5 passed, 3 failed" in text
     assert "first 3 of 3 failures" in text and "toy_models.py:" in text
     assert "sin_1_1:1" in text
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 import lenslab
-from test_zoo import TOYS, VISION
 from lenslab.validate import ValidationReport
+from test_zoo import TOYS, VISION
 from toy_models import DynamicElse, NestedIO
 
 

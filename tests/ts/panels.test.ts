@@ -16,7 +16,7 @@ test('views fit the shape: feature maps get channels, 3 channels RGB, vectors a 
   assert.deepEqual(viewsFor([1, 8, 32, 32]), ['heatmap', 'channels', 'line', 'histogram']);
   assert.deepEqual(viewsFor([1, 3, 32, 32]), ['heatmap', 'channels', 'rgb', 'line', 'histogram']);
   assert.deepEqual(viewsFor([10]), ['line', 'histogram']);
-  assert.deepEqual(viewsFor([]), ['line', 'histogram']);
+  assert.deepEqual(viewsFor([]), ['histogram'], 'a scalar: its summary line and a one-bin histogram');
   assert.deepEqual(viewsFor([0, 4]), ['histogram']);
 });
 
@@ -83,8 +83,9 @@ test('the gradient-norm overlay colours each node by its largest norm', () => {
   const graph = buildVisibleGraph(cnn, h, all);
   const norms = Float32Array.from(cnn.ops, (_, i) => (i === 1 ? 2 : i === 2 ? Number.NaN : 1));
   const values = metricValues(cnn, h, graph, 'grad', norms);
-  assert.equal(values.get('conv2d_1_1:1'), 2);
-  assert.equal(values.has('batchnorm_1_2:1'), false, 'NaN: no gradient, no colour');
+  assert.equal(values.get('module:stem.0'), 2);
+  assert.equal(values.get('conv2d_2_4:1'), 1);
+  assert.equal(values.has('module:stem.1'), false, 'NaN: no gradient, no colour');
   const closed = buildVisibleGraph(cnn, h, initialViewState([], 1));
   assert.equal(metricValues(cnn, h, closed, 'grad', norms).get('module:stem'), 2, 'a closed module shows its largest norm');
 });

@@ -119,7 +119,9 @@ def member_outputs(trace: Trace, call: OpCall, out: Any) -> list[Any]:
     return values
 
 
-def run_call(trace: Trace, call: OpCall, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+def run_call(
+    trace: Trace, call: OpCall, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[Any]:
     if call.mutating:  # never write into saved activations, parameters or buffers
         args = tuple(_clone(a) for a in args)
         kwargs = {k: _clone(v) for k, v in kwargs.items()}
@@ -135,6 +137,7 @@ def mismatch(expected: Any, got: Any) -> str | None:
     if not isinstance(got, Tensor) or not isinstance(expected, Tensor):
         kinds = f"{type(expected).__name__} vs {type(got).__name__}"
         return None if expected is got else f"not comparable ({kinds})"
+    got, expected = got.detach(), expected.detach()
     if got.shape != expected.shape:
         return f"shape {tuple(got.shape)} instead of {tuple(expected.shape)}"
     if got.dtype != expected.dtype:

@@ -18,12 +18,16 @@ if TYPE_CHECKING:
     from ..trace.history import ModelHistory
 
 
+def _cuda_in_use() -> bool:
+    return bool(torch.cuda.is_initialized())  # type: ignore[no-untyped-call]  # untyped in torch
+
+
 class RngState:
     """Global RNG states (torch CPU, CUDA when initialised, Python, numpy), to restore later."""
 
     def __init__(self) -> None:
         self.cpu = torch.get_rng_state()
-        self.cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+        self.cuda = torch.cuda.get_rng_state_all() if _cuda_in_use() else None
         self.python = random.getstate()
         self.numpy: Any = None
         try:
@@ -46,7 +50,7 @@ class RngState:
 
 def torch_rng() -> tuple[torch.Tensor, list[torch.Tensor] | None]:
     """The torch generator states only: cheap enough to take before every replayed op."""
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    cuda = torch.cuda.get_rng_state_all() if _cuda_in_use() else None
     return torch.get_rng_state(), cuda
 
 

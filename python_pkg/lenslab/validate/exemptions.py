@@ -41,7 +41,14 @@ STATIC: dict[str, tuple[frozenset[str] | None, str]] = {
     },
     **{
         name: (frozenset({"0", "self"}), _SHAPE)
-        for name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "new_empty_strided")
+        for name in (
+            "new_zeros",
+            "new_ones",
+            "new_empty",
+            "new_full",
+            "new_tensor",
+            "new_empty_strided",
+        )
     },
     **{
         name: (frozenset({"1", "other"}), _SHAPE)

@@ -13,8 +13,8 @@ from typing import Any
 import torch
 
 from .calls import OpCall, identical, run_call, substitute
-from .exemptions import CONSTANT, EMPTY, REJECTED, dynamic_reason, static_reason
 from .context import set_torch_rng
+from .exemptions import CONSTANT, EMPTY, REJECTED, dynamic_reason, static_reason
 from .report import CheckResult
 
 Tensor = torch.Tensor
@@ -44,7 +44,9 @@ class Perturber:
         base_args, base_kwargs = substitute(call.args, call.kwargs, parent_values)
         failures: list[tuple[int, str]] = []
         for parent, slots in by_parent.items():
-            reason = self._one(call, slots, parent_values, base_args, base_kwargs, baseline, rng_before)
+            reason = self._one(
+                call, slots, parent_values, base_args, base_kwargs, baseline, rng_before
+            )
             if reason is not None:
                 failures.append((parent, reason))
         return failures
@@ -71,7 +73,9 @@ class Perturber:
         if isinstance(other, str):
             self.result.exempted(other)
             return None
-        args, kwargs = substitute(call.args, call.kwargs, {**parent_values, **dict.fromkeys(slots, other)})
+        args, kwargs = substitute(
+            call.args, call.kwargs, {**parent_values, **dict.fromkeys(slots, other)}
+        )
         if rng_before is not None:
             set_torch_rng(rng_before)
         try:
