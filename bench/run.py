@@ -55,7 +55,7 @@ def machine() -> dict[str, Any]:
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    budget = 4.0 if quick else 30.0
+    budget = 4.0 if quick else 20.0
     return {
         "overhead": overhead.run(budget),
         "scaling": scaling.run(budget / 5, scaling.SIZES[:2] if quick else scaling.SIZES),

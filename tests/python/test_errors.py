@@ -3,6 +3,7 @@ left exactly as it was."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -17,6 +18,7 @@ from toy_models import Raises, TwoLayer
 
 def torch_state() -> tuple[Any, ...]:
     return (
+        gc.isenabled(),
         torch._C._len_torch_function_stack(),
         torch.overrides._get_current_function_mode(),
         len(torch_module._global_forward_pre_hooks),

@@ -49,7 +49,12 @@ def measure(reps: int, steps: tuple[str, ...] | None = None) -> dict[str, float]
 
 @pytest.mark.slow
 def test_validating_resnet18_costs_a_few_forward_passes() -> None:
-    medians = measure(reps=3, steps=("plain forward", "lenslab.validate()"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # steadier on a shared machine
+    try:
+        medians = measure(reps=3, steps=("plain forward", "lenslab.validate()"))
+    finally:
+        torch.set_num_threads(threads)
     ratio = medians["lenslab.validate()"] / medians["plain forward"]
     assert ratio < 12, medians  # measured ~5x; generous for a shared, loaded machine
 

@@ -311,6 +311,10 @@ class TraceBuilder:
         ops = self.ops
         first = len(ops)
         params_t = tuple(params)
+        store = self.store
+        save = store.save_all
+        values = store.values
+        producer = self._producer
         multi = len(outs) > 1
         share = elapsed / len(outs) if multi else elapsed
         for out_index, out in enumerate(outs):
@@ -326,8 +330,11 @@ class TraceBuilder:
             record.time_s = share
             record.other_args = other
             ops.append(record)
-            self.store.add(index, out, info.name)
-            self._set_producer(out, index)
+            if save:
+                store.add(index, out, info.name)
+            else:
+                values.append(None)
+            producer[id(out)] = (weakref.ref(out), index, _version(out))
         if self.keep_args:
             self.kept_args[first] = (func, args, kwargs)
         return first

@@ -64,7 +64,8 @@ class ModuleTracker:
             return
         count = self._counts[address] = self._counts.get(address, 0) + 1
         call = ModuleCall(address, count, self.current, type(module).__name__, builder.op_count())
-        for _, tensor in iter_tensors(args):
+        tensors = args if all(isinstance(a, torch.Tensor) for a in args) else _tensors(args)
+        for tensor in tensors:
             producer = builder.producer_of(tensor)
             if producer >= 0:
                 call.inputs.append(producer)
@@ -83,7 +84,8 @@ class ModuleTracker:
         call = self._close(id(module))
         if call is None:
             return
-        for _, tensor in iter_tensors(output):
+        tensors = (output,) if isinstance(output, torch.Tensor) else _tensors(output)
+        for tensor in tensors:
             producer = builder.producer_of(tensor)
             if producer >= 0:
                 call.outputs.append(producer)
@@ -113,6 +115,10 @@ class ModuleTracker:
             self.calls[index].end_op = end
         self._stack.clear()
         self.current = -1
+
+
+def _tensors(obj: Any) -> list[torch.Tensor]:
+    return [tensor for _, tensor in iter_tensors(obj)]
 
 
 class _Released:

@@ -59,9 +59,6 @@ class ActivationStore:
         if self.want_grads and tensor.requires_grad:
             self._watch_grad(index, tensor)
 
-    def add_unsaved(self) -> None:
-        self.values.append(None)
-
     def _transform(self, tensor: torch.Tensor, label_hint: str) -> Any:
         with torch.no_grad():
             value: Any = tensor.detach()

@@ -40,6 +40,7 @@ def validate(model: torch.nn.Module, inputs: Any, **lens_options: Any) -> Valida
     """
     from ..api import lens
 
+    lens_options.pop("keep_args", None)
     history = lens(model, inputs, keep_args=True, **lens_options)
     return validate_history(history)
 

@@ -28,6 +28,7 @@ class Perturber:
         self.trace = trace
         self.result = result
         self.generators: dict[torch.device, torch.Generator] = {}
+        self.pools: dict[tuple[torch.dtype, torch.device], Tensor] = {}
 
     def check(
         self,
@@ -95,17 +96,34 @@ class Perturber:
     def _other_values(self, value: Tensor) -> Tensor | str:
         if value.numel() == 0:
             return EMPTY
-        gen = self.generators.get(value.device)
-        if gen is None:
-            gen = self.generators[value.device] = torch.Generator(value.device).manual_seed(0)
         with torch.no_grad():
             if value.is_floating_point() or value.is_complex():
-                other = torch.empty_like(value)  # same strides: views and as_strided still work
-                return other.normal_(0.5, 3.0, generator=gen)  # off-centre, wide
+                noise = self._noise(value).view(value.shape)
+                if value.is_contiguous():
+                    return noise
+                return torch.empty_like(value).copy_(noise)  # same strides: views still work
             other = value.detach().clone()
             flat = value.reshape(-1)
-            perm = torch.randperm(flat.numel(), generator=gen, device=value.device)
-            other.copy_(flat[perm].reshape(value.shape))
+            perm = torch.randperm(flat.numel(), generator=self._generator(value.device))
+            other.copy_(flat[perm.to(value.device)].reshape(value.shape))
             if torch.equal(other, value):  # an unlucky permutation, or all values equal
                 other.copy_(flat.roll(1).reshape(value.shape))
         return CONSTANT if torch.equal(other, value) else other
+
+    def _generator(self, device: torch.device) -> torch.Generator:
+        gen = self.generators.get(device)
+        if gen is None:
+            gen = self.generators[device] = torch.Generator(device).manual_seed(0)
+        return gen
+
+    def _noise(self, value: Tensor) -> Tensor:
+        """The first ``numel`` values of one pool of N(0.5, 3) noise per dtype and device:
+        drawing fresh values for every parent costs more than most ops do."""
+        key = (value.dtype, value.device)
+        pool = self.pools.get(key)
+        if pool is None or pool.numel() < value.numel():
+            size = max(value.numel(), 2 * (pool.numel() if pool is not None else 0))
+            pool = torch.empty(size, dtype=value.dtype, device=value.device)
+            pool.normal_(0.5, 3.0, generator=self._generator(value.device))  # off-centre, wide
+            self.pools[key] = pool
+        return pool[: value.numel()]
