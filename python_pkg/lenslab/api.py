@@ -128,14 +128,15 @@ def _split_inputs(
 
 
 def _check_devices(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    param = next(iter(model.parameters()), None)
-    if param is None:
+    devices = {p.device for p in model.parameters()}
+    if not devices:
         return
     for path, tensor in iter_tensors((args, kwargs)):
-        if tensor.device != param.device:
+        if tensor.device not in devices:
+            where = ", ".join(sorted(map(str, devices)))
             raise LensError(
                 f"input {path or '0'} is on {tensor.device} but the model's parameters are on "
-                f"{param.device}. Move one to the other, e.g. x.to({str(param.device)!r})."
+                f"{where}. Move one to the other, e.g. x.to({where.split(', ')[0]!r})."
             )
 
 

@@ -37,6 +37,10 @@ export interface Hierarchy {
   readonly scopeOrder: readonly string[];
   /** Number of items directly inside each scope, and child scopes of each scope. */
   readonly directItems: ReadonlyMap<string, number>;
+  /** How many of a scope's direct items are buffers (hidden unless asked for). */
+  readonly directBuffers: ReadonlyMap<string, number>;
+  /** Items whose op is a buffer (running stats and the like), by item index. */
+  readonly bufferItems: ReadonlySet<number>;
   readonly childScopes: ReadonlyMap<string | null, readonly string[]>;
   readonly maxDepth: number;
 }
@@ -105,6 +109,8 @@ export function buildHierarchy(trace: Trace, rolled: boolean): Hierarchy {
   const itemOfOp: number[] = new Array<number>(trace.ops.length).fill(-1);
   const itemByLayer = new Map<string, number>();
   const directItems = new Map<string, number>();
+  const directBuffers = new Map<string, number>();
+  const bufferItems = new Set<number>();
   trace.ops.forEach((op, i) => {
     const existing = rolled ? itemByLayer.get(op.layer) : undefined;
     if (existing !== undefined) {
@@ -113,10 +119,14 @@ export function buildHierarchy(trace: Trace, rolled: boolean): Hierarchy {
       return;
     }
     const scope = op.module_call < 0 ? null : (callScope[op.module_call] ?? null);
+    if (op.role === 'buffer') {
+      bufferItems.add(items.length);
+      if (scope !== null) directBuffers.set(scope, (directBuffers.get(scope) ?? 0) + 1);
+    }
     itemOfOp[i] = items.length;
     if (rolled) itemByLayer.set(op.layer, items.length);
     items.push({ id: rolled ? op.layer : op.label, ops: [i], scope });
     if (scope !== null) directItems.set(scope, (directItems.get(scope) ?? 0) + 1);
   });
-  return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, childScopes, maxDepth };
+  return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, directBuffers, bufferItems, childScopes, maxDepth };
 }

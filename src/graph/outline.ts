@@ -28,7 +28,9 @@ export interface OutlineRow {
 export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): OutlineRow[] {
   const rows: OutlineRow[] = [];
   const firstItem = new Map<string, string>();
-  for (const it of h.items) if (it.scope !== null && !firstItem.has(it.scope)) firstItem.set(it.scope, it.id);
+  h.items.forEach((it, i) => {
+    if (it.scope !== null && !firstItem.has(it.scope) && (state.showBuffers || !h.bufferItems.has(i))) firstItem.set(it.scope, it.id);
+  });
   const walk = (parent: string | null): void => {
     for (const key of h.childScopes.get(parent) ?? []) {
       const s = h.scopes.get(key);
@@ -37,7 +39,7 @@ export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): Outli
       const calls = mod?.num_calls ?? 1;
       const last = s.address.slice(s.address.lastIndexOf('.') + 1);
       const suffix = calls > 1 ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
-      const expandable = !isAtomic(h, s);
+      const expandable = !isAtomic(h, s, state.showBuffers);
       const expanded = expandable && state.expanded.has(s.address);
       const target = expandable ? s.nodeId : (firstItem.get(key) ?? s.nodeId);
       rows.push({

@@ -6,13 +6,14 @@ import type { Hierarchy } from './hierarchy.ts';
 /**
  * Ids of op nodes (label / layer) whose label, type, function, module or output shape
  * ("1x64x56x56") matches, then ids of module nodes whose address or class name matches.
- * Case-insensitive substring match.
+ * Case-insensitive substring match. Buffers are skipped while they are hidden (`showBuffers`).
  */
-export function searchNodes(trace: Trace, h: Hierarchy, query: string): string[] {
+export function searchNodes(trace: Trace, h: Hierarchy, query: string, showBuffers = true): string[] {
   const q = query.trim().toLowerCase();
   if (!q) return [];
   const hits: string[] = [];
-  for (const item of h.items) {
+  for (const [index, item] of h.items.entries()) {
+    if (!showBuffers && h.bufferItems.has(index)) continue;
     const op = trace.ops[item.ops[0] ?? -1];
     if (!op) continue;
     const where = item.scope === null ? '' : (h.scopes.get(item.scope)?.address ?? '');

@@ -69,9 +69,18 @@ const COMMUTATIVE = new Set([
   'bitwiseand', 'bitwiseor', 'bitwisexor', 'hypot', 'output',
 ]);
 
-/** A leaf module call holding a single op is drawn as that op (TorchLens' atomic module box). */
-export function isAtomic(h: Hierarchy, scope: Scope): boolean {
-  return (h.directItems.get(scope.key) ?? 0) === 1 && !h.childScopes.has(scope.key);
+/**
+ * A leaf module call holding a single op is drawn as that op (TorchLens' atomic module box).
+ * Hidden buffers do not count: a BatchNorm is its batch_norm op unless buffers are shown.
+ */
+export function isAtomic(h: Hierarchy, scope: Scope, showBuffers = false): boolean {
+  const hidden = showBuffers ? 0 : (h.directBuffers.get(scope.key) ?? 0);
+  return (h.directItems.get(scope.key) ?? 0) - hidden === 1 && !h.childScopes.has(scope.key);
+}
+
+/** Whether an item is drawn at all in this view (buffers only when asked for). */
+export function itemShown(h: Hierarchy, item: number, showBuffers: boolean): boolean {
+  return showBuffers || !h.bufferItems.has(item);
 }
 
 /** The outermost collapsed scope on an item's path, or null when every scope is open. */
@@ -96,17 +105,22 @@ export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>
 
 export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState): VisibleGraph {
   const collapsedOf = collapsedScopeFinder(h, state.expanded);
-  const nodeIdOfItem: string[] = [];
+  const nodeIdOfItem: (string | undefined)[] = [];
   const nodes = new Map<string, VisibleNode>();
   const selfLoops = new Set<string>();
-  h.items.forEach((item) => {
+  const show = state.showBuffers;
+  h.items.forEach((item, index) => {
+    if (!itemShown(h, index, show)) {
+      nodeIdOfItem.push(undefined);
+      return;
+    }
     const closed = collapsedOf(item.scope);
     if (closed) {
       nodeIdOfItem.push(closed.nodeId);
       if (!nodes.has(closed.nodeId)) nodes.set(closed.nodeId, moduleNode(trace, h, closed));
     } else {
       nodeIdOfItem.push(item.id);
-      nodes.set(item.id, opNode(trace, h, item));
+      nodes.set(item.id, opNode(trace, h, item, show));
     }
   });
 
@@ -117,7 +131,9 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     const to = nodeIdOfItem[toItem];
     if (to === undefined) return;
     const toIsOp = h.items[toItem]?.id === to;
-    const labelled = toIsOp && op.parents.length > 1 && !COMMUTATIVE.has(op.type);
+    // Argument slots matter only when more than one drawn input arrives (hidden buffers do not count).
+    const drawnParents = toIsOp ? op.parents.filter((p) => nodeIdOfItem[h.itemOfOp[p] ?? -1] !== undefined).length : 0;
+    const labelled = drawnParents > 1 && !COMMUTATIVE.has(op.type);
     op.parents.forEach((p, k) => {
       const fromItem = h.itemOfOp[p] ?? -1;
       const from = nodeIdOfItem[fromItem];
@@ -240,7 +256,7 @@ function roleOf(op: WireOp): NodeRole {
   return op.num_params > 0 || op.params.length > 0 ? 'params' : 'plain';
 }
 
-function opNode(trace: Trace, h: Hierarchy, item: Item): VisibleNode {
+function opNode(trace: Trace, h: Hierarchy, item: Item, showBuffers: boolean): VisibleNode {
   const op = trace.ops[item.ops[0] ?? -1];
   if (!op) throw new Error(`item ${item.id} has no op`);
   const role = roleOf(op);
@@ -253,7 +269,7 @@ function opNode(trace: Trace, h: Hierarchy, item: Item): VisibleNode {
   if (shape) lines.push(shape);
   // A leaf module that ran a single op is drawn as that op, with the module's address.
   const scope = item.scope === null ? undefined : h.scopes.get(item.scope);
-  const atomic = scope !== undefined && isAtomic(h, scope);
+  const atomic = scope !== undefined && isAtomic(h, scope, showBuffers);
   if (atomic) lines.push(`@${scope.address}`);
   const where = scope ? `\n@${scope.address}` : '';
   const tip = `${op.label}\n${op.func}  ${shape} ${op.dtype}${where}${op.source ? `\n${op.source}` : ''}`;

@@ -16,12 +16,14 @@ export interface ViewState {
   readonly matchIndex: number;
   /** Node colouring by a metric ('none': the TorchLens role colours). */
   readonly overlay: Metric;
+  /** Draw buffer nodes (BatchNorm running stats, …). Hidden by default, as in TorchLens. */
+  readonly showBuffers: boolean;
 }
 
 export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad';
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
-  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none' };
+  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false };
 }
 
 export function withExpanded(s: ViewState, addresses: Iterable<string>, open: boolean): ViewState {
@@ -63,6 +65,10 @@ export function withMatchStep(s: ViewState, delta: number, count: number): ViewS
 
 export function withOverlay(s: ViewState, overlay: Metric): ViewState {
   return s.overlay === overlay ? s : { ...s, overlay };
+}
+
+export function withShowBuffers(s: ViewState, showBuffers: boolean): ViewState {
+  return s.showBuffers === showBuffers ? s : { ...s, showBuffers };
 }
 
 /** Where the user looks: translation (screen px) and scale. Owned by the view, read by render. */

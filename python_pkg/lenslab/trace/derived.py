@@ -40,6 +40,3 @@ class Derived:
     flops: list[int]
     modules: dict[str, ModuleInfo]
     branch_edges: list[tuple[int, int, BranchKind]]
-    call_stacks: list[
-        tuple[int, ...]
-    ]  # per module call: enclosing calls, outer -> inner, itself last

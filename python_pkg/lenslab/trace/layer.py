@@ -124,7 +124,11 @@ class LayerPass:
         if call < 0:
             return []
         calls = self._trace.calls
-        return [f"{calls[c].address}:{calls[c].call}" for c in self._derived.call_stacks[call]]
+        stack: list[str] = []
+        while call >= 0:  # innermost first; reversed below
+            stack.append(f"{calls[call].address}:{calls[call].call}")
+            call = calls[call].parent
+        return stack[::-1]
 
     @property
     def output_of_modules(self) -> list[str]:

@@ -29,5 +29,4 @@ def derive(trace: Trace) -> Derived:
         flops=estimate_flops(trace),
         modules=module_infos(trace, stacks),
         branch_edges=branch_edges(trace, stacks),
-        call_stacks=stacks,
     )
