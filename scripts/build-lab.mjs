@@ -17,6 +17,8 @@ import * as esbuild from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src/lab/index.ts');
 const outFile = join(root, 'lib/lab/index.js');
+const mimeEntry = join(root, 'src/lab/mime.ts');
+const mimeOut = join(root, 'lib/lab/mime.js');
 const outputDir = join(root, 'python_pkg/lenslab/labextension');
 const stampFile = join(root, 'lib/lab/.labextension-inputs.sha256');
 const force = process.argv.includes('--force');
@@ -43,6 +45,17 @@ async function compilePlugin() {
     writeFileSync(outFile, text);
     log(`wrote ${relative(root, outFile)}`);
   }
+  await compileMime();
+}
+
+/** The mime extension (kept views, .lens viewer): src/lab/mime.ts -> lib/lab/mime.js. */
+async function compileMime() {
+  const result = await esbuild.build({
+    entryPoints: [mimeEntry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    external: ['@jupyterlab/*', '@lumino/*'], write: false, logLevel: 'warning', minify: true,
+  });
+  const text = result.outputFiles[0].text;
+  if (!existsSync(mimeOut) || readFileSync(mimeOut, 'utf8') !== text) writeFileSync(mimeOut, text);
 }
 
 function filesUnder(dir) {
@@ -54,7 +67,7 @@ function filesUnder(dir) {
 
 function inputsHash() {
   const hash = createHash('sha256');
-  for (const file of [outFile, join(root, 'package.json'), ...filesUnder(join(root, 'style'))]) {
+  for (const file of [outFile, mimeOut, join(root, 'package.json'), ...filesUnder(join(root, 'style'))]) {
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   return hash.digest('hex');

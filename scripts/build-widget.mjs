@@ -35,6 +35,18 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'style', 'widget.css'), join(outDir, 'widget.css'));
+// Standalone HTML (h.to_html) inlines this: the same view with an in-page data server.
+await build({
+  define: { __LENSLAB_LAYOUT_WORKER__: JSON.stringify(workerSource) },
+  entryPoints: [join(root, 'src', 'standalone.ts')],
+  outfile: join(outDir, 'standalone.js'),
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target: 'es2020',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 
 const size = statSync(join(outDir, 'widget.js')).size;
 console.log(`widget.js ${(size / 1024).toFixed(1)} KB (limit ${LIMIT / 1024} KB)`);

@@ -1,10 +1,14 @@
 // What the widget should draw, derived from what the kernel recorded (expected_graph.py).
 // Contract (shared/CONTRACT.md): an op node's id is its label; a collapsed module's id is
 // "module:" + address, plus ":" + call when that module ran more than once.
+// Buffers (role "buffer": BatchNorm running stats) are hidden by default, as in TorchLens; an
+// oracle for the view with buffers shown includes them: { includeRoles: ALL_ROLES }.
+
+export const ALL_ROLES = ['input', 'output', 'op', 'buffer'];
 
 export class GraphOracle {
   /** @param {{ops: {id: string, role: string, module_stack: string[]}[], modules: Record<string, number>}} graph */
-  constructor(graph, { includeRoles = ['input', 'output', 'op', 'buffer'] } = {}) {
+  constructor(graph, { includeRoles = ['input', 'output', 'op'] } = {}) {
     this.ops = graph.ops.filter((op) => includeRoles.includes(op.role));
     this.numCalls = graph.modules;
   }

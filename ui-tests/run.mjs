@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startLab } from './lab-server.mjs';
 import { dataSpec } from './data.spec.mjs';
-import { GraphOracle, diffIds } from './oracle.mjs';
+import { bundleSpec } from './bundle.spec.mjs';
+import { gallerySpec } from './gallery.spec.mjs';
+import { ALL_ROLES, GraphOracle, diffIds } from './oracle.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'ui-tests/output');
@@ -193,6 +195,21 @@ async function main() {
     await screenshot(page, '02-expanded');
   });
 
+  await test('buffers are hidden by default; the "buffers" switch draws them', async () => {
+    const withBuffers = new GraphOracle(graph, { includeRoles: ALL_ROLES });
+    assert(withBuffers.ops.length > oracle.ops.length, 'the notebook model has buffers (BatchNorm)');
+    await page.locator('.lenslab-root [data-action="show-buffers"]').first().check();
+    await page.waitForFunction(
+      (n) => document.querySelector('.lenslab-root')?.lenslabView.visibleNodeIds().length === n,
+      withBuffers.allOpIds().length,
+      { timeout: 15_000 },
+    );
+    assertSameIds(await visibleIds(page), withBuffers.allOpIds(), 'buffers shown vs kernel');
+    await screenshot(page, '02b-buffers');
+    await callView(page, 'setShowBuffers', false);
+    assertSameIds(await visibleIds(page), oracle.allOpIds(), 'buffers hidden again');
+  });
+
   await test(`collapse('${BLOCK}') replaces its ops by one node`, async () => {
     const before = (await visibleIds(page)).length;
     await callView(page, 'collapse', BLOCK);
@@ -220,6 +237,9 @@ async function main() {
   });
 
   await dataSpec({ page, test, assert, screenshot });
+  await bundleSpec({ context, lab, test, assert, screenshot });
+
+  await gallerySpec({ context, lab, test, assert, out: OUT });
 
   await test('performance marks lenslab:first-draw, :layout and :draw are recorded', async () => {
     const names = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => m.name));

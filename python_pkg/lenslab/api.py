@@ -18,7 +18,7 @@ from .trace.trace import freeze
 from .transforms import derive
 from .validate.context import RunContext, attach_context
 
-Save = str | Sequence[str] | None
+Save = str | Sequence[str | int] | None
 
 
 def lens(
@@ -140,13 +140,13 @@ def _check_devices(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[s
             )
 
 
-def _selection(save: Save) -> list[str] | None:
+def _selection(save: Save) -> list[str | int] | None:
     if save is None or save == "all":
         return None
     if isinstance(save, str):
         return [save]
     if isinstance(save, Sequence) and all(isinstance(s, (str, int)) for s in save):
-        return [str(s) for s in save]
+        return list(save)
     raise LensError('save must be "all", None, or a list of layer keys and substrings.')
 
 
@@ -175,20 +175,26 @@ def _attach_partial_history(exc: BaseException, model: torch.nn.Module) -> None:
 def _keep_selected(
     history: ModelHistory,
     store: ActivationStore,
-    keys: list[str],
+    keys: list[str | int],
     postfunc: Callable[[torch.Tensor], Any] | None,
     device: str | torch.device,
 ) -> None:
-    """Drop activations that ``save`` did not ask for, then apply postfunc/device to the rest."""
-    known = set(history.lookup_keys())
+    """Drop activations that ``save`` did not ask for, then apply postfunc/device to the rest.
+
+    A key that names a pass (label, module address, int) keeps it; any other string keeps
+    every pass whose label, module or returning module call contains it.
+    """
     keep: set[int] = set()
+    substrings: list[str] = []
     for key in keys:
-        if key in known:
+        if key in history:
             keep.add(history[key].index)
-            continue
+        elif isinstance(key, str):
+            substrings.append(key)
+    if substrings:
         for layer in history:
             names = (layer.label, layer.module or "", *layer.output_of_modules)
-            if any(key in name for name in names):
+            if any(key in name for key in substrings for name in names):
                 keep.add(layer.index)
     store.drop_except(keep)
     store.postfunc = postfunc

@@ -3,8 +3,8 @@
 import type { Hierarchy } from './hierarchy.ts';
 import { collapsedScopeFinder } from './visible.ts';
 
-/** Readable first screen: at most this many nodes. */
-export const DEFAULT_NODE_BUDGET = 150;
+/** Readable first screen in a notebook cell: at most this many nodes (a few dozen). */
+export const DEFAULT_NODE_BUDGET = 60;
 
 /** Addresses open at `depth`: every module whose scope sits above it (depth 1 = all closed). */
 export function expandedForDepth(h: Hierarchy, depth: number): Set<string> {

@@ -5,6 +5,7 @@ export type KeyCommand =
   | 'fit'
   | 'focus-search'
   | 'toggle-rolled'
+  | 'toggle-buffers'
   | 'depth-up'
   | 'depth-down'
   | 'clear'
@@ -27,7 +28,7 @@ export interface KeyPress {
 
 /** Shortcut help, shown in the toolbar's tooltip. */
 export const KEY_HELP =
-  'f fit \u00b7 / search \u00b7 Enter / Shift+Enter next / previous hit \u00b7 r rolled \u00b7 + / \u2212 depth \u00b7 ' +
+  'f fit \u00b7 / search \u00b7 Enter / Shift+Enter next / previous hit \u00b7 r rolled \u00b7 b buffers \u00b7 + / \u2212 depth \u00b7 ' +
   '\u2191 \u2193 parent / child \u00b7 \u2190 \u2192 siblings \u00b7 Esc clear';
 
 export function keyCommand(k: KeyPress): KeyCommand | null {
@@ -42,6 +43,8 @@ export function keyCommand(k: KeyPress): KeyCommand | null {
       return 'focus-search';
     case 'r':
       return 'toggle-rolled';
+    case 'b':
+      return 'toggle-buffers';
     case '+':
     case '=':
       return 'depth-up';

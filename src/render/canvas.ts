@@ -2,7 +2,7 @@
 // viewport is drawn, shapes are batched by colour, and text is dropped when too small to read.
 // Stateless like the SVG scene: everything comes from the arguments.
 import type { VisibleGraph, VisibleNode } from '../graph/visible.ts';
-import type { Box, GraphLayout } from '../layout/layout.ts';
+import type { Box, EdgeRoute, GraphLayout } from '../layout/layout.ts';
 import type { Camera } from '../model/view-state.ts';
 import { GROUP_HEADER, LINE_H, STACK_OFFSET } from '../layout/size.ts';
 import type { SceneState } from './scene.ts';
@@ -15,6 +15,8 @@ export interface CanvasColors {
   readonly accent: string;
   readonly warn: string;
   readonly mono: string;
+  /** The stage background (halo behind edge labels); optional for older callers. */
+  readonly bg?: string;
 }
 
 /** TorchLens fills, as in style/widget.css. */
@@ -35,12 +37,34 @@ function fillOf(n: VisibleNode, state: SceneState): string {
   return ROLE_FILL[n.role] ?? '#fff';
 }
 
+/** The front face of a node (a closed module's back sheet is drawn separately, beneath). */
 function shapePath(ctx: CanvasRenderingContext2D, n: VisibleNode, b: Box): void {
   const w = n.shape === 'stack' ? b.width - STACK_OFFSET : b.width;
   const h = n.shape === 'stack' ? b.height - STACK_OFFSET : b.height;
-  if (n.shape === 'stack') ctx.rect(b.x + STACK_OFFSET, b.y + STACK_OFFSET, w, h);
   if (n.shape === 'oval') ctx.roundRect(b.x, b.y, w, h, h / 2);
   else ctx.rect(b.x, b.y, w, h);
+}
+
+/** The back sheet of a closed module's stacked box. */
+function backPath(ctx: CanvasRenderingContext2D, b: Box): void {
+  ctx.rect(b.x + STACK_OFFSET, b.y + STACK_OFFSET, b.width - STACK_OFFSET, b.height - STACK_OFFSET);
+}
+
+/** Traces an edge: a polyline through its points, or a cubic curve for a self-loop. */
+function edgePath(ctx: CanvasRenderingContext2D, e: EdgeRoute): void {
+  const p = e.points;
+  const first = p[0];
+  if (!first) return;
+  ctx.moveTo(first.x, first.y);
+  const [, b, c, d] = p;
+  if (e.selfLoop && b && c && d) {
+    ctx.bezierCurveTo(b.x, b.y, c.x, c.y, d.x, d.y);
+    return;
+  }
+  for (let i = 1; i < p.length; i++) {
+    const q = p[i];
+    if (q) ctx.lineTo(q.x, q.y);
+  }
 }
 
 /** Draws one frame; returns how many nodes were drawn (for tests and the benchmark). */
@@ -78,12 +102,15 @@ export function drawCanvas(
   }
   ctx.stroke();
 
-  // Edges, batched; arrowheads only when they would be visible.
+  // Edges, batched (solid, then dashed); arrowheads and labels only when they would be visible.
   ctx.lineWidth = 1.2 * Math.max(lw, 0.6);
   ctx.strokeStyle = colors.edge;
   ctx.fillStyle = colors.edge;
-  ctx.beginPath();
   const arrows: (readonly { x: number; y: number }[])[] = [];
+  const labels: EdgeRoute[] = [];
+  const dashed: EdgeRoute[] = [];
+  const labelled = camera.k >= 0.7;
+  ctx.beginPath();
   for (const e of layout.edges) {
     const p = e.points;
     const first = p[0];
@@ -94,14 +121,19 @@ export function drawCanvas(
       if (q.y < ey0) ey0 = q.y; else if (q.y > ey1) ey1 = q.y;
     }
     if (ex1 < x0 || ex0 > x1 || ey1 < y0 || ey0 > y1) continue;
-    ctx.moveTo(first.x, first.y);
-    for (let i = 1; i < p.length; i++) {
-      const q = p[i];
-      if (q) ctx.lineTo(q.x, q.y);
-    }
-    if (readable) arrows.push(p);
+    if (e.dashed) dashed.push(e);
+    else edgePath(ctx, e);
+    if (readable) arrows.push(e.selfLoop ? p.slice(2, 4) : p);
+    if (labelled && e.text && e.labelAt) labels.push(e);
   }
   ctx.stroke();
+  if (dashed.length > 0) {
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    for (const e of dashed) edgePath(ctx, e);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
   ctx.beginPath();
   for (const p of arrows) {
     const end = p[p.length - 1];
@@ -132,13 +164,36 @@ export function drawCanvas(
   let drawn = 0;
   ctx.lineWidth = Math.max(lw, 0.5);
   ctx.strokeStyle = NODE_STROKE;
+  // Closed modules: the back sheet of the stack first, so the front face covers it.
+  for (const [fill, list] of byFill) {
+    const stacks = list.filter(([n]) => n.shape === 'stack');
+    if (stacks.length === 0) continue;
+    ctx.fillStyle = fill;
+    ctx.beginPath();
+    for (const [, b] of stacks) backPath(ctx, b);
+    ctx.fill();
+    ctx.stroke();
+  }
+  const dashedNodes: [VisibleNode, Box][] = [];
   for (const [fill, list] of byFill) {
     ctx.fillStyle = fill;
     ctx.beginPath();
     for (const [n, b] of list) shapePath(ctx, n, b);
     ctx.fill();
+    ctx.beginPath();
+    for (const [n, b] of list) {
+      if (n.dashed) dashedNodes.push([n, b]);
+      else shapePath(ctx, n, b);
+    }
     ctx.stroke();
     drawn += list.length;
+  }
+  if (dashedNodes.length > 0) {
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    for (const [n, b] of dashedNodes) shapePath(ctx, n, b);
+    ctx.stroke();
+    ctx.setLineDash([]);
   }
   for (const [n, b] of marked) {
     ctx.lineWidth = (n.id === state.selected ? 3 : 2.5) * Math.max(lw, 0.6);
@@ -146,6 +201,23 @@ export function drawCanvas(
     ctx.beginPath();
     shapePath(ctx, n, b);
     ctx.stroke();
+  }
+
+  if (labels.length > 0) {
+    // Edge labels (argument slots, pass ranges, IF/THEN/ELSE) with a halo of the background.
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'center';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = colors.bg ?? '#ffffff';
+    ctx.fillStyle = colors.fg;
+    for (const e of labels) {
+      const at = e.labelAt;
+      if (!at) continue;
+      ctx.font = `${e.branch ? 'bold ' : ''}10px ${colors.mono}`;
+      ctx.strokeText(e.text, at.x, at.y);
+      ctx.fillText(e.text, at.x, at.y);
+    }
   }
 
   if (readable) {

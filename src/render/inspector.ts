@@ -6,13 +6,18 @@ import { html } from './svg.ts';
 /** Links beyond this many are summarised ("+ 120 more") to keep hub nodes readable. */
 const MAX_LINKS = 40;
 
-export function createInspector(follow: (id: string) => void): HTMLElement {
+export function createInspector(follow: (id: string) => void, close: () => void = () => {}): HTMLElement {
   const el = html('aside', 'lenslab-inspector');
   el.setAttribute('data-lenslab-inspector', '');
   el.setAttribute('data-selected', '');
   el.setAttribute('aria-label', 'Inspector');
   el.addEventListener('click', (ev) => {
-    const id = ev.target instanceof Element ? ev.target.closest('[data-link-id]')?.getAttribute('data-link-id') : null;
+    const target = ev.target instanceof Element ? ev.target : null;
+    if (target?.closest('[data-action="close-inspector"]')) {
+      close();
+      return;
+    }
+    const id = target?.closest('[data-link-id]')?.getAttribute('data-link-id');
     if (id) follow(id);
   });
   return el;
@@ -26,7 +31,13 @@ export function renderInspector(el: HTMLElement, d: NodeDescription | null, extr
     html('p', 'lenslab-inspector-hint', el, 'Click an op to inspect it; click a module to open it.');
     return;
   }
-  html('h3', 'lenslab-inspector-title', el, d.title);
+  const head = html('div', 'lenslab-inspector-head', el);
+  html('h3', 'lenslab-inspector-title', head, d.title);
+  const close = html('button', 'lenslab-inspector-close', head, '\u00d7');
+  close.type = 'button';
+  close.title = 'Close the inspector (Esc)';
+  close.setAttribute('aria-label', 'Close the inspector');
+  close.dataset['action'] = 'close-inspector';
   const dl = html('dl', 'lenslab-inspector-rows', el);
   for (const [name, value] of d.rows) {
     html('dt', '', dl, name);

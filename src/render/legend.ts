@@ -2,31 +2,48 @@
 import type { Metric } from '../model/view-state.ts';
 import type { ColorScale } from '../graph/overlay.ts';
 import { METRIC_NAMES, formatMetric, rampColor } from '../graph/overlay.ts';
+import type { VisibleGraph } from '../graph/visible.ts';
 import { html } from './svg.ts';
 
-const ROLES: readonly (readonly [string, string])[] = [
+/** Legend keys, in order; only those present in the drawn graph are listed. */
+export const LEGEND_KEYS: readonly (readonly [LegendKey, string])[] = [
   ['input', 'input'],
   ['output', 'output'],
   ['params', 'has parameters'],
+  ['plain', 'op'],
   ['bool', 'terminal bool'],
+  ['buffer', 'buffer'],
   ['dashed', 'internally generated'],
   ['module', 'closed module'],
 ];
 
-export function renderLegend(el: HTMLElement, overlay: Metric, scale: ColorScale | null): void {
+export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module';
+
+/** Which legend keys a drawn graph needs. */
+export function legendKeys(graph: VisibleGraph): Set<LegendKey> {
+  const keys = new Set<LegendKey>();
+  for (const n of graph.nodes) {
+    keys.add(n.role === 'module' ? 'module' : n.role);
+    if (n.dashed) keys.add('dashed');
+  }
+  return keys;
+}
+
+/** A compact, one-line legend (it wraps when the widget is narrow). */
+export function renderLegend(el: HTMLElement, overlay: Metric, scale: ColorScale | null, present?: ReadonlySet<LegendKey>): void {
   el.replaceChildren();
   if (overlay !== 'none' && scale) {
-    html('div', 'lenslab-legend-title', el, METRIC_NAMES[overlay] + (scale.log ? ' (log scale)' : ''));
-    const bar = html('div', 'lenslab-legend-ramp', el);
+    html('span', 'lenslab-legend-title', el, METRIC_NAMES[overlay] + (scale.log ? ' (log scale)' : ''));
+    html('span', 'lenslab-legend-end', el, scale.max > 0 ? formatMetric(overlay, scale.min) : '\u2014');
+    const bar = html('span', 'lenslab-legend-ramp', el);
     bar.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(rampColor).join(', ')})`;
-    const ends = html('div', 'lenslab-legend-ends', el);
-    html('span', '', ends, scale.max > 0 ? formatMetric(overlay, scale.min) : '\u2014');
-    html('span', '', ends, scale.max > 0 ? formatMetric(overlay, scale.max) : 'no data');
+    html('span', 'lenslab-legend-end', el, scale.max > 0 ? formatMetric(overlay, scale.max) : 'no data');
     return;
   }
-  for (const [role, text] of ROLES) {
-    const row = html('div', 'lenslab-legend-row', el);
-    html('span', `lenslab-swatch lenslab-swatch--${role}`, row);
+  for (const [key, text] of LEGEND_KEYS) {
+    if (present && !present.has(key)) continue;
+    const row = html('span', 'lenslab-legend-row', el);
+    html('span', `lenslab-swatch lenslab-swatch--${key}`, row);
     html('span', '', row, text);
   }
 }

@@ -26,10 +26,12 @@ export function drawScene(target: SVGGElement, graph: VisibleGraph, layout: Grap
   target.replaceChildren();
   const groupLayer = svg('g', { class: 'lenslab-groups' }, target);
   const edgeLayer = svg('g', { class: 'lenslab-edges' }, target);
+  // Box headers above the edges: an edge entering a box passes under its title, not over it.
+  const headerLayer = svg('g', { class: 'lenslab-headers' }, target);
   const nodeLayer = svg('g', { class: 'lenslab-nodes' }, target);
   for (const g of graph.groups) {
     const box = layout.groups.get(g.key);
-    if (box) drawGroup(groupLayer, g, box);
+    if (box) drawGroup(groupLayer, headerLayer, g, box);
   }
   for (const e of layout.edges) drawEdge(edgeLayer, e);
   for (const n of graph.nodes) {
@@ -38,11 +40,11 @@ export function drawScene(target: SVGGElement, graph: VisibleGraph, layout: Grap
   }
 }
 
-function drawGroup(parent: SVGGElement, g: VisibleGroup, box: Box): void {
+function drawGroup(parent: SVGGElement, headers: SVGGElement, g: VisibleGroup, box: Box): void {
   const el = svg('g', { class: `lenslab-group lenslab-depth-${Math.min(g.depth, 4)}`, 'data-group-key': g.key }, parent);
   svg('rect', { class: 'lenslab-group-box', x: box.x, y: box.y, width: box.width, height: box.height, rx: 8 }, el);
   // The header is the click target that collapses the module.
-  const header = svg('g', { class: 'lenslab-group-header', 'data-group-id': g.nodeId }, el);
+  const header = svg('g', { class: 'lenslab-group-header', 'data-group-id': g.nodeId }, headers);
   svg('rect', { class: 'lenslab-group-hit', x: box.x, y: box.y, width: box.width, height: GROUP_HEADER, rx: 8 }, header);
   const text = svg('text', { x: box.x + 10, y: box.y + GROUP_HEADER / 2 + 4 }, header);
   svg('tspan', { class: 'lenslab-group-title' }, text).textContent = g.title;

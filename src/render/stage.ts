@@ -147,6 +147,7 @@ export class Stage {
         accent: v('--ll-accent', '#1976d2'),
         warn: v('--ll-warn', '#e65100'),
         mono: v('--ll-mono', 'monospace'),
+        bg: v('--ll-bg', '#ffffff'),
       };
     }
     return this.colors;

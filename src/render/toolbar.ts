@@ -6,6 +6,7 @@ import { KEY_HELP } from '../model/keys.ts';
 
 export type ToolbarAction =
   | { kind: 'fit' }
+  | { kind: 'outline' }
   | { kind: 'expand-all' }
   | { kind: 'collapse-all' }
   | { kind: 'rolled'; rolled: boolean }
@@ -20,8 +21,6 @@ export interface ToolbarInfo {
   readonly depth: number;
   readonly maxDepth: number;
   readonly hasLoops: boolean;
-  /** e.g. "SmallCNN · 12 ops · 14 nodes" */
-  readonly summary: string;
   /** "3/17" while stepping, "17" before, "0" for none; "" with no query. */
   readonly matches: string;
   readonly overlay: Metric;
@@ -38,7 +37,9 @@ export function createToolbar(onAction: (a: ToolbarAction) => void): HTMLElement
     b.addEventListener('click', () => onAction(action()));
     return b;
   };
-  button('Fit', 'Fit the graph to the view', () => ({ kind: 'fit' }), 'fit');
+  const outline = button('Modules', 'Show or hide the module tree', () => ({ kind: 'outline' }), 'outline');
+  outline.setAttribute('aria-pressed', 'true');
+  button('Fit', 'Fit the graph to the view (f)', () => ({ kind: 'fit' }), 'fit');
   button('Expand all', 'Open every module', () => ({ kind: 'expand-all' }), 'expand-all');
   button('Collapse all', 'Close every module', () => ({ kind: 'collapse-all' }), 'collapse-all');
   const rolled = button('Rolled', 'One node per layer (merge recurrent passes)', () => ({
@@ -69,9 +70,9 @@ export function createToolbar(onAction: (a: ToolbarAction) => void): HTMLElement
   button('‹', 'Previous match (Shift+Enter)', () => ({ kind: 'step', delta: -1 }), 'prev-match');
   button('›', 'Next match (Enter)', () => ({ kind: 'step', delta: 1 }), 'next-match');
   const overlay = html('select', 'lenslab-overlay', bar);
-  overlay.title = 'Colour nodes by a metric';
+  overlay.title = 'Colour nodes by kind, op time, output size, parameter count or FLOPs';
   overlay.setAttribute('aria-label', 'Colour nodes by');
-  for (const [value, text] of [['none', 'colour: kind'], ['time', 'colour: op time'], ['size', 'colour: output size'], ['params', 'colour: parameters'], ['flops', 'colour: FLOPs']] as const) {
+  for (const [value, text] of [['none', 'colour: kind'], ['time', 'colour: time'], ['size', 'colour: size'], ['params', 'colour: params'], ['flops', 'colour: FLOPs']] as const) {
     const o = html('option', '', overlay, text);
     o.value = value;
   }
@@ -81,7 +82,6 @@ export function createToolbar(onAction: (a: ToolbarAction) => void): HTMLElement
   const help = html('span', 'lenslab-help', bar, '?');
   help.title = `Keys: ${KEY_HELP}`;
   help.setAttribute('aria-label', `Keyboard shortcuts: ${KEY_HELP}`);
-  html('span', 'lenslab-summary', bar);
   return bar;
 }
 
@@ -97,13 +97,13 @@ export function updateToolbar(bar: HTMLElement, info: ToolbarInfo): void {
   if (minus) minus.disabled = info.depth <= 1;
   const plus = bar.querySelector<HTMLButtonElement>('[data-action="depth-plus"]');
   if (plus) plus.disabled = info.depth >= info.maxDepth;
-  const summary = bar.querySelector('.lenslab-summary');
-  if (summary) summary.textContent = info.summary;
   const count = bar.querySelector('.lenslab-search-count');
   if (count) count.textContent = info.matches;
   for (const name of ['prev-match', 'next-match']) {
     const b = bar.querySelector<HTMLButtonElement>(`[data-action="${name}"]`);
-    if (b) b.disabled = info.matches === '' || info.matches === '0';
+    if (!b) continue;
+    b.disabled = info.matches === '' || info.matches === '0';
+    b.hidden = info.matches === ''; // only while searching
   }
   const overlay = bar.querySelector<HTMLSelectElement>('.lenslab-overlay');
   if (overlay && overlay.value !== info.overlay) overlay.value = info.overlay;

@@ -32,8 +32,12 @@ def interleaved(
     cpu: dict[str, list[float]] = {k: [] for k in runs}
     for fn in runs.values():
         fn()
-    for _ in range(reps):
-        for key, fn in runs.items():
+    keys = list(runs)
+    for rep in range(reps):
+        # Rotate the order: a run right after one that freed a large history pays for fresh
+        # pages, and that should not always be the same variant.
+        for key in keys[rep % len(keys) :] + keys[: rep % len(keys)]:
+            fn = runs[key]
             gc.collect()
             start, start_cpu = time.perf_counter(), time.process_time()
             result = fn()

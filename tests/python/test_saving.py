@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from lenslab import lens
-from toy_models import BatchNormTrain, ConvBlockLoop, InPlaceChain, Noise, TwoLayer
+from toy_models import BatchNormTrain, ConvBlockLoop, InPlaceChain, Noise, Recurrent, TwoLayer
 
 
 def test_in_place_ops_do_not_change_saved_values() -> None:
@@ -45,6 +45,16 @@ def test_save_list_keeps_keys_and_substrings() -> None:
     h = lens(TwoLayer(), torch.randn(2, 4), save=["fc1", "relu"])
     saved = {layer.label for layer in h if layer.activation is not None}
     assert saved == {"linear_1_1:1", "relu_1_2:1"}
+    h = lens(TwoLayer(), torch.randn(2, 4), save=[0, -1])
+    assert [layer.label for layer in h if layer.activation is not None] == [
+        "input_1:1",
+        "output_1:1",
+    ]
+
+
+def test_save_list_with_a_multi_pass_layer_keeps_every_pass() -> None:
+    h = lens(Recurrent(), torch.randn(2, 6), save=["linear_1_1"])
+    assert [x.pass_index for x in h if x.activation is not None] == [1, 2, 3, 4]
 
 
 def test_postfunc_and_device_apply_to_saved_values() -> None:

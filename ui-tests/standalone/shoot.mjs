@@ -28,7 +28,7 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
-const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 page.on('console', (m) => console.log('console:', m.text()));
 page.on('pageerror', (e) => console.log('pageerror:', e.message));
 const view = (fn, arg) => page.evaluate(([f, a]) => new Function('v', 'a', `return (${f})(v, a)`)(document.querySelector('.lenslab-root').lenslabView, a), [fn.toString(), arg]);
@@ -45,6 +45,7 @@ if (want('cnn')) {
   await page.goto(`${base}?fixture=small_cnn`);
   await ready();
   await shot('cnn-default');
+  await view((v) => v.fit());
   await page.click('[data-node-id="conv2d_2_4:1"]');
   await shot('cnn-selected');
   await page.click('[data-group-id="module:block"]');
@@ -78,6 +79,22 @@ if (want('big')) {
   await view((v) => v.setDepth(2));
   await view((v) => v.select('relu_20_20:1'));
   await shot('big-select-reveal');
+}
+if (want('narrow')) {
+  // A notebook-cell width: the outline starts closed, the toolbar stays on one line.
+  await page.setViewportSize({ width: 990, height: 900 });
+  await page.goto(`${base}?fixture=small_cnn`);
+  await ready();
+  const bar = await page.$eval('.lenslab-toolbar', (e) => e.getBoundingClientRect().height);
+  const outlineShown = await page.$eval('.lenslab-outline', (e) => !e.hidden);
+  console.log(`narrow: toolbar height ${bar}px, outline shown ${outlineShown}`);
+  await shot('narrow-default');
+  await view((v) => v.select('relu_2_5:1'));
+  await shot('narrow-selected');
+  await page.click('[data-action="close-inspector"]');
+  await page.waitForTimeout(100);
+  console.log('after close: inspector hidden', await page.$eval('[data-lenslab-inspector]', (e) => e.hidden));
+  await page.setViewportSize({ width: 1200, height: 900 });
 }
 if (want('outline')) {
   await page.goto(`${base}?fixture=small_cnn`);
@@ -159,6 +176,14 @@ if (want('canvas')) {
   await page.press('.lenslab-root', 'f');
   await page.waitForTimeout(100);
   await shot('big10k-fit');
+  // Up close: edge labels, dashed edges and borders; closed modules as stacks.
+  await view((v) => { v.fit(); v.panBy(0, 0, 1); });
+  await view((v) => v.select('conv2d_40_40:1'));
+  await page.waitForTimeout(100);
+  await shot('big10k-zoomed');
+  await view((v) => v.setDepth(3));
+  await page.waitForTimeout(100);
+  await shot('big10k-depth3');
 }
 if (want('data')) {
   // Tensor views answered by the fake kernel (fake-kernel.mjs).

@@ -48,9 +48,13 @@ class TraceBuilder:
         self._storage_writer: dict[int, int] = {}  # storage pointer -> last in-place op on it
         self._param_addr: dict[int, str] = {}
         self._param_numel: dict[int, int] = {}
+        self.param_shapes: dict[str, torch.Size] = {}
+        self.param_trainable: dict[str, bool] = {}
         for address, param in model.named_parameters(remove_duplicate=True):
             self._param_addr[id(param)] = address
             self._param_numel[id(param)] = param.numel()
+            self.param_shapes[address] = param.shape
+            self.param_trainable[address] = param.requires_grad
         self._buffer_addr: dict[int, str] = {
             id(buf): address for address, buf in model.named_buffers(remove_duplicate=True)
         }

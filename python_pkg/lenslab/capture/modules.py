@@ -20,8 +20,11 @@ if TYPE_CHECKING:
     from .builder import TraceBuilder
 
 
-def module_table(model: torch.nn.Module) -> dict[str, ModuleEntry]:
-    """Address tree of the model; the model itself is ``""``. Shared modules keep one entry."""
+def module_table(model: torch.nn.Module) -> tuple[dict[str, ModuleEntry], dict[int, str]]:
+    """Address tree of the model (the model itself is ``""``) and ``id(module)`` -> address.
+
+    A shared module keeps one entry, under its first address, listing all of them.
+    """
     table: dict[str, ModuleEntry] = {}
     first_address: dict[int, str] = {}
     for address, module in model.named_modules(remove_duplicate=False):
@@ -30,13 +33,29 @@ def module_table(model: torch.nn.Module) -> dict[str, ModuleEntry]:
             table[known].all_addresses.append(address)
             continue
         first_address[id(module)] = address
-        num_params = sum(p.numel() for p in module.parameters())
-        table[address] = ModuleEntry(address, type(module).__name__, num_params)
+        table[address] = ModuleEntry(address, type(module).__name__, 0)
         if address:
             parent = address.rpartition(".")[0]
             if parent in table:
                 table[parent].children.append(address)
-    return table
+    _count_params(model, table)
+    return table, first_address
+
+
+def _count_params(model: torch.nn.Module, table: dict[str, ModuleEntry]) -> None:
+    """Recursive parameter counts, each parameter once per module, in one pass over the
+    parameters (``module.parameters()`` per module would walk each subtree again)."""
+    counted: set[tuple[str, int]] = set()
+    for address, param in model.named_parameters(remove_duplicate=False):
+        owner = address
+        while True:
+            owner = owner.rpartition(".")[0] if "." in owner else ""
+            entry = table.get(owner)
+            if entry is not None and (owner, id(param)) not in counted:
+                counted.add((owner, id(param)))
+                entry.num_params += param.numel()
+            if not owner:
+                break
 
 
 class ModuleTracker:
@@ -45,11 +64,8 @@ class ModuleTracker:
     def __init__(self, model: torch.nn.Module, builder: TraceBuilder) -> None:
         self._builder: TraceBuilder | _Released = builder
         self._thread = threading.get_ident()
-        self.table = module_table(model)
-        self._address: dict[int, str] = {}
-        for address, module in model.named_modules(remove_duplicate=True):
-            if address:  # the model itself is the top level, not a module call
-                self._address[id(module)] = address
+        self.table, self._address = module_table(model)
+        del self._address[id(model)]  # the model itself is the top level, not a module call
         self.calls: list[ModuleCall] = []
         self._stack: list[tuple[int, int]] = []  # (call index, id(module))
         self._counts: dict[str, int] = {}

@@ -32,26 +32,26 @@ class Where:
             raise BundleError(f"{self.path} should be {name}, got {got}")
         return value
 
-    def int(self, value: Any) -> int:
+    def integer(self, value: Any) -> int:
         if isinstance(value, bool):
             raise self.wrong("an integer")
         result: int = self._kind(value, int, "an integer")
         return result
 
-    def float(self, value: Any) -> float:
+    def number(self, value: Any) -> float:
         if isinstance(value, bool):
             raise self.wrong("a number")
         return float(self._kind(value, (int, float), "a number"))
 
-    def bool(self, value: Any) -> bool:
+    def boolean(self, value: Any) -> bool:
         result: bool = self._kind(value, bool, "true or false")
         return result
 
-    def str(self, value: Any) -> str:
+    def string(self, value: Any) -> str:
         result: str = self._kind(value, str, "a string")
         return result
 
-    def list(self, value: Any) -> list[Any]:
+    def array(self, value: Any) -> list[Any]:
         result: list[Any] = self._kind(value, list, "a list")
         return result
 
@@ -59,17 +59,17 @@ class Where:
         result: dict[str, Any] = self._kind(value, dict, "an object")
         return result
 
-    def tuple(self, value: Any, size: int) -> list[Any]:
-        items = self.list(value)
+    def record(self, value: Any, size: int) -> list[Any]:
+        items = self.array(value)
         if len(items) != size:
             raise self.wrong(f"a list of {size} fields, got {len(items)}")
         return items
 
     def ints(self, value: Any) -> list[int]:
-        return [self.at(i).int(v) for i, v in enumerate(self.list(value))]
+        return [self.at(i).integer(v) for i, v in enumerate(self.array(value))]
 
     def strs(self, value: Any) -> list[str]:
-        return [self.at(i).str(v) for i, v in enumerate(self.list(value))]
+        return [self.at(i).string(v) for i, v in enumerate(self.array(value))]
 
     def indexes(self, value: Any, count: int) -> list[int]:
         """Op positions: integers in ``[0, count)``."""
@@ -79,7 +79,7 @@ class Where:
         return out
 
     def choice(self, value: Any, allowed: Sequence[str]) -> str:
-        text = self.str(value)
+        text = self.string(value)
         if text not in allowed:
             raise self.wrong(f"one of {', '.join(allowed)}")
         return text

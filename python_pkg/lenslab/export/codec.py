@@ -62,10 +62,20 @@ def encode_trace(trace: Trace) -> dict[str, Any]:
         "complete": trace.complete,
         "ops": [_encode_op(op) for op in trace.ops],
         "calls": [
-            [c.address, c.call, c.parent, c.type, c.first_op, c.end_op, list(c.inputs),
-             list(c.outputs), _file(c.code), c.line]
+            [
+                c.address,
+                c.call,
+                c.parent,
+                c.type,
+                c.first_op,
+                c.end_op,
+                list(c.inputs),
+                list(c.outputs),
+                _file(c.code),
+                c.line,
+            ]
             for c in trace.calls
-        ],  # fmt: skip
+        ],
         "modules": [
             [m.address, m.type, list(m.children), m.num_params, list(m.all_addresses)]
             for m in trace.modules.values()
@@ -138,18 +148,18 @@ def decode_value(raw: Any, where: Where) -> Any:
     (kind, payload), = tag.items()  # fmt: skip
     at = where.at(kind)
     if kind in ("tuple", "list", "size"):
-        items = [decode_value(v, at.at(i)) for i, v in enumerate(at.list(payload))]
+        items = [decode_value(v, at.at(i)) for i, v in enumerate(at.array(payload))]
         if kind == "size":
             return torch.Size(at.ints(items))
         return tuple(items) if kind == "tuple" else items
     if kind == "float":
         return float(at.choice(payload, ("nan", "inf", "-inf")))
     if kind == "dtype":
-        return parse_dtype(at.str(payload), at)
+        return parse_dtype(at.string(payload), at)
     if kind == "device":
-        return parse_device(at.str(payload), at)
+        return parse_device(at.string(payload), at)
     if kind == "repr":
-        return _Repr(at.str(payload))
+        return _Repr(at.string(payload))
     raise where.wrong("a known tag (tuple, list, size, float, dtype, device, repr)")
 
 
@@ -176,7 +186,7 @@ class _Codes:
     def of(self, filename: Any, where: Where) -> CodeType | None:
         if filename is None:
             return None
-        name = where.str(filename)
+        name = where.string(filename)
         code = self._codes.get(name)
         if code is None:
             code = self._codes[name] = _EMPTY_CODE.replace(co_filename=name)
@@ -184,54 +194,56 @@ class _Codes:
 
 
 def decode_ops(raw: Any, where: Where, codes: _Codes) -> list[OpRecord]:
-    rows = where.list(raw)
+    rows = where.array(raw)
     ops: list[OpRecord] = []
     for i, row in enumerate(rows):
         at = where.at(i)
-        r = at.tuple(row, 18)
-        op = OpRecord(at.int(r[0]), at.str(r[1]), at.str(r[2]), at.ints(r[3]), at.strs(r[4]),
-                      None, at.int(r[11]))  # fmt: skip
+        r = at.record(row, 18)
+        op = OpRecord(at.integer(r[0]), at.string(r[1]), at.string(r[2]), at.ints(r[3]), at.strs(r[4]),
+                      None, at.integer(r[11]))  # fmt: skip
         if not 0 <= op.kind <= 3:
             raise at.wrong("an op kind 0..3")
         if len(op.parents) != len(op.slots) or any(not 0 <= p < i for p in op.parents):
             raise at.wrong("parents that ran before it, one slot each")
         op.params = tuple(at.strs(r[5]))
-        op.num_params = at.int(r[6])
+        op.num_params = at.integer(r[6])
         op.shape = torch.Size(at.ints(r[7])) if r[7] is not None else None
-        op.dtype = parse_dtype(at.str(r[8]), at) if r[8] is not None else None
-        op.device = parse_device(at.str(r[9]), at) if r[9] is not None else None
-        op.out_index = at.int(r[10])
-        op.code, op.line, op.time_s = codes.of(r[12], at), at.int(r[13]), at.float(r[14])
+        op.dtype = parse_dtype(at.string(r[8]), at) if r[8] is not None else None
+        op.device = parse_device(at.string(r[9]), at) if r[9] is not None else None
+        op.out_index = at.integer(r[10])
+        op.code, op.line, op.time_s = codes.of(r[12], at), at.integer(r[13]), at.number(r[14])
         op.other_args = None if r[15] is None else [
-            decode_value(v, at.at(15)) for v in at.list(r[15])
+            decode_value(v, at.at(15)) for v in at.array(r[15])
         ]  # fmt: skip
-        op.address, op.mutates = at.str(r[16]), tuple(at.strs(r[17]))
+        op.address, op.mutates = at.string(r[16]), tuple(at.strs(r[17]))
         ops.append(op)
     return ops
 
 
 def decode_calls(raw: Any, where: Where, codes: _Codes, num_ops: int) -> list[ModuleCall]:
     calls: list[ModuleCall] = []
-    for i, row in enumerate(where.list(raw)):
+    for i, row in enumerate(where.array(raw)):
         at = where.at(i)
-        r = at.tuple(row, 10)
-        parent = at.int(r[2])
+        r = at.record(row, 10)
+        parent = at.integer(r[2])
         if not -1 <= parent < i:
             raise at.wrong("a parent call that started before it")
-        call = ModuleCall(at.str(r[0]), at.int(r[1]), parent, at.str(r[3]), at.int(r[4]))
-        call.end_op = at.int(r[5])
+        call = ModuleCall(
+            at.string(r[0]), at.integer(r[1]), parent, at.string(r[3]), at.integer(r[4])
+        )
+        call.end_op = at.integer(r[5])
         call.inputs, call.outputs = at.indexes(r[6], num_ops), at.indexes(r[7], num_ops)
-        call.code, call.line = codes.of(r[8], at), at.int(r[9])
+        call.code, call.line = codes.of(r[8], at), at.integer(r[9])
         calls.append(call)
     return calls
 
 
 def decode_modules(raw: Any, where: Where) -> dict[str, ModuleEntry]:
     table: dict[str, ModuleEntry] = {}
-    for i, row in enumerate(where.list(raw)):
+    for i, row in enumerate(where.array(raw)):
         at = where.at(i)
-        r = at.tuple(row, 5)
-        entry = ModuleEntry(at.str(r[0]), at.str(r[1]), at.int(r[3]))
+        r = at.record(row, 5)
+        entry = ModuleEntry(at.string(r[0]), at.string(r[1]), at.integer(r[3]))
         entry.children, entry.all_addresses = at.strs(r[2]), at.strs(r[4])
         table[entry.address] = entry
     return table
@@ -240,27 +252,31 @@ def decode_modules(raw: Any, where: Where) -> dict[str, ModuleEntry]:
 def decode_derived(raw: Any, where: Where, num_ops: int) -> Derived | None:
     """The saved ``Derived``; None when its fields are not this version's (re-derive then)."""
     obj = where.obj(raw)
-    names = [f.name for f in dataclasses.fields(Derived)]
+    fields = {f.name: str(f.type) for f in dataclasses.fields(Derived)}
+    names = list(fields)
     if set(obj) != set(names):
         return None
     values: dict[str, Any] = {}
     for name in names:
         at = where.at(name)
         value = obj[name]
-        if name == "modules":
+        if fields[name].startswith("dict[int"):
+            values[name] = {int(at.choice(k, [k] if k.isdigit() else [])): v
+                            for k, v in at.obj(value).items()}  # fmt: skip
+        elif name == "modules":
             values[name] = _decode_modules(value, at)
         elif name == "branch_edges":
-            values[name] = [tuple(at.tuple(e, 3)) for e in at.list(value)]
+            values[name] = [tuple(at.record(e, 3)) for e in at.array(value)]
         elif isinstance(value, list) and value and isinstance(value[0], list):
-            values[name] = [list(at.list(v)) for v in value]
+            values[name] = [list(at.array(v)) for v in value]
             if name == "layer_members":
                 for members in values[name]:
                     at.indexes(members, num_ops)
         else:
-            values[name] = at.list(value)
-        if name in ("labels", "layer_labels", "pass_index", "num_passes", "layer_of"):
-            if len(values[name]) != num_ops:
-                raise at.wrong(f"one entry per op ({num_ops})")
+            values[name] = at.array(value)
+        per_op = ("labels", "layer_labels", "pass_index", "num_passes", "layer_of")
+        if name in per_op and len(values[name]) != num_ops:
+            raise at.wrong(f"one entry per op ({num_ops})")
     try:
         return Derived(**values)
     except TypeError as exc:
@@ -270,10 +286,10 @@ def decode_derived(raw: Any, where: Where, num_ops: int) -> Derived | None:
 def _decode_modules(raw: Any, where: Where) -> dict[str, ModuleInfo]:
     names = {f.name for f in dataclasses.fields(ModuleInfo)}
     modules: dict[str, ModuleInfo] = {}
-    for i, item in enumerate(where.list(raw)):
+    for i, item in enumerate(where.array(raw)):
         obj = where.at(i).obj(item)
         if set(obj) != names:
             raise where.at(i).wrong(f"a module with fields {sorted(names)}")
         info = ModuleInfo(**obj)
-        modules[where.at(i).at("address").str(info.address)] = info
+        modules[where.at(i).at("address").string(info.address)] = info
     return modules

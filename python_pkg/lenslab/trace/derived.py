@@ -18,10 +18,10 @@ class ModuleInfo:
     children: list[str]  # child addresses (address tree)
     num_params: int  # elements, recursive
     parent: str | None  # parent address; None for the model itself
-    calls: list[int] = field(default_factory=list)  # module call indices
-    ops: list[int] = field(default_factory=list)  # ops run inside any call, nested ones included
-    inputs: list[int] = field(default_factory=list)  # ops whose output was passed in
-    outputs: list[int] = field(default_factory=list)  # ops whose output was returned
+    calls: tuple[int, ...] = ()  # module call indices
+    ops: tuple[int, ...] = ()  # ops run inside any call, nested ones included
+    inputs: tuple[int, ...] = ()  # ops whose output was passed in
+    outputs: tuple[int, ...] = ()  # ops whose output was returned
     all_addresses: list[str] = field(default_factory=list)  # shared modules have several
 
 
@@ -40,3 +40,4 @@ class Derived:
     flops: list[int]
     modules: dict[str, ModuleInfo]
     branch_edges: list[tuple[int, int, BranchKind]]
+    returned_by: dict[int, list[int]]  # op -> module calls that returned it, outer -> inner

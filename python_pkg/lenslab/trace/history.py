@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +97,20 @@ class ModelHistory:
     def to_pandas(self) -> pandas.DataFrame:
         return table.to_pandas(self._layers)
 
+    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Writes a portable ``.lens`` bundle (graph, metadata, saved tensors); ``lenslab.load``
+        reads it back. Returns the path written (``.lens`` is added when missing)."""
+        from ..export.bundle import save_bundle  # export builds on trace: imported on use
+
+        return save_bundle(self, path)
+
+    def to_html(self, path: str | os.PathLike[str], *, budget_mb: float = 20.0) -> pathlib.Path:
+        """Writes one self-contained HTML file: the interactive graph, no kernel, no network,
+        with previews and statistics of saved activations within ``budget_mb``."""
+        from ..export.html import write_html
+
+        return write_html(self, path, budget_mb=budget_mb)
+
     def show(self, **view_options: Any) -> Any:
         """The interactive widget for this history."""
         from ..widget import LensWidget  # type: ignore[import-not-found, unused-ignore]  # written by the widget side; imported only when shown
@@ -107,7 +123,12 @@ class ModelHistory:
         except ImportError:
             return {"text/plain": repr(self)}
         bundle = getattr(widget, "_repr_mimebundle_", None)
-        return bundle(**kwargs) if bundle is not None else {"text/plain": repr(self)}
+        if bundle is None:
+            return {"text/plain": repr(self)}
+        from ..export.notebook import publish_kept_view  # what a saved notebook shows
+
+        publish_kept_view(self)
+        return bundle(**kwargs)
 
     def __repr__(self) -> str:
         ops = sum(1 for op in self._trace.ops if op.kind not in (INPUT, OUTPUT, BUFFER))

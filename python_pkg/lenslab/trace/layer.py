@@ -133,7 +133,9 @@ class LayerPass:
     @property
     def output_of_modules(self) -> list[str]:
         """``"address:call"`` of every module call that returned this tensor, outer -> inner."""
-        return [f"{c.address}:{c.call}" for c in self._trace.calls if self.index in c.outputs]
+        calls = self._trace.calls
+        found = self._derived.returned_by.get(self.index, ())
+        return [f"{calls[c].address}:{calls[c].call}" for c in found]
 
     # roles
     @property

@@ -35,7 +35,6 @@ class Trace:
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
     """Freeze a builder into a ``Trace`` (linear in the number of ops and edges)."""
     ops = tuple(builder.ops)
-    params = list(model.named_parameters(remove_duplicate=True))
     children: list[list[int]] = [[] for _ in ops]
     for index, op in enumerate(ops):
         for parent in dict.fromkeys(op.parents):
@@ -46,8 +45,8 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         children=tuple(tuple(c) for c in children),
         calls=tuple(builder.modules.calls),
         modules=builder.modules.table,
-        param_shapes={a: p.shape for a, p in params},
-        param_trainable={a: p.requires_grad for a, p in params},
+        param_shapes=builder.param_shapes,
+        param_trainable=builder.param_trainable,
         store=builder.store,
         bool_values=builder.bool_values,
         bool_sites=builder.bool_sites,

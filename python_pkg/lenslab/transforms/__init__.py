@@ -7,7 +7,7 @@ from ..trace.trace import Trace
 from .ancestry import input_ancestry
 from .branches import branch_edges
 from .flops import estimate_flops
-from .hierarchy import call_stacks, module_infos
+from .hierarchy import call_stacks, module_infos, returned_by
 from .labels import make_labels
 from .loops import group_passes
 
@@ -29,4 +29,5 @@ def derive(trace: Trace) -> Derived:
         flops=estimate_flops(trace),
         modules=module_infos(trace, stacks),
         branch_edges=branch_edges(trace, stacks),
+        returned_by=returned_by(trace),
     )

@@ -18,41 +18,46 @@ def call_stacks(trace: Trace) -> list[tuple[int, ...]]:
 
 def module_infos(trace: Trace, stacks: list[tuple[int, ...]]) -> dict[str, ModuleInfo]:
     """One ``ModuleInfo`` per module address (the model itself is ``""``)."""
-    calls_of: dict[str, list[int]] = {}
+    calls: dict[str, list[int]] = {}
+    inputs: dict[str, list[int]] = {"": list(trace.inputs)}
+    outputs: dict[str, list[int]] = {"": list(trace.outputs)}
+    ops: dict[str, list[int]] = {"": list(range(len(trace.ops)))}
     for index, call in enumerate(trace.calls):
-        calls_of.setdefault(call.address, []).append(index)
-    infos: dict[str, ModuleInfo] = {}
-    for address, entry in trace.modules.items():
-        calls = calls_of.get(address, [])
-        infos[address] = ModuleInfo(
-            address=address,
-            type=entry.type,
-            num_calls=len(calls) if address else 1,
-            children=list(entry.children),
-            num_params=entry.num_params,
-            parent=address.rpartition(".")[0] if address else None,
-            calls=calls,
-            all_addresses=list(entry.all_addresses),
-        )
-    for call in trace.calls:
-        info = infos.get(call.address)
-        if info is not None:
-            info.inputs.extend(call.inputs)
-            info.outputs.extend(call.outputs)
+        calls.setdefault(call.address, []).append(index)
+        inputs.setdefault(call.address, []).extend(call.inputs)
+        outputs.setdefault(call.address, []).extend(call.outputs)
     for index, op in enumerate(trace.ops):
         if op.module_call < 0:
             continue
-        seen: set[str] = set()
+        seen: set[str] = set()  # a module calling itself (recursion) counts an op once
         for call_index in stacks[op.module_call]:
             address = trace.calls[call_index].address
             if address not in seen:
                 seen.add(address)
-                info = infos.get(address)
-                if info is not None:
-                    info.ops.append(index)
-    root = infos.get("")
-    if root is not None:
-        root.ops.extend(range(len(trace.ops)))
-        root.inputs.extend(trace.inputs)
-        root.outputs.extend(trace.outputs)
+                ops.setdefault(address, []).append(index)
+    infos: dict[str, ModuleInfo] = {}
+    for address, entry in trace.modules.items():
+        own_calls = tuple(calls.get(address, ()))
+        infos[address] = ModuleInfo(
+            address=address,
+            type=entry.type,
+            num_calls=len(own_calls) if address else 1,
+            children=entry.children,  # shared, never changed after capture
+            num_params=entry.num_params,
+            parent=address.rpartition(".")[0] if address else None,
+            calls=own_calls,  # tuples: an empty one costs nothing for modules never called
+            ops=tuple(ops.get(address, ())),
+            inputs=tuple(inputs.get(address, ())),
+            outputs=tuple(outputs.get(address, ())),
+            all_addresses=entry.all_addresses,
+        )
     return infos
+
+
+def returned_by(trace: Trace) -> dict[int, list[int]]:
+    """Op -> the module calls that returned its tensor (calls are in order: outer first)."""
+    out: dict[int, list[int]] = {}
+    for index, call in enumerate(trace.calls):
+        for op in dict.fromkeys(call.outputs):
+            out.setdefault(op, []).append(index)
+    return out

@@ -1,0 +1,161 @@
+"""``h.to_html(path)``: one self-contained HTML file with the interactive graph.
+
+The page inlines ``static/standalone.js`` (the widget view plus an in-page data server,
+``src/standalone.ts``) and ``static/widget.css``, and embeds as JSON the wire graph and, per
+saved activation while ``budget_mb`` lasts, exact statistics, a 64-bin histogram and a
+block-mean preview quantized to uint8. The JSON sits in ``<script type="application/json">``
+with ``<``, ``>`` and ``&`` escaped, so names from user code can never close the tag: the view
+puts them in the page as text only. No network, no kernel.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import LensError
+
+if TYPE_CHECKING:
+    from ..trace.history import ModelHistory
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+HIST_BINS = 64  # what the tensor panel asks for (src/panels/tensor-panel.ts)
+PREVIEW_ELEMENTS = 1 << 16  # per tensor at most (64 KB of uint8 codes)
+MISSING = "not included in this file: save it with a larger budget_mb, or open the .lens bundle"
+
+
+def write_html(history: ModelHistory, path: str | os.PathLike[str], *, budget_mb: float) -> Path:
+    target = Path(path).expanduser()
+    if target.suffix.lower() not in (".html", ".htm"):
+        target = target.with_name(target.name + ".html")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(history, budget_mb=budget_mb), encoding="utf-8")
+    return target
+
+
+def render_html(history: ModelHistory, *, budget_mb: float = 20.0, view_options: Any = None) -> str:
+    from .wire import to_wire
+
+    script, css = _static("standalone.js"), _static("widget.css")
+    graph = to_wire(history)
+    budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
+    data = {
+        "graph": graph,
+        "view_options": view_options or {},
+        "tensors": tensor_previews(history, budget),
+        "missing": MISSING,
+    }
+    title = html.escape(f"{history.model_type} · lenslab")
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "script-src 'unsafe-inline' blob:; worker-src blob:; style-src 'unsafe-inline'; "
+        "img-src data: blob:\">\n"
+        f"<title>{title}</title>\n<style>{_no_close(css, 'style')}\n{PAGE_CSS}</style>\n"
+        "</head><body>\n<div id=\"lenslab-app\"></div>\n"
+        f"<script type=\"application/json\" id=\"lenslab-data\">{embed_json(data)}</script>\n"
+        f"<script>{_no_close(script, 'script')}</script>\n</body></html>\n"
+    )
+
+
+PAGE_CSS = "html,body{margin:0;height:100%}#lenslab-app{height:100vh}"
+
+
+def embed_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element: no ``<``, ``>``, ``&`` or line separators."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _no_close(text: str, tag: str) -> str:
+    """Our own bundle, inlined: a literal ``</script`` in it would end the element early."""
+    return text.replace(f"</{tag}", f"<\\/{tag}")
+
+
+def _static(name: str) -> str:
+    file = STATIC / name
+    if not file.is_file():
+        raise LensError(f"{file} is missing: run `make build` in the lenslab checkout")
+    return file.read_text(encoding="utf-8")
+
+
+def tensor_previews(history: ModelHistory, budget: int) -> dict[str, Any]:
+    """Per saved activation (execution order) while ``budget`` bytes last: stats, histogram,
+    preview. Stats and histograms go first for every tensor; previews fill what is left."""
+    from ..widget.data import tensors
+
+    out: dict[str, Any] = {}
+    saved: list[tuple[str, torch.Tensor]] = []
+    for layer in history:
+        value = layer.activation
+        if not isinstance(value, torch.Tensor) or value.numel() == 0:
+            continue
+        try:
+            real = tensors.as_real(value)
+        except Exception:  # complex, sparse: nothing to show
+            continue
+        entry = _summary(real, tensors)
+        cost = len(json.dumps(entry))
+        if cost > budget:
+            break
+        budget -= cost
+        out[layer.label] = entry
+        saved.append((layer.label, real))
+    for label, real in saved:
+        cap = min(PREVIEW_ELEMENTS, budget * 3 // 4 - 200)
+        if cap < 16:
+            break
+        preview = _preview(real, cap)
+        budget -= len(preview["data"]) + 100
+        out[label]["preview"] = preview
+    return out
+
+
+def _summary(real: torch.Tensor, tensors: Any) -> dict[str, Any]:
+    hist = tensors.histogram(real, HIST_BINS)
+    return {
+        "stats": tensors.tensor_stats(real).as_json(),
+        "hist": {
+            "counts": [int(c) for c in hist.counts.tolist()],
+            "lo": _finite(hist.lo), "hi": _finite(hist.hi), "nan": hist.nan, "inf": hist.inf,
+        },
+    }  # fmt: skip
+
+
+def _finite(v: float) -> float:
+    return v if math.isfinite(v) else 0.0
+
+
+def _preview(real: torch.Tensor, cap: int) -> dict[str, Any]:
+    """Block means (largest dims first) down to ``cap`` elements, as uint8 codes."""
+    shape = list(real.shape)
+    step = [1] * len(shape)
+    while math.prod(math.ceil(n / s) for n, s in zip(shape, step, strict=True)) > cap:
+        d = max(range(len(shape)), key=lambda k: math.ceil(shape[k] / step[k]))
+        step[d] *= 2
+    x = real.detach().to("cpu", torch.float32)
+    for d, s in enumerate(step):
+        if s > 1:
+            moved = x.movedim(d, -1)
+            lead = moved.shape[:-1]
+            pooled = F.avg_pool1d(moved.reshape(-1, 1, moved.shape[-1]), s, s, ceil_mode=True)
+            x = pooled.reshape(*lead, -1).movedim(-1, d)
+    values = x.reshape(-1)
+    finite = torch.isfinite(values)
+    kept = values[finite]
+    lo, hi = (float(v) for v in torch.aminmax(kept)) if kept.numel() else (0.0, 0.0)
+    scale = (hi - lo) / 254 if hi > lo else 1.0
+    codes = ((values - lo) / scale).round().clamp(0, 254)
+    codes = torch.where(finite, codes, torch.full_like(codes, 255.0)).to(torch.uint8)
+    data = base64.b64encode(codes.numpy().tobytes()).decode("ascii")
+    return {"step": step, "offset": lo, "scale": scale, "data": data}

@@ -1,0 +1,183 @@
+"""``lenslab.load(path)``: a ``ModelHistory`` from a ``.lens`` bundle (see ``bundle.py``).
+
+The file is opened with ``safetensors.safe_open`` (memory-mapped): the header is read and
+checked now, each tensor only when something asks for it, and its sha256 is checked then.
+Nothing is unpickled, imported or executed; any inconsistency is a ``BundleError``
+(a ``LensError``) that names the field or tensor at fault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..capture import INPUT, OUTPUT, ActivationStore
+from ..trace.history import ModelHistory
+from ..trace.trace import Trace
+from . import tensorfile
+from .bundle import BUNDLE_VERSION, FORMAT, GRAPH_KEY, MANIFEST_KEY
+from .checks import BundleError, Where
+from .codec import _Codes, decode_calls, decode_derived, decode_modules, decode_ops
+from .lazy import LazyGrads, LazyValues, TensorSource
+
+MAX_HEADER = 100_000_000  # what the safetensors library accepts
+
+
+def load(path: str | os.PathLike[str]) -> ModelHistory:
+    """Opens a bundle written by ``h.save(path)``."""
+    file = Path(path).expanduser()
+    if file.is_dir():
+        raise BundleError(f"{file} is a directory; a lenslab bundle is one .lens file")
+    if not file.is_file():
+        raise BundleError(f"{file} does not exist (or is not a regular file)")
+    _check_size(file)
+    source = TensorSource.open(file)
+    meta = source.metadata
+    if MANIFEST_KEY not in meta or GRAPH_KEY not in meta:
+        raise BundleError(f"{file} is a safetensors file but not a lenslab bundle")
+    manifest = Where("manifest").obj(_json(meta[MANIFEST_KEY], "manifest"))
+    graph_text = meta[GRAPH_KEY]
+    _check_manifest(manifest, graph_text, source, file)
+    graph = Where("graph").obj(_json(graph_text, "graph"))
+    source.digests = {
+        k: Where("manifest.tensors").string(v) for k, v in manifest["tensors"].items()
+    }
+    return _history(graph, source)
+
+
+def _check_size(file: Path) -> None:
+    with file.open("rb") as f:
+        head = f.read(8)
+    if len(head) < 8:
+        raise BundleError(f"{file} is truncated: it ends before the bundle header")
+    (size,) = struct.unpack("<Q", head)
+    if size > MAX_HEADER or size + 8 > file.stat().st_size:
+        raise BundleError(f"{file} is truncated or not a bundle: header of {size} bytes")
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"the bundle's {what} is not valid JSON: {exc}") from None
+
+
+def _check_manifest(
+    manifest: dict[str, Any], graph_text: str, source: TensorSource, file: Path
+) -> None:
+    where = Where("manifest")
+    if manifest.get("format") != FORMAT:
+        raise BundleError(f"{file} is not a lenslab bundle (format {manifest.get('format')!r})")
+    version = where.at("bundle_version").integer(where.field(manifest, "bundle_version"))
+    if version > BUNDLE_VERSION:
+        raise BundleError(
+            f"{file} was written by a newer lenslab ({manifest.get('lenslab_version')}, bundle "
+            f"version {version}); this lenslab reads up to version {BUNDLE_VERSION}: upgrade "
+            "lenslab (pip install -U lenslab)"
+        )
+    if version < 1:
+        raise BundleError(f"{file} has bundle version {version}, which no lenslab release wrote")
+    expected = where.at("graph").obj(where.field(manifest, "graph"))
+    digest = hashlib.sha256(graph_text.encode()).hexdigest()
+    if digest != expected.get("sha256") or len(graph_text.encode()) != expected.get("bytes"):
+        raise BundleError(
+            f"{file}: the graph does not match its sha256 in the manifest (modified or corrupted)"
+        )
+    listed = where.at("tensors").obj(where.field(manifest, "tensors"))
+    stored = set(source.names)
+    if set(listed) != stored:
+        extra = sorted(stored - set(listed))[:3] or sorted(set(listed) - stored)[:3]
+        raise BundleError(f"{file}: tensors and manifest disagree (e.g. {', '.join(extra)})")
+
+
+def _history(graph: dict[str, Any], source: TensorSource) -> ModelHistory:
+    where = Where("graph")
+    raw = where.at("trace").obj(where.field(graph, "trace"))
+    at = where.at("trace")
+    codes = _Codes()
+    ops = decode_ops(at.field(raw, "ops"), at.at("ops"), codes)
+    n = len(ops)
+    calls = decode_calls(at.field(raw, "calls"), at.at("calls"), codes, n)
+    if any(not -1 <= op.module_call < len(calls) for op in ops):
+        raise at.at("ops").wrong("ops whose module_call is a known call or -1")
+    children: list[list[int]] = [[] for _ in ops]
+    for index, op in enumerate(ops):
+        for parent in dict.fromkeys(op.parents):
+            children[parent].append(index)
+    bools = at.at("bool_values")
+    sites = at.at("bool_sites")
+    trace = Trace(
+        model_type=at.at("model_type").string(at.field(raw, "model_type")),
+        ops=tuple(ops),
+        children=tuple(tuple(c) for c in children),
+        calls=tuple(calls),
+        modules=decode_modules(at.field(raw, "modules"), at.at("modules")),
+        param_shapes={
+            a: torch.Size(at.at("param_shapes").ints(s))
+            for a, s in at.at("param_shapes").obj(at.field(raw, "param_shapes")).items()
+        },
+        param_trainable={
+            a: at.at("param_trainable").boolean(v)
+            for a, v in at.at("param_trainable").obj(at.field(raw, "param_trainable")).items()
+        },
+        store=_store(at.at("store").obj(at.field(raw, "store")), graph, source, n),
+        bool_values={
+            bools.indexes([r[0]], n)[0]: bools.boolean(r[1])
+            for r in (bools.record(x, 2) for x in bools.array(at.field(raw, "bool_values")))
+        },
+        bool_sites={
+            sites.indexes([r[0]], n)[0]: (codes.of(r[1], sites), sites.integer(r[2]))
+            for r in (sites.record(x, 3) for x in sites.array(at.field(raw, "bool_sites")))
+        },
+        kept_args={},
+        inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
+        outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
+        complete=at.at("complete").boolean(at.field(raw, "complete")),
+    )
+    derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)
+    if derived is None:  # written by a version whose derived facts differ: recompute them
+        from ..transforms import derive
+
+        derived = derive(trace)
+    return ModelHistory(trace, derived)
+
+
+def _not_callable(_: Any) -> Any:
+    raise BundleError("a loaded bundle keeps the postfunc's results, not the postfunc itself")
+
+
+def _store(
+    raw: dict[str, Any], graph: dict[str, Any], source: TensorSource, n: int
+) -> ActivationStore:
+    where = Where("graph.trace.store")
+    device = raw.get("device")
+    store = ActivationStore(
+        save_all=where.at("save_all").boolean(where.field(raw, "save_all")),
+        postfunc=_not_callable
+        if where.at("postfunc").boolean(where.field(raw, "postfunc"))
+        else None,
+        device=torch.device(where.at("device").string(device)) if device is not None else None,
+        grads=False,  # loaded tensors are leaves: no backward pass reaches them
+    )
+    names = Where("graph.tensors")
+    activations: dict[int, str] = {}
+    grads: dict[int, str] = {}
+    for key, kinds in names.obj(Where("graph").field(graph, "tensors")).items():
+        if not key.isdigit() or int(key) >= n:
+            raise names.wrong(f"keyed by op positions below {n}, not {key!r}")
+        for kind, name in names.at(key).obj(kinds).items():
+            if name not in source.names:
+                raise names.at(key).wrong(f"names of tensors in the file, not {name!r}")
+            (activations if kind == "activation" else grads)[int(key)] = name
+    store.values = LazyValues(n, activations, source)
+    store.grads = LazyGrads(grads, source)
+    return store
+
+
+__all__ = ["load", "tensorfile"]

@@ -1,0 +1,87 @@
+// Entry of a standalone HTML file (h.to_html): no kernel, no network. The page embeds the wire
+// graph and, per saved activation, statistics and a downsampled preview as JSON in
+// <script type="application/json" id="lenslab-data">; this renders the same widget view
+// (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
+import widget from './widget.ts';
+import { LocalServer } from './local/server.ts';
+import type { LocalEntry, LocalSource } from './local/server.ts';
+import type { LocalHistogram, TensorStats } from './local/tensor-math.ts';
+import type { RequestMessage } from './protocol/messages.ts';
+
+interface EmbeddedTensor {
+  stats?: TensorStats;
+  hist?: { counts: number[]; lo: number; hi: number; nan: number; inf: number };
+  preview?: { step: number[]; offset: number; scale: number; data: string };
+}
+
+interface Embedded {
+  graph: { ops: { label: string; shape: number[] | null; dtype: string }[] };
+  view_options?: Record<string, unknown>;
+  tensors: Record<string, EmbeddedTensor>;
+  missing: string;
+}
+
+/** uint8 codes → values (255: NaN), as the kernel's uint8 encoding. */
+function decodePreview(p: NonNullable<EmbeddedTensor['preview']>): Float32Array {
+  const bytes = Uint8Array.from(atob(p.data), (c) => c.charCodeAt(0));
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] === 255 ? Number.NaN : p.offset + bytes[i]! * p.scale;
+  return out;
+}
+
+export function embeddedSource(data: Embedded): LocalSource {
+  const ops = new Map(data.graph.ops.map((op) => [op.label, op]));
+  const cache = new Map<string, LocalEntry | null>();
+  const entry = (label: string): LocalEntry | null => {
+    const raw = data.tensors[label];
+    const op = ops.get(label);
+    if (!raw || !op) return null;
+    const e: LocalEntry = { shape: op.shape ?? [], dtype: op.dtype };
+    if (raw.stats) e.stats = raw.stats;
+    if (raw.hist) e.histogram = { ...raw.hist, counts: Float32Array.from(raw.hist.counts) } satisfies LocalHistogram;
+    if (raw.preview && op.shape) e.tensor = { shape: op.shape, dtype: op.dtype, step: raw.preview.step, data: decodePreview(raw.preview) };
+    return e;
+  };
+  return {
+    labels: () => data.graph.ops.map((op) => op.label),
+    load: async (label) => {
+      if (!cache.has(label)) cache.set(label, entry(label));
+      return cache.get(label) ?? null;
+    },
+    missing: data.missing,
+  };
+}
+
+type Handler = (...args: unknown[]) => void;
+
+/** The part of anywidget's model the view uses, answered in the page. */
+export function localModel(traits: Record<string, unknown>, server: LocalServer | null): unknown {
+  const handlers = new Map<string, Set<Handler>>();
+  const emit = (event: string, ...args: unknown[]): void => handlers.get(event)?.forEach((h) => h(...args));
+  const model = {
+    get: (name: string): unknown => traits[name],
+    on: (event: string, h: Handler): void => void (handlers.get(event) ?? handlers.set(event, new Set()).get(event))?.add(h),
+    off: (event: string, h: Handler): void => void handlers.get(event)?.delete(h),
+    send: (message: RequestMessage): void => {
+      void server?.handle(message).then(({ message: reply, buffer }) => emit('msg:custom', reply, buffer ? [new DataView(buffer.buffer)] : []));
+    },
+  };
+  if (!server) return { get: model.get, on: model.on, off: model.off };
+  return model;
+}
+
+/** Renders the view into `el` from `data`; returns the cleanup function. */
+export function renderEmbedded(el: HTMLElement, data: Embedded): () => void {
+  const server = new LocalServer(embeddedSource(data));
+  const model = localModel({ graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0 }, server);
+  return widget.render({ model: model as Parameters<typeof widget.render>[0]['model'], el });
+}
+
+function main(): void {
+  const script = document.getElementById('lenslab-data');
+  const el = document.getElementById('lenslab-app');
+  if (!script || !el) return;
+  renderEmbedded(el, JSON.parse(script.textContent ?? '{}') as Embedded);
+}
+
+if (typeof document !== 'undefined') main();

@@ -1,0 +1,20 @@
+// The kernel-backed panels (tensor views in the inspector, the layer table, gradient norms),
+// wired into the widget's toolbar and stage.
+import type { DataClient } from '../comm/client.ts';
+import { DataViews } from '../panels/data-views.ts';
+import { html } from '../render/svg.ts';
+
+export interface PanelHooks {
+  /** A layer table row (a layer pass label) was clicked. */
+  select(label: string): void;
+  /** Gradient norms arrived: the overlay needs a redraw. */
+  redraw(): void;
+}
+
+export function mountDataViews(client: DataClient, hooks: PanelHooks, toolbar: HTMLElement, stage: HTMLElement): DataViews {
+  const data = new DataViews(client, hooks);
+  data.mount(toolbar, stage);
+  const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
+  if (overlay && !overlay.querySelector('option[value="grad"]')) html('option', '', overlay, 'colour: grad norm').value = 'grad';
+  return data;
+}
