@@ -84,7 +84,8 @@ def widget_size() -> dict[str, Any]:
 
 
 def wire_bytes_per_op(names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Synced-state size: the graph the widget receives, as JSON, per layer pass."""
+    """Synced-state size: the graph the widget receives (compact form), as JSON, per layer pass."""
+    from lenslab.export.compact import compact
     from lenslab.export.wire import to_wire
 
     rows = []
@@ -92,7 +93,7 @@ def wire_bytes_per_op(names: tuple[str, ...]) -> list[dict[str, Any]]:
         print(f"[bench] front end: synced state of {name}", file=sys.stderr, flush=True)
         model, inputs = build(name)
         history = lens(model, inputs, save=None)
-        size = len(json.dumps(to_wire(history)))
+        size = len(json.dumps(compact(to_wire(history))))
         rows.append({"model": name, "ops": len(history), "bytes_per_op": size / len(history)})
         del model, history
     return rows

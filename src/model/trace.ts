@@ -1,4 +1,5 @@
 // The immutable trace store: the wire graph, checked once, plus the indexes every view needs.
+import { expandWire } from '../protocol/compact.ts';
 import { SCHEMA_VERSION } from '../protocol/schema.ts';
 import type { WireGraph, WireModule, WireModuleCall, WireOp } from '../protocol/schema.ts';
 
@@ -66,7 +67,13 @@ export function createTrace(raw: unknown): Trace {
   };
 }
 
-function checkGraph(raw: unknown): WireGraph {
+function checkGraph(sent: unknown): WireGraph {
+  let raw: unknown;
+  try {
+    raw = expandWire(sent);
+  } catch (error) {
+    throw new TraceError((error as Error).message);
+  }
   if (raw === null || typeof raw !== 'object') throw new TraceError('no graph data (expected an object)');
   const g = raw as Partial<WireGraph>;
   if (g.schema_version !== SCHEMA_VERSION) {

@@ -56,3 +56,20 @@ export interface WireGraph {
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
 }
+
+// Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
+export interface InternedColumn {
+  table: string[];
+  codes: number[];
+}
+
+export interface CompactWireGraph {
+  schema_version: number;
+  model_type: string;
+  encoding: 'columns';
+  num_ops: number;
+  ops: Record<string, unknown[] | InternedColumn>;
+  module_calls: WireModuleCall[];
+  modules: Record<string, unknown>[];
+  branch_edges: WireBranchEdge[];
+}

@@ -77,3 +77,30 @@ class WireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[WireModule]
     branch_edges: list[WireBranchEdge]
+
+
+# --- Transport encoding -------------------------------------------------------------------------
+# What actually travels to the browser (the widget's synced trait, saved notebook outputs) is the
+# compact form of a WireGraph: ``ops`` as columns instead of records (the field names once, not
+# once per op), ``layer`` dropped (it is ``label`` up to its last ":"), module ``children`` dropped
+# (derived from addresses), and string columns with repeats dictionary-encoded as an
+# ``InternedColumn``. ``export/compact.py`` writes it, ``src/protocol/compact.ts`` reads it back
+# into a WireGraph. It keeps the synced state near 200 bytes per op instead of ~500.
+
+
+class InternedColumn(TypedDict):
+    """A string column as a table of distinct values plus one code (table position) per op."""
+
+    table: list[str]
+    codes: list[int]
+
+
+class CompactWireGraph(TypedDict):
+    schema_version: int
+    model_type: str
+    encoding: Literal["columns"]
+    num_ops: int
+    ops: dict[str, list[object] | InternedColumn]  # WireOp field → column (minus "layer")
+    module_calls: list[WireModuleCall]
+    modules: list[dict[str, object]]  # WireModule minus "children"
+    branch_edges: list[WireBranchEdge]

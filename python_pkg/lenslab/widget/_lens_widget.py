@@ -54,9 +54,10 @@ class LensWidget(anywidget.AnyWidget):
         if "_esm" not in LensWidget.__dict__:
             raise FrontEndMissingError()
         # Imported here: export depends on trace, and trace imports this module lazily.
+        from lenslab.export.compact import compact
         from lenslab.export.wire import to_wire
 
-        super().__init__(graph=dict(to_wire(history)), view_options=view_options)
+        super().__init__(graph=dict(compact(to_wire(history))), view_options=view_options)
         # Tensors stay here; the front end asks for statistics and slices over custom messages.
         self._data = DataServer(history)
         self.on_msg(self._on_data_request)

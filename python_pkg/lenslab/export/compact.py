@@ -1,0 +1,44 @@
+"""The compact transport form of a WireGraph (see the end of ``schema.py``)."""
+
+from __future__ import annotations
+
+from .schema import CompactWireGraph, InternedColumn, WireGraph
+
+# Columns dropped because the reader derives them.
+_DERIVED_OP_FIELDS = frozenset({"layer"})
+_DERIVED_MODULE_FIELDS = frozenset({"children"})
+
+
+def compact(graph: WireGraph) -> CompactWireGraph:
+    ops = graph["ops"]
+    columns: dict[str, list[object] | InternedColumn] = {}
+    if ops:
+        for field in ops[0]:
+            if field in _DERIVED_OP_FIELDS:
+                continue
+            values: list[object] = [op[field] for op in ops]  # type: ignore[literal-required]
+            columns[field] = _intern(values)
+    modules = [
+        {k: v for k, v in m.items() if k not in _DERIVED_MODULE_FIELDS} for m in graph["modules"]
+    ]
+    return {
+        "schema_version": graph["schema_version"],
+        "model_type": graph["model_type"],
+        "encoding": "columns",
+        "num_ops": len(ops),
+        "ops": columns,
+        "module_calls": graph["module_calls"],
+        "modules": modules,
+        "branch_edges": graph["branch_edges"],
+    }
+
+
+def _intern(values: list[object]) -> list[object] | InternedColumn:
+    """Dictionary-encodes a string column when that makes it smaller (repeats are common)."""
+    if not values or not all(isinstance(v, str) for v in values):
+        return values
+    table: dict[str, int] = {}
+    codes = [table.setdefault(v, len(table)) for v in values]  # type: ignore[arg-type]
+    if len(table) * 2 > len(values):
+        return values
+    return {"table": list(table), "codes": codes}

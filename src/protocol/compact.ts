@@ -1,0 +1,66 @@
+// Reads the compact transport form (columns, interned strings; see schema.py) back into a
+// WireGraph of records. Anything malformed is left for the trace checks to reject with a message.
+import type { CompactWireGraph, InternedColumn, WireGraph, WireModule } from './schema.ts';
+
+export function isCompact(raw: unknown): raw is CompactWireGraph {
+  return typeof raw === 'object' && raw !== null && (raw as { encoding?: unknown }).encoding === 'columns';
+}
+
+/** Returns `raw` unchanged unless it is the compact form, which it expands. */
+export function expandWire(raw: unknown): unknown {
+  if (!isCompact(raw)) return raw;
+  const n = raw.num_ops;
+  if (!Number.isInteger(n) || n < 0 || typeof raw.ops !== 'object' || raw.ops === null) {
+    throw new Error('compact graph: "num_ops" or "ops" is malformed');
+  }
+  const columns = Object.entries(raw.ops).map(([field, col]) => [field, decodeColumn(field, col, n)] as const);
+  const ops = Array.from({ length: n }, (_, i) => {
+    const op: Record<string, unknown> = {};
+    for (const [field, values] of columns) op[field] = values[i];
+    op['layer'] = layerOf(op['label']);
+    return op;
+  });
+  const modules = Array.isArray(raw.modules) ? raw.modules : [];
+  const graph = { ...raw, ops, modules: withChildren(modules) };
+  delete (graph as { encoding?: unknown }).encoding;
+  delete (graph as { num_ops?: unknown }).num_ops;
+  return graph as unknown as WireGraph;
+}
+
+/** A label always ends in ":pass"; the layer label is what comes before it. */
+function layerOf(label: unknown): unknown {
+  if (typeof label !== 'string') return label;
+  const colon = label.lastIndexOf(':');
+  return colon > 0 ? label.slice(0, colon) : label;
+}
+
+function decodeColumn(field: string, col: unknown[] | InternedColumn, n: number): unknown[] {
+  if (Array.isArray(col)) {
+    if (col.length !== n) throw new Error(`compact graph: column "${field}" has ${col.length} values for ${n} ops`);
+    return col;
+  }
+  const { table, codes } = col;
+  if (!Array.isArray(table) || !Array.isArray(codes) || codes.length !== n) {
+    throw new Error(`compact graph: column "${field}" is malformed`);
+  }
+  return codes.map((c) => table[c]);
+}
+
+/** Module children from addresses: the nearest recorded ancestor address is the parent. */
+function withChildren(modules: Record<string, unknown>[]): WireModule[] {
+  const out = modules.map((m) => ({ ...m, children: [] as string[] }) as unknown as WireModule);
+  const byAddress = new Map(out.map((m) => [m.address, m]));
+  for (const m of out) {
+    if (typeof m.address !== 'string') continue;
+    let parent = m.address;
+    while (parent.includes('.')) {
+      parent = parent.slice(0, parent.lastIndexOf('.'));
+      const p = byAddress.get(parent);
+      if (p) {
+        p.children.push(m.address);
+        break;
+      }
+    }
+  }
+  return out;
+}
