@@ -23,6 +23,7 @@ HTML_BUDGET_MB = 0.0  # graph only: tensor previews would make every saved noteb
 
 
 def kept_view_bundle(history: ModelHistory) -> dict[str, Any]:
+    from .compact import compact
     from .html import render_html
     from .wire import to_wire
 
@@ -32,7 +33,7 @@ def kept_view_bundle(history: ModelHistory) -> dict[str, Any]:
         f'border:0" title="lenslab graph" srcdoc="{html.escape(page, quote=True)}"></iframe>'
     )
     return {
-        GRAPH_MIME: dict(to_wire(history)),
+        GRAPH_MIME: dict(compact(to_wire(history))),
         "text/html": frame,
         "text/plain": f"{history!r} (static view: the interactive widget needs the kernel)",
     }
