@@ -12,6 +12,7 @@ import torch
 
 from .capture import ActivationStore, run_forward
 from .capture.flatten import iter_tensors
+from .capture.modules import ModelTree
 from .errors import LensError
 from .trace.history import ModelHistory
 from .trace.trace import freeze
@@ -45,7 +46,9 @@ def lens(
     """
     model = _check_model(model)
     args, call_kwargs = _split_inputs(inputs, kwargs)
-    _check_devices(model, args, call_kwargs)
+    with _gc_paused():
+        tree = ModelTree(model)  # the module tree, walked once for everything below
+    _check_devices(tree, args, call_kwargs)
     selective = _selection(save)
     store = ActivationStore(
         save_all=save is not None,
@@ -59,11 +62,14 @@ def lens(
     context = RunContext(model, args, call_kwargs) if keep_args else None
     with _gc_paused():
         try:
-            builder, _ = run_forward(model, args, call_kwargs, store, keep_args)
+            builder, _ = run_forward(model, args, call_kwargs, store, keep_args, tree)
         except BaseException as exc:
             _attach_partial_history(exc, model)
             raise
         history = ModelHistory(*_finish(freeze(builder, model, complete=True)))
+        # Free the capture's lookup tables (a weak reference per op) while the collector is
+        # still paused: re-enabling it would otherwise scan them once more.
+        del builder, tree
     if context is not None:
         attach_context(history, context)
     if selective is not None:
@@ -127,8 +133,8 @@ def _split_inputs(
     )
 
 
-def _check_devices(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    devices = {p.device for p in model.parameters()}
+def _check_devices(tree: ModelTree, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    devices = {p.device for _, p in tree.params}
     if not devices:
         return
     for path, tensor in iter_tensors((args, kwargs)):

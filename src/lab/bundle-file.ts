@@ -1,5 +1,10 @@
 // Reads a .lens bundle (a safetensors file, python_pkg/lenslab/export/bundle.py) in the page:
-// the wire graph from the header's metadata, tensors decoded on first use. DOM-free.
+// the wire graph from the header's metadata, each tensor decoded on first use. DOM-free.
+//
+// Lazy: a safetensors file is `u64 N | N bytes of JSON header | tensor bytes`, so opening a
+// bundle reads 8 bytes, then the header; a tensor's bytes are read when the view first asks
+// for it (`openBundle` with a byte-range reader, e.g. HTTP Range on Jupyter's /files/).
+// `readBundle` does the same over bytes already in memory.
 import type { LocalEntry, LocalSource } from '../local/server.ts';
 
 interface TensorInfo {
@@ -13,10 +18,18 @@ export interface BundleFile {
   source: LocalSource;
 }
 
-function decode(info: TensorInfo, bytes: Uint8Array): Float32Array {
-  const [begin, end] = info.data_offsets;
-  const raw = bytes.slice(begin, end);
-  const view = new DataView(raw.buffer);
+/** Reads bytes [start, end) of the file. */
+export type ReadRange = (start: number, end: number) => Promise<Uint8Array>;
+
+/** The largest header read (the graph JSON is in it): 256 MiB, far over any real capture. */
+export const MAX_HEADER_BYTES = 256 * 1024 * 1024;
+/** The largest single tensor decoded in the page (float32 copy: 4 bytes per element). */
+export const MAX_TENSOR_ELEMENTS = 64 * 1024 * 1024;
+
+const BYTES: Record<string, number> = { F64: 8, F32: 4, BF16: 2, F16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+function decode(info: TensorInfo, raw: Uint8Array): Float32Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const n = info.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
   const size = n === 0 ? 1 : raw.byteLength / n;
@@ -46,33 +59,88 @@ function half(h: number): number {
   return s * 2 ** (e - 15) * (1 + m / 1024);
 }
 
-/** Parses a bundle's bytes; throws with a readable message on anything malformed. */
-export function readBundle(bytes: Uint8Array): BundleFile {
-  if (bytes.byteLength < 8) throw new Error('the file is truncated: no bundle header');
-  const size = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (size + 8 > bytes.byteLength) throw new Error('the file is truncated: the header is cut short');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size))) as Record<string, unknown>;
+/** Checks a tensor's entry against the file; the reason it is unusable, or null. */
+function badTensor(info: TensorInfo, dataBytes: number | null): string | null {
+  const [begin, end] = info.data_offsets ?? [];
+  if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isInteger(d) && d >= 0)) return 'a bad shape';
+  if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! < begin!) return 'bad data offsets';
+  if (dataBytes !== null && end! > dataBytes) return 'data past the end of the file (truncated?)';
+  const n = info.shape.reduce((a, b) => a * b, 1);
+  const width = BYTES[info.dtype];
+  if (width === undefined) return `an unsupported dtype ${String(info.dtype)}`;
+  if (end! - begin! !== n * width) return 'a size that does not match its shape';
+  if (n > MAX_TENSOR_ELEMENTS) return `${n} elements, over the ${MAX_TENSOR_ELEMENTS} the viewer decodes`;
+  return null;
+}
+
+/** Header bytes → bundle, tensors read through `read` (offsets relative to the data section). */
+function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: number | null): BundleFile {
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(headerBytes)) as Record<string, unknown>;
+  } catch {
+    throw new Error('the bundle header is not valid JSON (corrupted?)');
+  }
   const meta = header['__metadata__'] as Record<string, string> | undefined;
   const text = meta?.['lenslab.graph'];
   if (typeof text !== 'string') throw new Error('this safetensors file is not a lenslab bundle');
   const graph = JSON.parse(text) as { wire: BundleFile['graph']; tensors: Record<string, { activation?: string }> };
-  const data = bytes.subarray(8 + size);
+  if (!graph?.wire || !Array.isArray(graph.wire.ops)) throw new Error('the bundle has no graph');
   const ops = graph.wire.ops;
-  const cache = new Map<string, LocalEntry | null>();
-  const entry = (label: string): LocalEntry | null => {
-    const index = ops.findIndex((op) => op.label === label);
-    const name = graph.tensors[String(index)]?.activation;
+  const index = new Map(ops.map((op, i) => [op.label, i]));
+  const cache = new Map<string, Promise<LocalEntry | null>>();
+  const entry = async (label: string): Promise<LocalEntry | null> => {
+    const i = index.get(label);
+    if (i === undefined) return null;
+    const name = graph.tensors?.[String(i)]?.activation;
     const info = name ? (header[name] as TensorInfo | undefined) : undefined;
+    const dtype = ops[i]?.dtype ?? '';
     if (!info) return null;
-    return { shape: info.shape, dtype: ops[index]?.dtype ?? '', tensor: { shape: info.shape, dtype: ops[index]?.dtype ?? '', step: info.shape.map(() => 1), data: decode(info, data) } };
+    const bad = badTensor(info, dataBytes);
+    if (bad) throw new Error(`tensor ${name} has ${bad}`);
+    const raw = await read(info.data_offsets[0], info.data_offsets[1]);
+    return { shape: info.shape, dtype, tensor: { shape: info.shape, dtype, step: info.shape.map(() => 1), data: decode(info, raw) } };
   };
   const source: LocalSource = {
     labels: () => ops.map((op) => op.label),
-    load: async (label) => {
-      if (!cache.has(label)) cache.set(label, entry(label));
-      return cache.get(label) ?? null;
+    load: (label) => {
+      let hit = cache.get(label);
+      if (!hit) {
+        hit = entry(label);
+        cache.set(label, hit);
+        hit.catch(() => cache.delete(label)); // a failed read may be retried
+      }
+      return hit;
     },
     missing: 'not saved in this bundle',
   };
   return { graph: graph.wire, source };
+}
+
+function headerSize(first8: Uint8Array): number {
+  if (first8.byteLength < 8) throw new Error('the file is truncated: no bundle header');
+  const size = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (size > BigInt(MAX_HEADER_BYTES)) throw new Error(`the bundle header claims ${size} bytes (corrupted, or over ${MAX_HEADER_BYTES})`);
+  return Number(size);
+}
+
+/**
+ * Opens a bundle of `fileSize` bytes (null: unknown) through a byte-range reader: reads only the
+ * header now, each tensor when first asked for.
+ */
+export async function openBundle(read: ReadRange, fileSize: number | null): Promise<BundleFile> {
+  const size = headerSize(await read(0, 8));
+  if (fileSize !== null && size + 8 > fileSize) throw new Error('the file is truncated: the header is cut short');
+  const headerBytes = await read(8, 8 + size);
+  if (headerBytes.byteLength < size) throw new Error('the file is truncated: the header is cut short');
+  const data = 8 + size;
+  return fromHeader(headerBytes, (a, b) => read(data + a, data + b), fileSize === null ? null : fileSize - data);
+}
+
+/** Parses a bundle whose bytes are all in memory; throws with a readable message on anything malformed. */
+export function readBundle(bytes: Uint8Array): BundleFile {
+  const size = headerSize(bytes.subarray(0, 8));
+  if (size + 8 > bytes.byteLength) throw new Error('the file is truncated: the header is cut short');
+  const data = bytes.subarray(8 + size);
+  return fromHeader(bytes.subarray(8, 8 + size), async (a, b) => data.subarray(a, b), data.byteLength);
 }

@@ -1,10 +1,22 @@
-// The JupyterLab extension shell. The widget itself is an anywidget (src/widget.ts), loaded
-// per output cell from the kernel; this plugin is where lab-wide pieces (panels, commands,
-// a viewer for saved bundles) will live. Its package.json "style" field makes JupyterLab load
-// style/index.css once per page.
+// The JupyterLab extension plugin. The widget itself is an anywidget (src/widget.ts), loaded
+// per output cell from the kernel; this plugin holds the lab-wide pieces:
+//  - plotly for every lenslab view on the page (window.__lenslab_shared__);
+//  - the .lens viewer (viewer.ts: double-click a bundle in the file browser);
+//  - commands, in the palette (category "lenslab") and the widget's context menu:
+//    lenslab:open-in-tab ("Open in New Tab", open-in-tab.ts) and lenslab:open-bundle.
+// Its package.json "style" field makes JupyterLab load style/index.css once per page.
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, InputDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { FACTORY, registerViewer } from './viewer.ts';
+import { findOutput, openInTab } from './open-in-tab.ts';
 
 export const PLUGIN_ID = 'lenslab:plugin';
+export const CATEGORY = 'lenslab';
+export const CMD_OPEN_IN_TAB = 'lenslab:open-in-tab';
+export const CMD_OPEN_BUNDLE = 'lenslab:open-bundle';
 
 /**
  * plotly.js for every lenslab widget on the page (src/panels/shared.ts reads it): loaded once,
@@ -19,14 +31,68 @@ function publishSharedLibraries(): void {
   g[key] = { ...g[key], loadPlotly };
 }
 
+function addCommands(app: JupyterFrontEnd, palette: ICommandPalette | null, notebooks: INotebookTracker | null, docs: IDocumentManager | null): void {
+  const { commands } = app;
+  /** The .lenslab-root the context menu was opened on (null from the palette). */
+  const target = (): Element | null => app.contextMenuHitTest((node) => node.classList.contains('lenslab-root')) ?? null;
+
+  commands.addCommand(CMD_OPEN_IN_TAB, {
+    label: 'Open in New Tab',
+    caption: 'Show this lenslab view in its own main-area tab (same widget model and kernel)',
+    isEnabled: () => !!findOutput(notebooks, target()),
+    execute: async (args) => {
+      const el = target();
+      const found = findOutput(notebooks, el);
+      if (!found) {
+        await showErrorMessage('lenslab', 'No lenslab output here: run a cell that shows a capture (h = lens(model, x); h) first.');
+        return;
+      }
+      try {
+        return await openInTab(app, found);
+      } catch (err) {
+        if (args['silent'] !== true) await showErrorMessage('lenslab: cannot open in a new tab', err instanceof Error ? err.message : String(err));
+        throw err;
+      }
+    },
+  });
+
+  commands.addCommand(CMD_OPEN_BUNDLE, {
+    label: (args) => (args['path'] ? `Open lenslab Bundle ${String(args['path'])}` : 'Open lenslab Bundle (.lens)\u2026'),
+    caption: 'Open a saved capture (h.save("x.lens")) in the lenslab bundle viewer; no kernel needed',
+    execute: async (args) => {
+      let path = typeof args['path'] === 'string' ? args['path'] : null;
+      if (!path && docs) {
+        const result = await FileDialog.getOpenFiles({
+          manager: docs,
+          title: 'Open a lenslab bundle',
+          filter: (m) => (m.type === 'directory' || m.name.endsWith('.lens') ? {} : null),
+        });
+        path = result.button.accept ? (result.value?.[0]?.path ?? null) : null;
+      } else if (!path) {
+        const result = await InputDialog.getText({ title: 'Open a lenslab bundle', label: 'Path of the .lens file (from the server root)', placeholder: 'capture.lens' });
+        path = result.button.accept ? result.value : null;
+      }
+      if (!path) return;
+      return commands.execute('docmanager:open', { path, factory: FACTORY });
+    },
+  });
+
+  palette?.addItem({ command: CMD_OPEN_BUNDLE, category: CATEGORY });
+  palette?.addItem({ command: CMD_OPEN_IN_TAB, category: CATEGORY });
+  app.contextMenu.addItem({ command: CMD_OPEN_IN_TAB, selector: '.lenslab-root', rank: 0 });
+}
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'lenslab: see every tensor op of a PyTorch forward pass.',
   autoStart: true,
-  activate: (app: JupyterFrontEnd): void => {
+  optional: [ICommandPalette, INotebookTracker, IDocumentManager],
+  activate: (app: JupyterFrontEnd, palette: ICommandPalette | null, notebooks: INotebookTracker | null, docs: IDocumentManager | null): void => {
     // Marks the page so browser tests (and users) can tell the extension is active.
     document.body.dataset['lenslabExtension'] = 'active';
     publishSharedLibraries();
+    registerViewer(app);
+    addCommands(app, palette, notebooks, docs);
     console.debug(`${PLUGIN_ID} activated in ${app.name}`);
   },
 };

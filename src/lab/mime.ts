@@ -3,15 +3,12 @@
 //  - application/vnd.lenslab.graph+json: the output a notebook keeps next to the live widget
 //    (python_pkg/lenslab/export/notebook.py). While the live widget is on the page this output
 //    hides; once the kernel is gone it shows the graph and hides "model not found".
-//  - .lens bundles opened from the file browser (read whole via the contents API, base64).
+// .lens bundles are opened by the plugin's viewer (viewer.ts), which reads them by byte range.
 import { Widget } from '@lumino/widgets';
 import widget from '../widget.ts';
 import { localModel } from '../standalone.ts';
-import { LocalServer } from '../local/server.ts';
-import { readBundle } from './bundle-file.ts';
 
 const GRAPH_MIME = 'application/vnd.lenslab.graph+json';
-const BUNDLE_MIME = 'application/vnd.lenslab.bundle';
 
 interface MimeModel {
   data: Record<string, unknown>;
@@ -24,7 +21,7 @@ class LensRenderer extends Widget {
   constructor(private readonly mimeType: string) {
     super();
     this.addClass('lenslab-kept-view');
-    this.node.style.minHeight = mimeType === BUNDLE_MIME ? '100%' : '520px';
+    this.node.style.minHeight = '520px';
   }
 
   async renderModel(model: MimeModel): Promise<void> {
@@ -32,18 +29,10 @@ class LensRenderer extends Widget {
     const raw = model.data[this.mimeType];
     this.node.textContent = '';
     try {
-      if (this.mimeType === BUNDLE_MIME) {
-        const b64 = String(raw ?? '').replace(/\s/g, '');
-        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-        const bundle = readBundle(bytes);
-        const m = localModel({ graph: bundle.graph, view_options: {}, grads_version: 0 }, new LocalServer(bundle.source));
+      this.watchLiveWidget(() => {
+        const m = localModel({ graph: raw, view_options: {}, grads_version: 0 }, null);
         this.cleanup = widget.render({ model: m as Parameters<typeof widget.render>[0]['model'], el: this.node });
-      } else {
-        this.watchLiveWidget(() => {
-          const m = localModel({ graph: raw, view_options: {}, grads_version: 0 }, null);
-          this.cleanup = widget.render({ model: m as Parameters<typeof widget.render>[0]['model'], el: this.node });
-        });
-      }
+      });
     } catch (err) {
       this.node.textContent = `lenslab cannot open this: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -94,20 +83,11 @@ const extension = {
   id: 'lenslab:kept-views',
   rendererFactory: {
     safe: true, // draws data as text only; runs nothing from the output
-    mimeTypes: [GRAPH_MIME, BUNDLE_MIME],
+    mimeTypes: [GRAPH_MIME],
     createRenderer: (options: { mimeType: string }) => new LensRenderer(options.mimeType),
   },
   rank: 0,
   dataType: 'string' as const,
-  fileTypes: [
-    { name: 'lenslab-bundle', mimeTypes: [BUNDLE_MIME], extensions: ['.lens'], fileFormat: 'base64' as const, contentType: 'file' as const },
-  ],
-  documentWidgetFactoryOptions: {
-    name: 'lenslab bundle viewer',
-    primaryFileType: 'lenslab-bundle',
-    fileTypes: ['lenslab-bundle'],
-    defaultFor: ['lenslab-bundle'],
-  },
 };
 
 export default extension;

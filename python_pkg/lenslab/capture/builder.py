@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from .funcinfo import FuncInfo
-from .modules import ModuleTracker
+from .modules import ModelTree, ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord
 from .source import user_frame
 from .store import ActivationStore, storage_key
@@ -34,7 +34,15 @@ def _slot(i: int) -> str:
 class TraceBuilder:
     """Collects ops, inputs, outputs and buffer reads of one forward pass."""
 
-    def __init__(self, model: torch.nn.Module, store: ActivationStore, keep_args: bool) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        store: ActivationStore,
+        keep_args: bool,
+        tree: ModelTree | None = None,
+    ) -> None:
+        if tree is None:
+            tree = ModelTree(model)
         self.thread = threading.get_ident()
         self.ops: list[OpRecord] = []
         self.store = store
@@ -50,17 +58,15 @@ class TraceBuilder:
         self._param_numel: dict[int, int] = {}
         self.param_shapes: dict[str, torch.Size] = {}
         self.param_trainable: dict[str, bool] = {}
-        for address, param in model.named_parameters(remove_duplicate=True):
+        for address, param in tree.params:
             self._param_addr[id(param)] = address
             self._param_numel[id(param)] = param.numel()
             self.param_shapes[address] = param.shape
             self.param_trainable[address] = param.requires_grad
-        self._buffer_addr: dict[int, str] = {
-            id(buf): address for address, buf in model.named_buffers(remove_duplicate=True)
-        }
+        self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
-        self.modules = ModuleTracker(model, self)
+        self.modules = ModuleTracker(model, tree, self)
 
     def op_count(self) -> int:
         return len(self.ops)

@@ -20,51 +20,115 @@ if TYPE_CHECKING:
     from .builder import TraceBuilder
 
 
-def module_table(model: torch.nn.Module) -> tuple[dict[str, ModuleEntry], dict[int, str]]:
-    """Address tree of the model (the model itself is ``""``) and ``id(module)`` -> address.
+class ModelTree:
+    """One walk of the model's module tree, shared by everything capture needs from it.
 
-    A shared module keeps one entry, under its first address, listing all of them.
+    ``named_modules``/``named_parameters``/``named_buffers``/``parameters`` each walk the tree
+    again through nested generators; on a 100k-module model those walks cost more than the
+    capture itself. The tree is walked once here, with the same orders and the same
+    de-duplication rules as those torch methods.
     """
-    table: dict[str, ModuleEntry] = {}
-    first_address: dict[int, str] = {}
-    for address, module in model.named_modules(remove_duplicate=False):
-        known = first_address.get(id(module))
-        if known is not None:
-            table[known].all_addresses.append(address)
-            continue
-        first_address[id(module)] = address
-        table[address] = ModuleEntry(address, type(module).__name__, 0)
-        if address:
-            parent = address.rpartition(".")[0]
-            if parent in table:
-                table[parent].children.append(address)
-    _count_params(model, table)
-    return table, first_address
+
+    __slots__ = ("buffers", "first_address", "params", "table")
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        walk: list[tuple[str, torch.nn.Module]] = []
+        _walk(model, "", walk)  # named_modules(remove_duplicate=False) order
+        # Address tree: a shared module keeps one entry, under its first address.
+        self.table: dict[str, ModuleEntry] = {}
+        self.first_address: dict[int, str] = {}  # id(module) -> address
+        # named_parameters() / named_buffers(): de-duplicated, first address of each.
+        self.params: list[tuple[str, torch.nn.Parameter]] = []
+        self.buffers: list[tuple[str, torch.Tensor]] = []
+        table, first_address, params, buffers = (
+            self.table,
+            self.first_address,
+            self.params,
+            self.buffers,
+        )
+        seen_params: set[int] = set()
+        seen_buffers: set[int] = set()
+        shared = False  # any module or parameter reachable twice
+        for address, module in walk:
+            known = first_address.get(id(module))
+            if known is not None:
+                table[known].all_addresses.append(address)
+                shared = True
+                continue
+            first_address[id(module)] = address
+            entry = table[address] = ModuleEntry(address, type(module).__name__, 0)
+            if address:
+                parent = address.rpartition(".")[0]
+                if parent in table:
+                    table[parent].children.append(address)
+            prefix = address + "." if address else ""
+            if module._parameters:
+                own = 0
+                for name, param in module._parameters.items():
+                    if param is None:
+                        continue
+                    if id(param) in seen_params:
+                        shared = True
+                        continue
+                    seen_params.add(id(param))
+                    params.append((prefix + name, param))
+                    own += param.numel()
+                entry.num_params = own
+            if module._buffers:
+                for name, buf in module._buffers.items():
+                    if buf is not None and id(buf) not in seen_buffers:
+                        seen_buffers.add(id(buf))
+                        buffers.append((prefix + name, buf))
+        if shared:
+            _count_shared_params(walk, table)
+        else:
+            # A plain tree: a module's count is its own plus its children's. Pre-order
+            # reversed visits every child before its parent.
+            for address in reversed(table):
+                if address:
+                    table[address.rpartition(".")[0]].num_params += table[address].num_params
 
 
-def _count_params(model: torch.nn.Module, table: dict[str, ModuleEntry]) -> None:
-    """Recursive parameter counts, each parameter once per module, in one pass over the
-    parameters (``module.parameters()`` per module would walk each subtree again)."""
+def _walk(module: torch.nn.Module, address: str, out: list[tuple[str, torch.nn.Module]]) -> None:
+    """``module.named_modules(remove_duplicate=False)`` as a list, without nested generators."""
+    out.append((address, module))
+    prefix = address + "." if address else ""
+    for name, child in module._modules.items():
+        if child is not None:
+            _walk(child, prefix + name, out)
+
+
+def _count_shared_params(
+    walk: list[tuple[str, torch.nn.Module]], table: dict[str, ModuleEntry]
+) -> None:
+    """Recursive parameter counts where modules or parameters are shared: each distinct
+    parameter once per module whose subtree reaches it (by any address)."""
+    for entry in table.values():
+        entry.num_params = 0
     counted: set[tuple[str, int]] = set()
-    for address, param in model.named_parameters(remove_duplicate=False):
-        owner = address
-        while True:
-            owner = owner.rpartition(".")[0] if "." in owner else ""
-            entry = table.get(owner)
-            if entry is not None and (owner, id(param)) not in counted:
-                counted.add((owner, id(param)))
-                entry.num_params += param.numel()
-            if not owner:
-                break
+    for address, module in walk:
+        for param in module._parameters.values():
+            if param is None:
+                continue
+            owner = address
+            while True:
+                entry = table.get(owner)
+                if entry is not None and (owner, id(param)) not in counted:
+                    counted.add((owner, id(param)))
+                    entry.num_params += param.numel()
+                if not owner:
+                    break
+                owner = owner.rpartition(".")[0] if "." in owner else ""
 
 
 class ModuleTracker:
     """Module calls, their nesting, inputs and outputs."""
 
-    def __init__(self, model: torch.nn.Module, builder: TraceBuilder) -> None:
+    def __init__(self, model: torch.nn.Module, tree: ModelTree, builder: TraceBuilder) -> None:
         self._builder: TraceBuilder | _Released = builder
         self._thread = threading.get_ident()
-        self.table, self._address = module_table(model)
+        self.table = tree.table
+        self._address = dict(tree.first_address)
         del self._address[id(model)]  # the model itself is the top level, not a module call
         self.calls: list[ModuleCall] = []
         self._stack: list[tuple[int, int]] = []  # (call index, id(module))

@@ -13,6 +13,7 @@ from ..errors import LensError
 from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .mode import CaptureMode
+from .modules import ModelTree
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
@@ -25,11 +26,13 @@ def run_forward(
     kwargs: dict[str, Any],
     store: ActivationStore,
     keep_args: bool = False,
+    tree: ModelTree | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
-    ``exc.lens_builder`` so the caller can still freeze a partial trace.
+    ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
+    model's ``ModelTree`` when the caller has already walked it.
     """
     global _active
     with _active_lock:
@@ -40,7 +43,7 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args)
+        builder = TraceBuilder(model, store, keep_args, tree)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules

@@ -26,15 +26,19 @@ def module_infos(trace: Trace, stacks: list[tuple[int, ...]]) -> dict[str, Modul
         calls.setdefault(call.address, []).append(index)
         inputs.setdefault(call.address, []).extend(call.inputs)
         outputs.setdefault(call.address, []).extend(call.outputs)
+    # Per call: the distinct module addresses it runs inside, outer -> inner (a module calling
+    # itself, recursion, counts an op once). Built from the parent's, so no stack is re-read.
+    enclosing: list[tuple[str, ...]] = []
+    for call in trace.calls:
+        outer = enclosing[call.parent] if call.parent >= 0 else ()
+        enclosing.append(outer if call.address in outer else (*outer, call.address))
+    for address in dict.fromkeys(call.address for call in trace.calls):
+        ops.setdefault(address, [])
+    op_lists = [tuple(ops[address].append for address in chain) for chain in enclosing]
     for index, op in enumerate(trace.ops):
-        if op.module_call < 0:
-            continue
-        seen: set[str] = set()  # a module calling itself (recursion) counts an op once
-        for call_index in stacks[op.module_call]:
-            address = trace.calls[call_index].address
-            if address not in seen:
-                seen.add(address)
-                ops.setdefault(address, []).append(index)
+        if op.module_call >= 0:
+            for append in op_lists[op.module_call]:
+                append(index)
     infos: dict[str, ModuleInfo] = {}
     for address, entry in trace.modules.items():
         own_calls = tuple(calls.get(address, ()))
