@@ -6,7 +6,9 @@
 // Writes a .lens bundle, a standalone HTML file and a saved notebook with a lenslab output
 // (ui-tests/kept_captures.py), then: opens the
 // standalone file from disk with every non-file request aborted; opens the bundle from the
-// file browser by double-click; reopens the notebook with no kernel. Each shows the graph.
+// file browser by double-click (read by byte range) and from the command palette; reopens the
+// notebook with no kernel; then runs it and opens the live widget in a new tab ("Open in New
+// Tab", context menu). Each shows the graph.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -73,18 +75,84 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
 
   if (!lab) return;
   const labPage = await context.newPage();
+  const labErrors = [];
+  labPage.on('pageerror', (error) => labErrors.push(error.message));
   try {
-    // Known failing (issue 8, open): the viewer does not reach data-state=ready after the
-    // double-click yet. Run with LENSLAB_UI_LENS_VIEWER=1 while fixing it.
-    if (process.env.LENSLAB_UI_LENS_VIEWER === '1') await test('a .lens bundle opens from the file browser (double-click) and shows the graph', async () => {
-      await labPage.goto(`${lab.url}/lab/tree/${DIR}?token=${lab.token}&reset`);
-      const item = labPage.locator('.jp-DirListing-itemText', { hasText: 'capture.lens' }).first();
-      await item.waitFor({ timeout: 90_000 });
-      await item.dblclick();
-      await ready(labPage, '.jp-MimeDocument');
-      const ids = await visible(labPage);
-      assert(ids.length > 0, 'no nodes drawn in the bundle viewer');
-      await screenshot(labPage, '21-lens-viewer', { fullPage: true });
+    await test('a .lens bundle opens from the file browser (double-click), read lazily by byte range', async () => {
+      const requests = [];
+      const onRequest = (r) => requests.push({ method: r.method(), url: r.url(), range: r.headers()['range'] ?? null });
+      labPage.on('request', onRequest);
+      try {
+        await labPage.goto(`${lab.url}/lab/tree/${DIR}?token=${lab.token}&reset`);
+        const item = labPage.locator('.jp-DirListing-itemText', { hasText: 'capture.lens' }).first();
+        await item.waitFor({ timeout: 90_000 });
+        await item.dblclick();
+        await ready(labPage, '.lenslab-bundle-view');
+        const root = '.lenslab-bundle-view .lenslab-root';
+        const ids = await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.visibleNodeIds(), root);
+        assert(ids.length > 0, 'no nodes drawn in the bundle viewer');
+        const read = await labPage.evaluate(() => document.querySelector('.lenslab-bundle-view')?.dataset.lenslabRead);
+        assert(read === 'ranges', `the bundle was not read by byte range (data-lenslab-read=${read})`);
+        await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.setDepth(100), root);
+        await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.select('conv2d_1_1:1'), root);
+        const view = labPage.locator('.lenslab-bundle-view [data-lenslab-tensor="conv2d_1_1:1"][data-state="ready"]');
+        await view.waitFor({ timeout: 30_000 });
+        const mean = await view.getAttribute('data-stat-mean');
+        assert(mean !== null && Number.isFinite(Number(mean)), `no data-stat-mean (${mean})`);
+        const text = await labPage.evaluate(() => document.querySelector('.lenslab-bundle-view').innerText);
+        assert(text.includes('<img'), 'the markup in a module name is not shown as text');
+        const lens = requests.filter((r) => r.url.includes('capture.lens'));
+        const whole = lens.filter((r) => r.url.includes('/api/contents/') && /[?&]content=1/.test(r.url));
+        assert(whole.length === 0, `the contents API was asked for the whole file: ${whole.map((r) => r.url).join(', ')}`);
+        const ranged = lens.filter((r) => r.url.includes('/files/'));
+        assert(ranged.length >= 3 && ranged.every((r) => r.range), `expected ranged /files/ reads (header size, header, tensor): ${JSON.stringify(ranged)}`);
+        const writes = lens.filter((r) => r.method !== 'GET');
+        assert(writes.length === 0, `the viewer wrote to the server (checkpoint?): ${writes.map((r) => `${r.method} ${r.url}`).join(', ')}`);
+        await screenshot(labPage, '21-lens-viewer', { fullPage: true });
+      } finally {
+        labPage.off('request', onRequest);
+      }
+    });
+
+    await test('command palette lists the lenslab commands; "Open lenslab Bundle" opens a .lens by path', async () => {
+      await labPage.evaluate(() => window.jupyterapp.commands.execute('apputils:activate-command-palette'));
+      const input = labPage.locator('.lm-CommandPalette-input');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill('lenslab');
+      const items = labPage.locator('.lm-CommandPalette-item');
+      await items.first().waitFor({ timeout: 10_000 });
+      const labels = await items.allInnerTexts();
+      for (const want of ['Open in New Tab', 'Open lenslab Bundle']) {
+        assert(labels.some((l) => l.includes(want)), `palette has no "${want}" (has: ${labels.join(' | ')})`);
+      }
+      const header = await labPage.locator('.lm-CommandPalette-header', { hasText: 'lenslab' }).count();
+      assert(header > 0, 'no "lenslab" category in the palette');
+      await screenshot(labPage, '23-palette', { fullPage: true });
+      await input.press('Escape');
+      await labPage.evaluate(async (dir) => {
+        const app = window.jupyterapp;
+        for (const w of [...app.shell.widgets('main')]) if (w.hasClass?.('lenslab-bundle-document')) w.dispose();
+        await app.commands.execute('lenslab:open-bundle', { path: `${dir}/capture.lens` });
+      }, DIR);
+      await ready(labPage, '.lenslab-bundle-view');
+      // Theme-aware: under JupyterLab Dark the viewer's background follows the lab's.
+      const background = () =>
+        labPage.evaluate(() => getComputedStyle(document.querySelector('.lenslab-bundle-view .lenslab-root')).backgroundColor);
+      const light = await background();
+      await labPage.evaluate(() => window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }));
+      try {
+        await labPage.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', null, { timeout: 30_000 });
+        await labPage.waitForFunction((before) => getComputedStyle(document.querySelector('.lenslab-bundle-view .lenslab-root')).backgroundColor !== before, light, { timeout: 30_000 });
+        await labPage.waitForSelector('#jupyterlab-splash', { state: 'detached', timeout: 30_000 });
+        const dark = await background();
+        const [r, g, b] = dark.match(/\d+/g).map(Number);
+        assert(r + g + b < 3 * 100, `the viewer is not dark under JupyterLab Dark (background ${dark}, light ${light})`);
+        await screenshot(labPage, '26-lens-viewer-dark', { fullPage: true });
+      } finally {
+        await labPage.evaluate(() => window.jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }));
+        await labPage.waitForFunction(() => document.body.dataset.jpThemeLight === 'true', null, { timeout: 30_000 });
+        await labPage.waitForSelector('#jupyterlab-splash', { state: 'detached', timeout: 30_000 });
+      }
     });
 
     await test('a saved notebook reopened without its widget model still shows the graph', async () => {
@@ -93,6 +161,42 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
       const errors = await labPage.locator('.jp-OutputArea-child:visible', { hasText: 'model not found' }).count();
       assert(errors === 0, 'a "model not found" error is visible');
       await screenshot(labPage, '22-kept-notebook', { fullPage: true });
+    });
+
+    // Runs the notebook (a kernel), so it comes after the kernel-free checks above.
+    await test('"Open in New Tab" (context menu) shows the live widget in a main-area tab on the same kernel', async () => {
+      await labPage.evaluate(async () => {
+        const app = window.jupyterapp;
+        const panel = app.shell.currentWidget;
+        await panel.context.ready;
+        await panel.sessionContext.ready;
+        await app.commands.execute('notebook:run-all-cells');
+      });
+      const live = '.jp-Notebook .lenslab-root:not(.lenslab-kept-view .lenslab-root)[data-state="ready"]';
+      await labPage.waitForSelector(live, { timeout: 180_000 });
+      await labPage.locator(live).first().click({ button: 'right', position: { x: 200, y: 200 } });
+      const item = labPage.locator('.lm-Menu-item', { hasText: 'Open in New Tab' });
+      await item.waitFor({ timeout: 10_000 });
+      await screenshot(labPage, '24-context-menu', { fullPage: true });
+      await item.click();
+      await ready(labPage, '.lenslab-tab');
+      await labPage.waitForSelector('.lenslab-tab[data-lenslab-source]', { timeout: 30_000 });
+      const source = await labPage.evaluate(() => document.querySelector('.lenslab-tab').dataset.lenslabSource);
+      assert(source === 'live', `the tab draws the ${source} graph, not the live widget model`);
+      const inMain = await labPage.evaluate(() => [...window.jupyterapp.shell.widgets('main')].some((w) => w.node.querySelector('.lenslab-tab')));
+      assert(inMain, 'the tab is not in the main area');
+      const root = '.lenslab-tab .lenslab-root';
+      const box = await labPage.locator(root).boundingBox();
+      assert(box && box.height > 600, `the view does not fill the tab (height ${box?.height})`);
+      await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.setDepth(100), root);
+      await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.select('conv2d_1_1:1'), root);
+      // A tensor only the kernel has: the tab's view reaches it through the same widget model.
+      const view = labPage.locator('.lenslab-tab [data-lenslab-tensor="conv2d_1_1:1"][data-state="ready"]');
+      await view.waitFor({ timeout: 60_000 });
+      const mean = await view.getAttribute('data-stat-mean');
+      assert(mean !== null && Number.isFinite(Number(mean)), `no data-stat-mean (${mean})`);
+      await screenshot(labPage, '25-open-in-tab', { fullPage: true });
+      assert(labErrors.length === 0, `uncaught errors: ${labErrors.join('\n')}`);
     });
   } finally {
     await labPage.close();

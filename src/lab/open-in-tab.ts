@@ -131,6 +131,7 @@ export async function openInTab(app: JupyterFrontEnd, found: FoundOutput): Promi
 
 /** Resolves true once a .lenslab-root appears under `node` (the anywidget view renders async). */
 function waitForRoot(node: HTMLElement, timeoutMs = 15_000): Promise<boolean> {
+  if (node.querySelector('.lenslab-root')) return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean): void => {
       observer.disconnect();

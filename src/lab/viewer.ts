@@ -8,7 +8,8 @@
 // Range with 206): 8 bytes, the header (the graph), then each tensor when the view asks for it.
 // A server that ignores Range (200, whole body) still works: the body is read once and sliced.
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { ABCWidgetFactory, DocumentWidget, TextModelFactory } from '@jupyterlab/docregistry';
+import { ABCWidgetFactory, DocumentModel, DocumentWidget, TextModelFactory } from '@jupyterlab/docregistry';
+import type { ISharedFile } from '@jupyter/ydoc';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { ServerConnection } from '@jupyterlab/services';
 import type { Contents } from '@jupyterlab/services';
@@ -21,8 +22,16 @@ export const FILE_TYPE = 'lenslab-bundle';
 export const FACTORY = 'lenslab bundle viewer';
 const MODEL = 'lenslab-bundle-lazy';
 
-/** A text model factory that never loads the file's content (fileFormat null). */
+/**
+ * A text model factory that never loads the file's content (fileFormat null). Its models say
+ * they are collaborative so that the context's canSave is false: JupyterLab then never makes a
+ * checkpoint (a server-side copy of the whole file) of a bundle that is only ever read.
+ */
 class LazyModelFactory extends TextModelFactory {
+  override createNew(options: DocumentRegistry.IModelOptions<ISharedFile> = {}): DocumentRegistry.ICodeModel {
+    return new DocumentModel({ ...options, collaborationEnabled: true });
+  }
+
   override get name(): string {
     return MODEL;
   }
@@ -94,6 +103,9 @@ class BundleViewFactory extends ABCWidgetFactory<DocumentWidget<BundleView>> {
   }
 
   protected createNewWidget(context: DocumentRegistry.Context): DocumentWidget<BundleView> {
+    // The viewer only reads: "Save" (Ctrl+S) would put the empty text model over the bundle
+    // (the server refuses a write with no format, but says so in an error dialog). Nothing to save.
+    Object.defineProperty(context, 'save', { value: async (): Promise<void> => undefined, configurable: true });
     const content = new BundleView(context, this.app);
     const doc = new DocumentWidget({ content, context });
     doc.addClass('lenslab-bundle-document');

@@ -1,10 +1,12 @@
-// Layout: one dagre run per drawn module box, innermost first (a box's size is what its
-// contents need), each cached by its contents. Edges that cross boxes are laid out in the
+// Layout: one run per drawn module box (./box.ts: dagre, or a faster engine for chains and
+// very large boxes), innermost first (a box's size is what its contents need), each cached by
+// its structure. Edges that cross boxes are laid out in the
 // lowest box holding both ends, between the items of that box that contain them.
 // Pure data in, pure data out, so a Web Worker can wrap it.
-import dagre from '@dagrejs/dagre';
 import type { BranchKind, VisibleEdge, VisibleGraph, VisibleNode } from '../graph/visible.ts';
-import { GROUP_HEADER, edgeLabelSize, groupSize, nodeSize } from './size.ts';
+import { GROUP_HEADER, groupSize, nodeSize } from './size.ts';
+import { isPort, layOutBox, shapeKey } from './box.ts';
+import type { ShapeLayout } from './box.ts';
 import type { Size } from './size.ts';
 
 export interface Point {
@@ -40,21 +42,15 @@ export interface GraphLayout {
   readonly height: number;
 }
 
-/** The dagre result for one box, relative to its content origin. */
-interface GroupLayout {
-  readonly size: Size;
-  readonly items: ReadonlyMap<string, Box>;
-  readonly edges: ReadonlyMap<string, { points: Point[]; labelAt: Point | null }>;
-}
-
-/** Remembers group layouts by (group key, contents), so unchanged boxes are not laid out again. */
+/** Remembers box layouts by their structure (./box.ts shapeKey), so unchanged boxes are not
+ *  laid out again and identical ones (repeated blocks) are laid out once. */
 export class LayoutCache {
-  /** dagre runs so far (one per group laid out). */
+  /** Layout runs so far (one per distinct box laid out). */
   runs = 0;
-  private readonly entries = new Map<string, GroupLayout>();
+  private readonly entries = new Map<string, ShapeLayout>();
   constructor(private readonly capacity = 4000) {}
 
-  get(key: string): GroupLayout | undefined {
+  get(key: string): ShapeLayout | undefined {
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key); // refresh recency
@@ -63,7 +59,7 @@ export class LayoutCache {
     return hit;
   }
 
-  set(key: string, value: GroupLayout): void {
+  set(key: string, value: ShapeLayout): void {
     this.entries.set(key, value);
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
@@ -79,7 +75,6 @@ const outPort = (source: string): string => `\u0003o:${source}`;
 /** In ports are numbered per box (not named by their source) so a box's layout does not
  *  change when only the node outside feeding it does. */
 const inPort = (n: number): string => `\u0003i:${n}`;
-const isPort = (id: string): boolean => id.startsWith('\u0003');
 export const edgeText = (e: VisibleEdge): string => [e.branch, e.label].filter(Boolean).join(' ');
 
 /** One piece of a visible edge's route, laid out inside one box (or the top level). */
@@ -175,27 +170,25 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
 
   const sizes = new Map<string, Size>();
   for (const n of graph.nodes) sizes.set(n.id, nodeSize(n));
-  const groupLayouts = new Map<string, GroupLayout>();
-  const layOut = (key: string): GroupLayout => {
+  /** Each laid-out box: its items and pieces in the order its (shared) layout lists them. */
+  interface Laid {
+    readonly ids: readonly string[];
+    readonly segs: readonly Segment[];
+    readonly shape: ShapeLayout;
+  }
+  const groupLayouts = new Map<string, Laid>();
+  const layOut = (key: string): ShapeLayout => {
     const ids = members.get(key) ?? [];
     const segs = segmentsIn.get(key) ?? [];
-    const size = (id: string): string => {
-      const s = sizes.get(id);
-      return s ? `${s.width}x${s.height}` : '';
-    };
-    const signature = [
-      key,
-      ids.map((id) => `${id}=${size(id)}`).join('|'),
-      segs.map((e) => `${e.from}>${e.to}:${e.text}`).join('|'),
-    ].join('\u0002');
-    let gl = cache.get(signature);
-    if (!gl) {
-      gl = runDagre(ids, sizes, segs);
+    const signature = shapeKey(ids, (id) => sizes.get(id), segs);
+    let shape = cache.get(signature);
+    if (!shape) {
+      shape = layOutBox(ids, sizes, segs);
       cache.runs += 1;
-      cache.set(signature, gl);
+      cache.set(signature, shape);
     }
-    groupLayouts.set(key, gl);
-    return gl;
+    groupLayouts.set(key, { ids, segs, shape });
+    return shape;
   };
   // Innermost boxes first: `groups` lists parents before children.
   for (const g of [...graph.groups].reverse()) {
@@ -208,24 +201,28 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   const groups = new Map<string, Box>();
   const pieces = new Map<string, { points: Point[]; labelAt: Point | null }>();
   const place = (key: string, ox: number, oy: number): void => {
-    const gl = groupLayouts.get(key);
-    if (!gl) return;
-    for (const [id, b] of gl.items) {
+    const laid = groupLayouts.get(key);
+    if (!laid) return;
+    laid.ids.forEach((id, i) => {
+      const b = laid.shape.items[i];
+      if (!b) return;
       const box = { x: b.x + ox, y: b.y + oy, width: b.width, height: b.height };
       if (id.startsWith('\u0001')) {
         const child = id.slice(1);
         groups.set(child, box);
-        place(child, box.x + (box.width - (groupLayouts.get(child)?.size.width ?? 0)) / 2, box.y + GROUP_HEADER);
+        place(child, box.x + (box.width - (groupLayouts.get(child)?.shape.size.width ?? 0)) / 2, box.y + GROUP_HEADER);
       } else if (!isPort(id)) {
         nodes.set(id, box);
       }
-    }
-    for (const [name, e] of gl.edges) {
-      pieces.set(`${key}\u0000${name}`, {
+    });
+    laid.segs.forEach((s, i) => {
+      const e = laid.shape.edges[i];
+      if (!e) return;
+      pieces.set(segmentKey(s), {
         points: e.points.map((p) => ({ x: p.x + ox, y: p.y + oy })),
         labelAt: e.labelAt ? { x: e.labelAt.x + ox, y: e.labelAt.y + oy } : null,
       });
-    }
+    });
   };
   place(ROOT, 0, 0);
 
@@ -253,89 +250,6 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   }
   for (const n of graph.nodes) if (n.selfLoop) edges.push(selfLoop(n, nodes.get(n.id)));
   return { nodes, groups, edges, width: root.size.width, height: root.size.height };
-}
-
-const RANK_SEP = 30;
-
-/** The ids in order when the box holds one simple unlabelled chain (ports included), else null. */
-function chainOrder(ids: readonly string[], segs: readonly Segment[]): string[] | null {
-  if (ids.length < 2 || segs.length !== ids.length - 1) return null;
-  const next = new Map<string, string>();
-  const hasIn = new Set<string>();
-  for (const e of segs) {
-    if (e.text || next.has(e.from) || hasIn.has(e.to)) return null;
-    next.set(e.from, e.to);
-    hasIn.add(e.to);
-  }
-  const heads = ids.filter((id) => !hasIn.has(id));
-  if (heads.length !== 1) return null;
-  const order: string[] = [];
-  for (let id: string | undefined = heads[0]; id !== undefined && order.length <= ids.length; id = next.get(id)) order.push(id);
-  return order.length === ids.length ? order : null;
-}
-
-/** A chain needs no dagre: stack it, centred, with dagre's spacing (an order of magnitude faster). */
-function stackChain(order: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Segment[]): GroupLayout {
-  const sizeOf = (id: string): Size => (isPort(id) ? { width: 2, height: 2 } : (sizes.get(id) ?? { width: 60, height: 30 }));
-  const width = Math.max(...order.map((id) => sizeOf(id).width));
-  const items = new Map<string, Box>();
-  let y = 0;
-  for (const id of order) {
-    const s = sizeOf(id);
-    items.set(id, { x: (width - s.width) / 2, y, width: s.width, height: s.height });
-    y += s.height + RANK_SEP;
-  }
-  const routes = new Map<string, { points: Point[]; labelAt: Point | null }>();
-  for (const e of segs) {
-    const a = items.get(e.from);
-    const b = items.get(e.to);
-    if (a && b) routes.set(`${e.from}\u0000${e.to}`, { points: [{ x: width / 2, y: a.y + a.height }, { x: width / 2, y: (a.y + a.height + b.y) / 2 }, { x: width / 2, y: b.y }], labelAt: null });
-  }
-  return { size: { width, height: Math.max(0, y - RANK_SEP) }, items, edges: routes };
-}
-
-function runDagre(ids: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Segment[]): GroupLayout {
-  const chain = chainOrder(ids, segs);
-  if (chain) return stackChain(chain, sizes, segs);
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: RANK_SEP, edgesep: 12, marginx: 0, marginy: 0 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const id of ids) {
-    const s = isPort(id) ? { width: 2, height: 2 } : (sizes.get(id) ?? { width: 60, height: 30 });
-    g.setNode(id, { width: s.width, height: s.height });
-  }
-  const hasIn = new Set<string>();
-  const hasOut = new Set<string>();
-  for (const e of segs) {
-    const label = edgeLabelSize(e.text);
-    g.setEdge(e.from, e.to, { width: label.width, height: label.height, labelpos: 'c' });
-    hasOut.add(e.from);
-    hasIn.add(e.to);
-  }
-  // Keep in ports above and out ports below everything else: invisible, weightless edges
-  // from each in port to the box's sources and from its sinks to each out port.
-  const inner = ids.filter((id) => !isPort(id));
-  for (const port of ids.filter(isPort)) {
-    const entering = port.startsWith('\u0003i:');
-    for (const id of inner) {
-      if (entering && !hasIn.has(id) && !g.hasEdge(port, id)) g.setEdge(port, id, { weight: 0, helper: true });
-      if (!entering && !hasOut.has(id) && !g.hasEdge(id, port)) g.setEdge(id, port, { weight: 0, helper: true });
-    }
-  }
-  dagre.layout(g);
-  const items = new Map<string, Box>();
-  for (const id of ids) {
-    const n = g.node(id) as { x: number; y: number; width: number; height: number };
-    items.set(id, { x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height });
-  }
-  const routes = new Map<string, { points: Point[]; labelAt: Point | null }>();
-  for (const e of segs) {
-    const d = g.edge(e.from, e.to) as { points?: Point[]; x?: number; y?: number } | undefined;
-    const labelAt = e.text && d?.x !== undefined && d.y !== undefined ? { x: d.x, y: d.y } : null;
-    routes.set(`${e.from}\u0000${e.to}`, { points: d?.points ?? [], labelAt });
-  }
-  const meta = g.graph() as { width?: number; height?: number };
-  return { size: { width: meta.width ?? 0, height: meta.height ?? 0 }, items, edges: routes };
 }
 
 function midpoint(points: readonly Point[]): Point | null {

@@ -18,7 +18,7 @@ import torch
 
 from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
-from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord
+from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord, intern_shape
 from .source import user_frame
 from .store import ActivationStore, storage_key
 
@@ -61,7 +61,7 @@ class TraceBuilder:
         for address, param in tree.params:
             self._param_addr[id(param)] = address
             self._param_numel[id(param)] = param.numel()
-            self.param_shapes[address] = param.shape
+            self.param_shapes[address] = intern_shape(param.shape)
             self.param_trainable[address] = param.requires_grad
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
@@ -299,7 +299,8 @@ class TraceBuilder:
             slots.append("write")
         index = len(self.ops)
         record = OpRecord(OP, "alias", "alias", parents, slots, tensor, self.modules.current)
-        record.code, record.line = user_frame(1)
+        modules = self.modules
+        record.code, record.line = user_frame(1, modules.anchor, modules.anchored)
         self.ops.append(record)
         self.store.add(index, tensor, "alias")
         self._set_producer(tensor, index)
@@ -316,8 +317,9 @@ class TraceBuilder:
         elapsed: float,
     ) -> int:
         parents, slots, params, numel, other = scan
-        code, line = user_frame(1)
-        call = self.modules.current
+        modules = self.modules
+        code, line = user_frame(1, modules.anchor, modules.anchored)
+        call = modules.current
         ops = self.ops
         first = len(ops)
         params_t = tuple(params)
@@ -353,7 +355,8 @@ class TraceBuilder:
         index = self.producer_of(tensor)
         if index >= 0 and tensor.dtype == torch.bool and tensor.numel() == 1:
             self.bool_values[index] = value
-            self.bool_sites[index] = user_frame(1)
+            modules = self.modules
+            self.bool_sites[index] = user_frame(1, modules.anchor, modules.anchored)
 
 
 def _version(tensor: Tensor) -> int:

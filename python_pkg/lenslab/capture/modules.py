@@ -7,7 +7,9 @@ the enclosing tracked call.
 
 from __future__ import annotations
 
+import sys
 import threading
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -112,10 +114,10 @@ def _count_shared_params(
                 continue
             owner = address
             while True:
-                entry = table.get(owner)
-                if entry is not None and (owner, id(param)) not in counted:
+                found = table.get(owner)
+                if found is not None and (owner, id(param)) not in counted:
                     counted.add((owner, id(param)))
-                    entry.num_params += param.numel()
+                    found.num_params += param.numel()
                 if not owner:
                     break
                 owner = owner.rpartition(".")[0] if "." in owner else ""
@@ -131,9 +133,14 @@ class ModuleTracker:
         self._address = dict(tree.first_address)
         del self._address[id(model)]  # the model itself is the top level, not a module call
         self.calls: list[ModuleCall] = []
-        self._stack: list[tuple[int, int]] = []  # (call index, id(module))
+        # Open calls, outer -> inner: (call index, id(module), frame that ran its hook).
+        self._stack: list[tuple[int, int, FrameType]] = []
         self._counts: dict[str, int] = {}
         self.current = -1  # innermost open call, -1 at top level
+        # The innermost open call's hook frame and the user frame found above it: a source
+        # walk that reaches this frame stops there (see ``user_frame``).
+        self.anchor: FrameType | None = None
+        self.anchored: tuple[CodeType | None, int] = (None, 0)
 
     def pre_hook(self, module: torch.nn.Module, args: Any) -> None:
         builder = self._builder
@@ -142,45 +149,82 @@ class ModuleTracker:
         address = self._address.get(id(module))
         if address is None:
             return
-        count = self._counts[address] = self._counts.get(address, 0) + 1
-        call = ModuleCall(address, count, self.current, type(module).__name__, builder.op_count())
-        tensors = args if all(isinstance(a, torch.Tensor) for a in args) else _tensors(args)
-        for tensor in tensors:
-            producer = builder.producer_of(tensor)
-            if producer >= 0:
-                call.inputs.append(producer)
-        call.code, call.line = user_frame(1)
+        counts = self._counts
+        count = counts[address] = counts.get(address, 0) + 1
+        call = ModuleCall(address, count, self.current, type(module).__name__, len(builder.ops))
+        producer_of = builder.producer_of
+        inputs: list[int] = []
+        for arg in args:
+            if isinstance(arg, torch.Tensor):
+                producer = producer_of(arg)
+                if producer >= 0:
+                    inputs.append(producer)
+            else:
+                for _, tensor in iter_tensors(arg, "", 1):
+                    producer = producer_of(tensor)
+                    if producer >= 0:
+                        inputs.append(producer)
+        if inputs:
+            call.inputs = tuple(inputs)
+        frame = sys._getframe(1)
+        source = call.code, call.line = user_frame(1, self.anchor, self.anchored)
         index = len(self.calls)
         self.calls.append(call)
-        self._stack.append((index, id(module)))
+        self._stack.append((index, id(module), frame))
         self.current = index
+        self.anchor = frame
+        self.anchored = source
 
     def post_hook(self, module: torch.nn.Module, args: Any, output: Any) -> None:
         builder = self._builder
         if builder.in_op or threading.get_ident() != self._thread:
             return
-        if id(module) not in self._address:
+        stack = self._stack
+        if stack and stack[-1][1] == id(module):  # the usual case: the innermost call ends
+            call = self.calls[stack.pop()[0]]
+            call.end_op = len(builder.ops)
+            self._restore()
+        elif id(module) in self._address:
+            found = self._close(id(module))
+            if found is None:
+                return
+            call = found
+        else:
             return
-        call = self._close(id(module))
-        if call is None:
-            return
-        tensors = (output,) if isinstance(output, torch.Tensor) else _tensors(output)
-        for tensor in tensors:
-            producer = builder.producer_of(tensor)
+        producer_of = builder.producer_of
+        if isinstance(output, torch.Tensor):
+            producer = producer_of(output)
             if producer >= 0:
-                call.outputs.append(producer)
+                call.outputs = (producer,)
+            return
+        outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
+        if outputs:
+            call.outputs = tuple(outputs)
+
+    def _restore(self) -> None:
+        """Point ``current`` and the source anchor at the innermost call still open."""
+        if self._stack:
+            index, _, frame = self._stack[-1]
+            call = self.calls[index]
+            self.current = index
+            self.anchor = frame
+            self.anchored = (call.code, call.line)
+        else:
+            self.current = -1
+            self.anchor = None
+            self.anchored = (None, 0)
 
     def _close(self, module_id: int) -> ModuleCall | None:
         """Pop calls up to and including the innermost open call of ``module_id``."""
-        if all(mid != module_id for _, mid in self._stack):
+        if all(mid != module_id for _, mid, _ in self._stack):
             return None
-        end = self._builder.op_count()
+        end = len(self._builder.ops)
         while self._stack:
-            index, mid = self._stack.pop()
+            index, mid, _ = self._stack.pop()
             call = self.calls[index]
             call.end_op = end
             if mid == module_id:
-                self.current = self._stack[-1][0] if self._stack else -1
+                self._restore()
                 return call
         return None  # unreachable: the module was on the stack
 
@@ -190,11 +234,11 @@ class ModuleTracker:
 
     def close_all(self) -> None:
         """End calls left open by an exception."""
-        end = self._builder.op_count()
-        for index, _ in self._stack:
+        end = len(self._builder.ops)
+        for index, _, _ in self._stack:
             self.calls[index].end_op = end
         self._stack.clear()
-        self.current = -1
+        self._restore()
 
 
 def _tensors(obj: Any) -> list[torch.Tensor]:
@@ -205,6 +249,7 @@ class _Released:
     """Stands in for the builder after capture: hooks that still fire (none should) do nothing."""
 
     in_op = True
+    ops: tuple[Any, ...] = ()
 
     def op_count(self) -> int:
         return 0

@@ -6,6 +6,7 @@ per-op path of a capture creates exactly one ``OpRecord`` per output tensor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import CodeType
 from typing import Any
 
@@ -16,6 +17,18 @@ ROLE_NAMES = ("op", "input", "output", "buffer")
 
 
 _DEVICES: dict[torch.device, torch.device] = {}
+# Equal shapes share one ``torch.Size`` (most ops repeat a shape seen before). Emptied at the
+# end of each capture (``release_shapes``), so it never outlives one.
+_SHAPES: dict[torch.Size, torch.Size] = {}
+
+
+def intern_shape(shape: torch.Size) -> torch.Size:
+    """The ``torch.Size`` equal to ``shape`` that this capture already keeps, or ``shape``."""
+    return _SHAPES.setdefault(shape, shape)
+
+
+def release_shapes() -> None:
+    _SHAPES.clear()
 
 
 class OpRecord:
@@ -60,7 +73,8 @@ class OpRecord:
         self.params: tuple[str, ...] = ()  # parameter addresses used
         self.num_params = 0  # elements of those parameters
         if tensor is not None:
-            self.shape: torch.Size | None = tensor.shape
+            shape = tensor.shape  # a new object per call
+            self.shape: torch.Size | None = _SHAPES.setdefault(shape, shape)
             self.dtype: torch.dtype | None = tensor.dtype
             device = tensor.device  # a new object per call: keep one per distinct device
             self.device: torch.device | None = _DEVICES.setdefault(device, device)
@@ -101,8 +115,9 @@ class ModuleCall:
         self.type = type_
         self.first_op = first_op  # ops [first_op, end_op) ran inside this call
         self.end_op = -1
-        self.inputs: list[int] = []
-        self.outputs: list[int] = []
+        # Ops whose output was passed in / returned (a tuple; the empty one is shared).
+        self.inputs: Sequence[int] = ()
+        self.outputs: Sequence[int] = ()
         self.code: CodeType | None = None  # user line that called the module
         self.line = 0
 

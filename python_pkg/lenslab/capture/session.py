@@ -14,6 +14,7 @@ from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .mode import CaptureMode
 from .modules import ModelTree
+from .records import release_shapes
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
@@ -68,6 +69,7 @@ def run_forward(
             builder.add_output(tensor, path)
         return builder, result
     finally:
+        release_shapes()
         with _active_lock:
             _active = False
 

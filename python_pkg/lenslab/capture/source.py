@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from types import CodeType
+from types import CodeType, FrameType
 
 import torch
 
@@ -25,11 +25,25 @@ def _is_internal(code: CodeType) -> bool:
     return filename.startswith(_INTERNAL_ROOTS) or filename.startswith("<frozen ")
 
 
-def user_frame(depth: int) -> tuple[CodeType | None, int]:
-    """(code, line) of the first user frame at or above ``depth`` frames up from the caller."""
+_NO_SOURCE: tuple[CodeType | None, int] = (None, 0)
+
+
+def user_frame(
+    depth: int,
+    anchor: FrameType | None = None,
+    anchored: tuple[CodeType | None, int] = _NO_SOURCE,
+) -> tuple[CodeType | None, int]:
+    """(code, line) of the first user frame at or above ``depth`` frames up from the caller.
+
+    ``anchored`` is what this walk returns from the frame ``anchor`` on (the innermost open
+    module call's hook frame, whose walk its hook already did): reaching it ends the walk.
+    The frames above a running frame and their lines do not change while it runs.
+    """
     frame = sys._getframe(depth + 1)
     cache = _internal
     while frame is not None:
+        if frame is anchor:
+            return anchored
         code = frame.f_code
         internal = cache.get(code)
         if internal is None:

@@ -1,0 +1,144 @@
+// Lays out the contents of one box (or the top level): a plain chain is stacked, a very large
+// box gets the linear layered layout (./layered.ts), anything else one dagre run. Results are
+// kept by structure, not by name (item i of the box, edge i→j), so identical boxes (the 24
+// blocks of a transformer, the stages of a ResNet) are laid out once and shared.
+import dagre from '@dagrejs/dagre';
+import { layeredLayout } from './layered.ts';
+import { edgeLabelSize } from './size.ts';
+import type { Size } from './size.ts';
+import type { Box, Point } from './layout.ts';
+
+/** One edge piece inside a box, between two of its items (nodes, child boxes or ports). */
+export interface Piece {
+  readonly from: string;
+  readonly to: string;
+  readonly text: string;
+}
+
+/** A box's layout by position: `items[i]` is the i-th item asked for, `edges[k]` the k-th piece. */
+export interface ShapeLayout {
+  readonly size: Size;
+  readonly items: readonly Box[];
+  readonly edges: readonly { points: Point[]; labelAt: Point | null }[];
+}
+
+/** Above this many items a box skips dagre (whose cost grows much faster than linearly). */
+export const LAYERED_MIN_ITEMS = 400;
+const RANK_SEP = 30;
+export const isPort = (id: string): boolean => id.startsWith('\u0003');
+const portKind = (id: string): string => (id.startsWith('\u0003i:') ? 'i' : 'o');
+
+/**
+ * The cache key of a box's layout: item sizes (ports by kind) and pieces by item position, plus
+ * labels. Two boxes with the same key get the same layout, whatever their ids.
+ */
+export function shapeKey(ids: readonly string[], sizeOf: (id: string) => Size | undefined, segs: readonly Piece[]): string {
+  const at = new Map<string, number>();
+  const parts: string[] = [];
+  ids.forEach((id, i) => {
+    at.set(id, i);
+    const s = isPort(id) ? null : sizeOf(id);
+    parts.push(isPort(id) ? portKind(id) : s ? `${s.width}x${s.height}` : '?');
+  });
+  const edges = segs.map((e) => `${at.get(e.from) ?? -1}>${at.get(e.to) ?? -1}${e.text ? `:${e.text}` : ''}`);
+  return `${parts.join(',')}\u0002${edges.join(',')}`;
+}
+
+export function layOutBox(ids: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Piece[]): ShapeLayout {
+  const sizeOf = (id: string): Size => (isPort(id) ? { width: 2, height: 2 } : (sizes.get(id) ?? { width: 60, height: 30 }));
+  const chain = chainOrder(ids, segs);
+  const placed = chain
+    ? stackChain(chain, sizeOf, segs)
+    : ids.length >= LAYERED_MIN_ITEMS
+      ? layeredLayout(ids, sizeOf, segs)
+      : runDagre(ids, sizeOf, segs);
+  return {
+    size: placed.size,
+    items: ids.map((id) => placed.items.get(id) ?? { x: 0, y: 0, width: 0, height: 0 }),
+    edges: segs.map((e) => placed.edges.get(`${e.from}\u0000${e.to}`) ?? { points: [], labelAt: null }),
+  };
+}
+
+interface Placed {
+  readonly size: Size;
+  readonly items: ReadonlyMap<string, Box>;
+  readonly edges: ReadonlyMap<string, { points: Point[]; labelAt: Point | null }>;
+}
+
+/** The ids in order when the box holds one simple unlabelled chain (ports included), else null. */
+function chainOrder(ids: readonly string[], segs: readonly Piece[]): string[] | null {
+  if (ids.length < 2 || segs.length !== ids.length - 1) return null;
+  const next = new Map<string, string>();
+  const hasIn = new Set<string>();
+  for (const e of segs) {
+    if (e.text || next.has(e.from) || hasIn.has(e.to)) return null;
+    next.set(e.from, e.to);
+    hasIn.add(e.to);
+  }
+  const heads = ids.filter((id) => !hasIn.has(id));
+  if (heads.length !== 1) return null;
+  const order: string[] = [];
+  for (let id: string | undefined = heads[0]; id !== undefined && order.length <= ids.length; id = next.get(id)) order.push(id);
+  return order.length === ids.length ? order : null;
+}
+
+/** A chain needs no dagre: stack it, centred, with dagre's spacing (an order of magnitude faster). */
+function stackChain(order: readonly string[], sizeOf: (id: string) => Size, segs: readonly Piece[]): Placed {
+  const width = Math.max(...order.map((id) => sizeOf(id).width));
+  const items = new Map<string, Box>();
+  let y = 0;
+  for (const id of order) {
+    const s = sizeOf(id);
+    items.set(id, { x: (width - s.width) / 2, y, width: s.width, height: s.height });
+    y += s.height + RANK_SEP;
+  }
+  const routes = new Map<string, { points: Point[]; labelAt: Point | null }>();
+  for (const e of segs) {
+    const a = items.get(e.from);
+    const b = items.get(e.to);
+    if (a && b) routes.set(`${e.from}\u0000${e.to}`, { points: [{ x: width / 2, y: a.y + a.height }, { x: width / 2, y: (a.y + a.height + b.y) / 2 }, { x: width / 2, y: b.y }], labelAt: null });
+  }
+  return { size: { width, height: Math.max(0, y - RANK_SEP) }, items, edges: routes };
+}
+
+function runDagre(ids: readonly string[], sizeOf: (id: string) => Size, segs: readonly Piece[]): Placed {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: RANK_SEP, edgesep: 12, marginx: 0, marginy: 0 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const id of ids) {
+    const s = sizeOf(id);
+    g.setNode(id, { width: s.width, height: s.height });
+  }
+  const hasIn = new Set<string>();
+  const hasOut = new Set<string>();
+  for (const e of segs) {
+    const label = edgeLabelSize(e.text);
+    g.setEdge(e.from, e.to, { width: label.width, height: label.height, labelpos: 'c' });
+    hasOut.add(e.from);
+    hasIn.add(e.to);
+  }
+  // Keep in ports above and out ports below everything else: invisible, weightless edges
+  // from each in port to the box's sources and from its sinks to each out port.
+  const inner = ids.filter((id) => !isPort(id));
+  for (const port of ids.filter(isPort)) {
+    const entering = port.startsWith('\u0003i:');
+    for (const id of inner) {
+      if (entering && !hasIn.has(id) && !g.hasEdge(port, id)) g.setEdge(port, id, { weight: 0, helper: true });
+      if (!entering && !hasOut.has(id) && !g.hasEdge(id, port)) g.setEdge(id, port, { weight: 0, helper: true });
+    }
+  }
+  dagre.layout(g);
+  const items = new Map<string, Box>();
+  for (const id of ids) {
+    const n = g.node(id) as { x: number; y: number; width: number; height: number };
+    items.set(id, { x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height });
+  }
+  const routes = new Map<string, { points: Point[]; labelAt: Point | null }>();
+  for (const e of segs) {
+    const d = g.edge(e.from, e.to) as { points?: Point[]; x?: number; y?: number } | undefined;
+    const labelAt = e.text && d?.x !== undefined && d.y !== undefined ? { x: d.x, y: d.y } : null;
+    routes.set(`${e.from}\u0000${e.to}`, { points: d?.points ?? [], labelAt });
+  }
+  const meta = g.graph() as { width?: number; height?: number };
+  return { size: { width: meta.width ?? 0, height: meta.height ?? 0 }, items, edges: routes };
+}
