@@ -7,29 +7,11 @@
 // It selects a conv layer and checks the view's data-stat-* against numbers computed by torch
 // in the same kernel; captures with grads=True in a new cell, runs backward in another, and
 // checks the gradient view of the *same* widget (no re-display); sorts the layer table.
+import { kernelJson } from './kernel.mjs';
 
 const CONV = 'conv2d_1_1:1';
 const TOL = 1e-5;
 
-/** Runs `code` in the notebook's kernel and returns its stdout (JSON printed by the code). */
-async function kernelJson(page, code) {
-  const text = await page.evaluate(async (source) => {
-    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    let out = '';
-    const future = kernel.requestExecute({ code: source, store_history: false });
-    future.onIOPub = (msg) => {
-      if (msg.header.msg_type === 'stream') out += msg.content.text;
-      if (msg.header.msg_type === 'error') out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
-    };
-    await future.done;
-    return out;
-  }, code);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`kernel printed no JSON: ${text.slice(0, 500)}`);
-  }
-}
 
 const torchStats = (expr) => `
 import json, torch

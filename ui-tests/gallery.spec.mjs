@@ -9,6 +9,7 @@
 // kernel recorded); search finds a known label; selecting an op opens the inspector with
 // data-selected. The hostile module name is drawn as text (no dialog, no element injected).
 // Screenshots (light and dark theme): out/gallery-*.png.
+import { kernelJson } from './kernel.mjs';
 import { join } from 'node:path';
 
 const NOTEBOOK = 'notebooks/gallery.ipynb';
@@ -37,24 +38,6 @@ print(json.dumps({
 }))
 `;
 
-async function kernelJson(page, code) {
-  const text = await page.evaluate(async (source) => {
-    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    let out = '';
-    const future = kernel.requestExecute({ code: source, store_history: false });
-    future.onIOPub = (msg) => {
-      if (msg.header.msg_type === 'stream') out += msg.content.text;
-      if (msg.header.msg_type === 'error') out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
-    };
-    await future.done;
-    return out;
-  }, code);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`kernel printed no JSON: ${text.slice(0, 500)}`);
-  }
-}
 
 /** Calls root.lenslabView[method](...args) on the i-th widget. */
 const call = (page, i, method, ...args) =>

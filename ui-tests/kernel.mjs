@@ -1,0 +1,21 @@
+// Talking to the notebook's kernel from a browser test, the way the notebook itself does.
+
+/** Runs `code` in the current notebook's kernel and returns what it printed, parsed as JSON. */
+export async function kernelJson(page, code) {
+  const text = await page.evaluate(async (source) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    let out = '';
+    const future = kernel.requestExecute({ code: source, store_history: false });
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type === 'stream') out += msg.content.text;
+      if (msg.header.msg_type === 'error') out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
+    };
+    await future.done;
+    return out;
+  }, code);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`kernel printed no JSON: ${text.slice(0, 500)}`);
+  }
+}
