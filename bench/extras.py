@@ -97,3 +97,82 @@ def wire_bytes_per_op(names: tuple[str, ...]) -> list[dict[str, Any]]:
         rows.append({"model": name, "ops": len(history), "bytes_per_op": size / len(history)})
         del model, history
     return rows
+
+
+def model_drawing(runs: int = 3, timeout_s: float = 600) -> dict[str, Any]:
+    """Issue 5's targets on real models: bench/frontend_models.py captures swin_v2_b and a
+    detection model (cached by torch version), bench/frontend_models.mjs draws them in
+    headless Chromium (standalone page, medians of `runs` fresh pages)."""
+    import frontend_models
+
+    print("[bench] front end: real models in headless Chromium", file=sys.stderr, flush=True)
+    try:
+        out = frontend_models.cache_dir()
+        graphs = {name: frontend_models.write(name, out, False) for name in frontend_models.MODELS}
+        paths = [f"{n}={g['path']}" for n, g in graphs.items()]
+        done = subprocess.run(
+            ["node", "bench/frontend_models.mjs", *paths, "--runs", str(runs)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except (OSError, subprocess.TimeoutExpired, RuntimeError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    start = done.stdout.find("{")
+    if done.returncode != 0 or start < 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"exit {done.returncode}: {tail[0][:160]}"}
+    result: dict[str, Any] = json.loads(done.stdout[start:])
+    for name, r in result.items():
+        r["ops"] = graphs[name]["ops"]
+    return result
+
+
+Row = tuple[str, str, str, str, str]
+# Issue 5's first-draw targets in ms (the detection model: DETECTION_FIRST_DRAW).
+FIRST_DRAW_TARGET = {"swin_v2_b": 1000.0}
+DETECTION_FIRST_DRAW = 1500.0
+
+
+def model_rows(models: dict[str, Any]) -> list[Row]:
+    """Table rows for model_drawing(): met / missed against issue 5's targets."""
+
+    def row(measure: str, value: float | None, target: float, unit: str = "ms") -> Row:
+        if value is None:
+            return ("front end", measure, "n/a", f"≤ {target:g} {unit}", "")
+        return (
+            "front end",
+            measure,
+            f"{value:g} {unit}",
+            f"≤ {target:g} {unit}",
+            "met" if value <= target else "MISSED",
+        )
+
+    if "error" in models:
+        return [
+            ("front end", "real models (frontend_models.mjs)", f"failed: {models['error']}", "", "")
+        ]
+    out: list[Row] = []
+    largest = max(models, key=lambda n: models[n].get("ops", 0))
+    for name, r in models.items():
+        label = f"{name} ({r.get('ops', '?')} ops)"
+        first = FIRST_DRAW_TARGET.get(name, DETECTION_FIRST_DRAW)
+        out.append(
+            row(f"{label}: first draw, {r['default_visible']} nodes", r["first_draw_ms"], first)
+        )
+        group = str(r.get("expand_group") or "?").removeprefix("module:")
+        out.append(row(f"{label}: expand {group}", r.get("expand_one_ms"), 100))
+        if name == largest:
+            out.append(row(f"{label}: expand all, layout (worker)", r["full_layout_ms"], 3000))
+            out.append(
+                row(
+                    f"{label}: redraw, {r['full_visible']} visible ({r['renderer']})",
+                    r["redraw_ms"],
+                    16,
+                )
+            )
+        else:
+            measure = f"{label}: expand all, layout (worker)"
+            out.append(("front end", measure, f"{r['full_layout_ms']:g} ms", "", ""))
+    return out

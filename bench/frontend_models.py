@@ -59,6 +59,12 @@ def cache_key() -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def cache_dir() -> Path:
+    out = Path(tempfile.gettempdir()) / f"lenslab-frontend-{cache_key()}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def write(name: str, out: Path, force: bool) -> dict[str, Any]:
     path = out / f"{name}.json"
     meta = out / f"{name}.meta.json"
@@ -86,7 +92,7 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="capture again")
     parser.add_argument("--only", nargs="*", default=list(MODELS), help="model names")
     args = parser.parse_args()
-    out = args.out or Path(tempfile.gettempdir()) / f"lenslab-frontend-{cache_key()}"
+    out = args.out or cache_dir()
     out.mkdir(parents=True, exist_ok=True)
     print(json.dumps({name: write(name, out, args.force) for name in args.only}))
 

@@ -62,6 +62,7 @@ def measure(quick: bool) -> dict[str, Any]:
         "memory": memory.run(),
         "validation": extras.validation(budget / 3),
         "graph_drawing": extras.graph_drawing(),
+        "models": extras.model_drawing(runs=1 if quick else 3),
         "widget": extras.widget_size(),
         "wire": extras.wire_bytes_per_op(
             ("resnet18", "swin_t") if quick else ("resnet18", "swin_t", "swin_v2_b")
@@ -75,6 +76,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
         *report.scaling_rows(results["scaling"]),
         *report.memory_rows(results["memory"]),
         *report.validation_rows(results["validation"]),
+        *extras.model_rows(results["models"]),
         *report.frontend_rows(results["graph_drawing"], results["widget"], results["wire"]),
     ]
 

@@ -1,12 +1,14 @@
-// LensView: the interaction state (view state + camera) and the pipeline it runs after every
-// change: protocol → model → graph → layout → render. The frame (panels, legend, resize) is in
-// chrome.ts, keys in keyboard.ts, the hover card in hover.ts, camera moves in placement.ts.
+// LensView: the interaction state (view state) and the pipeline it runs after every change:
+// protocol → model → graph → layout → render. Around it: the frame (panels, legend, resize) in
+// chrome.ts, the panels a pipeline run refreshes in frame.ts, the camera in view-camera.ts (moves
+// in placement.ts), id/box lookups in lookup.ts, toolbar actions in toolbar-actions.ts, keys in
+// keyboard.ts, the hover card in hover.ts, the public shapes in api.ts.
 import { createTrace } from '../model/trace.ts';
 import type { Trace } from '../model/trace.ts';
 import {
-  IDENTITY_CAMERA, initialViewState, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
+  initialViewState, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
 } from '../model/view-state.ts';
-import type { Camera, Metric, ViewState } from '../model/view-state.ts';
+import type { Metric, ViewState } from '../model/view-state.ts';
 import { addressOfModuleId, buildHierarchy } from '../graph/hierarchy.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
 import { buildVisibleGraph } from '../graph/visible.ts';
@@ -14,80 +16,43 @@ import type { VisibleGraph } from '../graph/visible.ts';
 import { defaultDepth, expandedForDepth, fullDepth } from '../graph/depth.ts';
 import { scopesToReveal, searchNodes } from '../graph/search.ts';
 import { describeNode, hoverSummary } from '../graph/describe.ts';
-import { outlineRows } from '../graph/outline.ts';
 import { neighbour } from '../graph/navigate.ts';
-import { colorScale, metricValues, rampColor } from '../graph/overlay.ts';
 import { LayoutClient } from '../layout/client.ts';
-import type { Box, GraphLayout } from '../layout/layout.ts';
+import type { GraphLayout } from '../layout/layout.ts';
 import type { SceneState } from '../render/scene.ts';
-import { attachPanZoom, fitCamera } from '../render/camera.ts';
-import { updateToolbar } from '../render/toolbar.ts';
-import type { ToolbarAction } from '../render/toolbar.ts';
-import { renderInspector } from '../render/inspector.ts';
-import { legendKeys, renderLegend } from '../render/legend.ts';
+import { attachPanZoom } from '../render/camera.ts';
 import { sceneToSvg } from '../render/export.ts';
 import type { DataClient } from '../comm/client.ts';
 import type { DataViews } from '../panels/data-views.ts';
-import type { TensorTarget } from '../panels/tensor-panel.ts';
 import { Chrome } from './chrome.ts';
 import { HoverCard } from './hover.ts';
 import { attachKeyboard } from './keyboard.ts';
 import type { KeyTarget, Move } from './keyboard.ts';
 import { placeCamera } from './placement.ts';
-import { downloadView } from './download.ts';
 import { mountDataViews } from './panels.ts';
+import { measure } from './api.ts';
+import type { LensViewApi, RefreshOptions, ViewOptions } from './api.ts';
+import { refreshPanels } from './frame.ts';
+import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
+import { runToolbarAction } from './toolbar-actions.ts';
+import { ViewCamera } from './view-camera.ts';
+import type { ToolbarTarget } from './toolbar-actions.ts';
 
-/** The testing surface (CONTRACT.md): `root.lenslabView`. */
-export interface LensViewApi {
-  visibleNodeIds(): string[];
-  expand(id: string): Promise<void>;
-  collapse(id: string): Promise<void>;
-  setRolled(rolled: boolean): Promise<void>;
-  setDepth(depth: number): Promise<void>;
-  select(id: string): Promise<void>;
-  search(query: string): string[];
-}
-
-/** The initial view asked for from Python: `h.show(depth=2, rolled=True)`. */
-export interface ViewOptions {
-  depth?: unknown;
-  rolled?: unknown;
-  buffers?: unknown;
-}
+export type { LensViewApi, ViewOptions } from './api.ts';
 
 const EMPTY: VisibleGraph = { nodes: [], edges: [], groups: [] };
 const NO_SCENE: SceneState = { selected: null, matches: new Set(), current: null, fills: new Map() };
 /** The first screen: fit, but never smaller than this (then top-aligned), so text stays readable. */
 const FIRST_FIT_MIN_ZOOM = 0.8;
 
-function measure(name: string, start: number): void {
-  try {
-    performance.measure(name, { start, end: performance.now() });
-  } catch {
-    // performance.measure with options is missing in very old engines; timing is optional.
-  }
-}
-
-interface RefreshOptions {
-  fit?: boolean;
-  /** Keep this node (or the box it opened into) where it was on screen. */
-  anchor?: string;
-  /** Pan so this node is on screen (if it is not). */
-  reveal?: string | undefined;
-  /** Centre and zoom to this node. */
-  focus?: string | undefined;
-}
-
-export class LensView implements LensViewApi, KeyTarget {
+export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   readonly root: HTMLElement;
   private readonly chrome: Chrome;
   private readonly hoverCard: HoverCard;
   private trace: Trace | null = null;
   private hierarchies = new Map<boolean, Hierarchy>();
   private state: ViewState = initialViewState([], 1);
-  private camera: Camera = IDENTITY_CAMERA;
-  /** The camera was placed by a fit (with this minimum zoom) and not moved since: refit on resize. */
-  private autoFit: number | null = null;
+  private readonly view: ViewCamera;
   private graph: VisibleGraph = EMPTY;
   private layout: GraphLayout | null = null;
   private scene: SceneState = NO_SCENE;
@@ -101,7 +66,7 @@ export class LensView implements LensViewApi, KeyTarget {
 
   constructor(host: HTMLElement) {
     this.chrome = new Chrome(host, {
-      toolbar: (a) => void this.onToolbar(a),
+      toolbar: (a) => void runToolbarAction(this, a),
       outline: {
         toggle: (row, open) => void this.change(row.nodeId, (s) => withExpanded(s, [row.address], open)),
         select: (row) => void this.selectNode(row.target, true),
@@ -112,17 +77,18 @@ export class LensView implements LensViewApi, KeyTarget {
         this.root.focus({ preventScroll: true });
       },
       showBuffers: (show) => void this.setShowBuffers(show),
-      resized: () => this.onResize(),
+      resized: () => this.view.resized(this.layout),
     });
     this.root = this.chrome.root;
+    this.view = new ViewCamera(this.chrome.stage);
     Object.defineProperty(this.root, 'lenslabView', { value: this, configurable: true });
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
       describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
     });
     const offPanZoom = attachPanZoom(this.chrome.stage.el, {
-      camera: () => this.camera,
-      setCamera: (c) => this.setCamera(c),
+      camera: () => this.view.camera,
+      setCamera: (c) => this.view.set(c),
       click: (ev) => void this.onClick(ev),
     });
     const offKeys = attachKeyboard(this.root, () => this.chrome.toolbar.querySelector<HTMLInputElement>('.lenslab-search'), this);
@@ -153,6 +119,21 @@ export class LensView implements LensViewApi, KeyTarget {
   get showBuffers(): boolean {
     return this.state.showBuffers;
   }
+  get maxDepth(): number {
+    return fullDepth(this.hierarchy());
+  }
+  get modelType(): string {
+    return this.trace?.graph.model_type ?? '';
+  }
+  get currentLayout(): GraphLayout | null {
+    return this.layout;
+  }
+  toggleOutline(): void {
+    this.chrome.toggleOutline();
+  }
+  showMessage(text: string): void {
+    this.chrome.message.textContent = text;
+  }
 
   /** New trait value: rebuild everything, at the default depth unless `options` say otherwise. */
   setGraph(raw: unknown, options: ViewOptions = {}): Promise<void> {
@@ -182,7 +163,7 @@ export class LensView implements LensViewApi, KeyTarget {
   expand(id: string): Promise<void> {
     return this.change(id, (s, h) => {
       const address = addressOfModuleId(id);
-      const open = address === null ? this.addresses(h, scopesToReveal(h, id)) : [address];
+      const open = address === null ? addressesOf(h, scopesToReveal(h, id)) : [address];
       return withExpanded(s, open, true);
     });
   }
@@ -218,8 +199,8 @@ export class LensView implements LensViewApi, KeyTarget {
   setShowBuffers(show: boolean): Promise<void> {
     return this.whenLoaded(() => {
       this.state = withShowBuffers(this.state, show);
-      if (!show && this.state.selected !== null && this.isBuffer(this.state.selected)) this.state = withSelected(this.state, null);
-      return this.refresh({ fit: this.autoFit !== null });
+      if (!show && this.state.selected !== null && isBufferNode(this.hierarchy(), this.state.selected)) this.state = withSelected(this.state, null);
+      return this.refresh({ fit: this.view.fitted });
     });
   }
 
@@ -245,7 +226,7 @@ export class LensView implements LensViewApi, KeyTarget {
       this.state = withMatchStep(this.state, delta, hits.length);
       const id = hits[this.state.matchIndex];
       if (id === undefined) return this.refresh({});
-      this.state = withExpanded(withSelected(this.state, id), this.addresses(h, scopesToReveal(h, id)), true);
+      this.state = withExpanded(withSelected(this.state, id), addressesOf(h, scopesToReveal(h, id)), true);
       return this.refresh({ focus: id });
     });
   }
@@ -261,7 +242,7 @@ export class LensView implements LensViewApi, KeyTarget {
   connect(client: DataClient): DataViews {
     this.data?.dispose();
     const data = mountDataViews(client, {
-      select: (label) => void this.selectNode(this.nodeOfLabel(label), true),
+      select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
@@ -292,51 +273,12 @@ export class LensView implements LensViewApi, KeyTarget {
 
   /** Redraws the current frame with the camera moved; returns the draw time in ms (benchmarks). */
   panBy(dx: number, dy: number, zoom = 1): number {
-    const t0 = performance.now();
-    const c = this.camera;
-    this.setCamera({ k: c.k * zoom, x: c.x + dx, y: c.y + dy });
-    if (this.chrome.stage.usesCanvas) this.chrome.stage.drawCanvasNow();
-    return performance.now() - t0;
+    return this.view.panBy(dx, dy, zoom);
   }
 
   /** Fits the whole graph into the view (the `f` key), however small that makes it. */
   fit(): void {
-    this.fitTo(undefined);
-  }
-
-  private fitTo(minZoom: number | undefined): void {
-    if (!this.layout) return;
-    this.setCamera(fitCamera(this.layout, this.chrome.stage.size(), minZoom));
-    this.autoFit = minZoom ?? 0;
-  }
-
-  /** The stage changed size: keep an untouched fit fitted; a canvas needs a redraw. */
-  private onResize(): void {
-    if (!this.layout) return;
-    if (this.autoFit !== null) this.fitTo(this.autoFit || undefined);
-    else this.setCamera(this.camera);
-  }
-
-  private isBuffer(id: string): boolean {
-    const h = this.hierarchy();
-    const index = h.items.findIndex((it) => it.id === id);
-    return index >= 0 && h.bufferItems.has(index);
-  }
-
-  /** The node id of a layer pass label in the current (rolled or unrolled) view. */
-  private nodeOfLabel(label: string): string {
-    const op = this.trace?.ops[this.trace.opByLabel.get(label) ?? -1];
-    return op && this.state.rolled ? op.layer : label;
-  }
-
-  /** The tensor a node shows: an op's output (first pass when rolled), a module's output. */
-  private tensorTarget(id: string | null): TensorTarget | null {
-    if (id === null || !this.trace) return null;
-    const h = this.hierarchy();
-    const item = h.items.find((it) => it.id === id);
-    let op = item ? this.trace.ops[item.ops[0] ?? -1] : undefined;
-    if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = this.trace.ops[s.outputOp];
-    return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+    this.view.fit(this.layout, undefined);
   }
 
   private selectNode(id: string, focus: boolean): Promise<void> {
@@ -345,9 +287,9 @@ export class LensView implements LensViewApi, KeyTarget {
       const known = describeNode(this.requireTrace(), h, id) !== null;
       let s = withSelected(this.state, known ? id : null);
       // Following a link to a hidden buffer shows the buffers.
-      if (known && this.isBuffer(id)) s = withShowBuffers(s, true);
+      if (known && isBufferNode(h, id)) s = withShowBuffers(s, true);
       if (known && !this.graph.nodes.some((n) => n.id === id)) {
-        s = withExpanded(s, this.addresses(h, scopesToReveal(h, id)), true);
+        s = withExpanded(s, addressesOf(h, scopesToReveal(h, id)), true);
       }
       this.state = s;
       return this.refresh(known ? (focus ? { focus: id } : { reveal: id }) : {});
@@ -359,10 +301,6 @@ export class LensView implements LensViewApi, KeyTarget {
       this.state = f(this.state, this.hierarchy());
       return this.refresh({ anchor });
     });
-  }
-
-  private addresses(h: Hierarchy, scopeKeys: readonly string[]): string[] {
-    return scopeKeys.map((k) => h.scopes.get(k)?.address ?? '').filter(Boolean);
   }
 
   private requireTrace(): Trace {
@@ -400,7 +338,7 @@ export class LensView implements LensViewApi, KeyTarget {
   private async refresh(opts: RefreshOptions): Promise<void> {
     const trace = this.requireTrace();
     const h = this.hierarchy();
-    const before = opts.anchor ? this.boxOf(opts.anchor) : null;
+    const before = opts.anchor ? boxOf(this.graph, this.layout, opts.anchor) : null;
     const graph = buildVisibleGraph(trace, h, this.state);
     const t0 = performance.now();
     const layout = await this.layouter.layout(graph);
@@ -408,41 +346,18 @@ export class LensView implements LensViewApi, KeyTarget {
     this.graph = graph;
     this.layout = layout;
     const t1 = performance.now();
-    const hits = this.state.query ? searchNodes(trace, h, this.state.query, this.state.showBuffers) : [];
-    const values = metricValues(trace, h, graph, this.state.overlay, this.data?.gradNorms ?? undefined);
-    const scale = this.state.overlay === 'none' ? null : colorScale(values.values());
-    const fills = new Map<string, { color: string; dark: boolean }>();
-    if (scale) for (const [id, v] of values) fills.set(id, { color: rampColor(scale.position(v)), dark: scale.position(v) > 0.62 });
-    this.scene = { selected: this.state.selected, matches: new Set(hits), current: hits[this.state.matchIndex] ?? null, fills };
     const c = this.chrome;
-    // Panels first: opening the inspector changes the stage size the camera is placed in.
-    const selected = this.state.selected ? describeNode(trace, h, this.state.selected) : null;
-    const target = this.tensorTarget(this.state.selected);
-    renderInspector(c.inspector, selected, this.data && target ? this.data.panel.el : undefined);
-    c.setInspectorOpen(selected !== null);
-    this.data?.selected(target);
-    c.outline.render(outlineRows(trace, h, this.state));
-    renderLegend(c.legend, this.state.overlay, scale, legendKeys(graph));
-    c.setBuffers(this.state.showBuffers, h.bufferItems.size > 0);
-    updateToolbar(c.toolbar, {
-      rolled: this.state.rolled,
-      depth: this.state.depth,
-      maxDepth: fullDepth(h),
-      hasLoops: trace.ops.some((o) => o.num_passes > 1),
-      matches: !this.state.query ? '' : this.state.matchIndex >= 0 ? `${this.state.matchIndex + 1}/${hits.length}` : String(hits.length),
-      overlay: this.state.overlay,
-    });
-    c.summary.textContent = `${trace.graph.model_type} \u00b7 ${trace.ops.length} ops \u00b7 ${graph.nodes.length} shown`;
+    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected) });
     this.hoverCard.clear();
-    c.stage.draw(graph, layout, this.scene, this.camera);
+    c.stage.draw(graph, layout, this.scene, this.view.camera);
     if (opts.fit) {
-      this.fitTo(FIRST_FIT_MIN_ZOOM);
+      this.view.fit(layout, FIRST_FIT_MIN_ZOOM);
     } else {
-      const after = opts.anchor ? this.boxOf(opts.anchor) : null;
-      const focus = opts.focus ? this.boxOf(opts.focus) : null;
-      const reveal = opts.reveal ? this.boxOf(opts.reveal) : null;
-      const next = placeCamera(this.camera, { before, after, focus, reveal }, c.stage.size());
-      if (next !== this.camera) this.setCamera(next);
+      const after = opts.anchor ? boxOf(this.graph, this.layout, opts.anchor) : null;
+      const focus = opts.focus ? boxOf(this.graph, this.layout, opts.focus) : null;
+      const reveal = opts.reveal ? boxOf(this.graph, this.layout, opts.reveal) : null;
+      const next = placeCamera(this.view.camera, { before, after, focus, reveal }, c.stage.size());
+      if (next !== this.view.camera) this.view.set(next);
     }
     measure('lenslab:draw', t1);
     this.root.dataset['state'] = 'ready';
@@ -453,56 +368,11 @@ export class LensView implements LensViewApi, KeyTarget {
     }
   }
 
-  /** A node's box, or the box of the module group a module node id opened into. */
-  private boxOf(id: string): Box | null {
-    const node = this.layout?.nodes.get(id);
-    if (node) return node;
-    const group = this.graph.groups.find((g) => g.nodeId === id);
-    return (group && this.layout?.groups.get(group.key)) ?? null;
-  }
-
-  private setCamera(c: Camera): void {
-    this.camera = c;
-    this.autoFit = null;
-    this.chrome.stage.setCamera(c);
-  }
-
   private async onClick(ev: MouseEvent): Promise<void> {
     this.root.focus({ preventScroll: true });
     const hit = this.chrome.stage.hitTest(ev);
     if (!hit) return;
     if (hit.kind === 'group') return this.collapse(hit.id);
     return hit.id.startsWith('module:') ? this.expand(hit.id) : this.select(hit.id);
-  }
-
-  private async onToolbar(a: ToolbarAction): Promise<void> {
-    if (a.kind === 'outline') return this.chrome.toggleOutline();
-    if (!this.trace) return;
-    switch (a.kind) {
-      case 'fit':
-        return this.fit();
-      case 'expand-all':
-        return this.setDepth(fullDepth(this.hierarchy()));
-      case 'collapse-all':
-        return this.setDepth(1);
-      case 'rolled':
-        return this.setRolled(a.rolled);
-      case 'depth':
-        return this.setDepth(this.state.depth + a.delta);
-      case 'search':
-        this.search(a.query);
-        return;
-      case 'step':
-        return this.stepSearch(a.delta);
-      case 'overlay':
-        return this.setOverlay(a.metric);
-      case 'export':
-        if (!this.layout) return;
-        try {
-          await downloadView(a.format, this.exportSvg(), this.layout, this.trace.graph.model_type);
-        } catch (err) {
-          this.chrome.message.textContent = `${a.format.toUpperCase()} export failed: ${err instanceof Error ? err.message : String(err)}`;
-        }
-    }
   }
 }

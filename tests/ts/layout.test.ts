@@ -8,7 +8,8 @@ import type { VisibleGraph } from '../../src/graph/visible.ts';
 import { expandedForDepth } from '../../src/graph/depth.ts';
 import { LayoutCache, layoutGraph } from '../../src/layout/layout.ts';
 import type { Box, GraphLayout } from '../../src/layout/layout.ts';
-import { loadFixture } from './fixtures/load.ts';
+import { loadFixture, syntheticDeep } from './fixtures/load.ts';
+import type { WireGraph, WireOp } from '../../src/protocol/schema.ts';
 
 const cnn = createTrace(loadFixture('small_cnn'));
 const loop = createTrace(loadFixture('recurrent_loop'));
@@ -17,6 +18,25 @@ function visible(trace = cnn, depth = 99, rolled = false, closed: string[] = [])
   const h = buildHierarchy(trace, rolled);
   const s = withExpanded(initialViewState(expandedForDepth(h, depth), depth), closed, false);
   return buildVisibleGraph(trace, h, s);
+}
+
+/** input → `n` parallel two-op branches → cat → output: one top-level box of 2n + 3 items. */
+function syntheticWide(n: number): WireGraph {
+  const ops: WireOp[] = [];
+  const op = (label: string, type: string, parents: number[]): number => {
+    ops.push({
+      label: `${label}:1`, layer: label, type, func: type, pass_index: 1, num_passes: 1,
+      role: type === 'input' ? 'input' : type === 'output' ? 'output' : 'op', shape: [1, 4],
+      dtype: 'float32', parents, parent_args: parents.map((_, i) => String(i)), module_call: -1,
+      num_params: 0, params: [], has_input_ancestor: true, time_s: 0, flops: 0, bool_value: null, source: '',
+    });
+    return ops.length - 1;
+  };
+  const x = op('input_1', 'input', []);
+  const ends: number[] = [];
+  for (let i = 0; i < n; i++) ends.push(op(`relu_${i + 1}_${2 * i + 2}`, 'relu', [op(`sin_${i + 1}_${2 * i + 1}`, 'sin', [x])]));
+  op('output_1', 'output', [op(`cat_1_${2 * n + 1}`, 'cat', ends)]);
+  return { schema_version: 1, model_type: 'Wide', ops, module_calls: [], modules: [], branch_edges: [] };
 }
 
 const overlaps = (a: Box, b: Box): boolean =>
@@ -100,9 +120,40 @@ test('group layouts are cached: toggling one module re-lays out only it and its 
   layoutGraph(visible(), cache);
   assert.equal(cache.runs, 5, 'reopening stem reuses every cached box');
   layoutGraph(visible(cnn, 99, true), cache);
-  assert.equal(cache.runs, 9, 'the rolled view has its own node ids, so its own boxes');
+  assert.equal(cache.runs, 5, 'a loop-free model rolled has the same box shapes: boxes are cached by structure, not ids');
   layoutGraph(visible(), cache);
-  assert.equal(cache.runs, 9, 'switching back to unrolled is free');
+  assert.equal(cache.runs, 5, 'switching back to unrolled is free');
+});
+
+test('identical boxes (repeated blocks) are laid out once and placed apart', () => {
+  const cache = new LayoutCache();
+  const g = createTrace(syntheticDeep(2, 3, 4));
+  const l = layoutGraph(visible(g, 99), cache);
+  // 6 blocks, 2 stages and the top level: 9 boxes, fewer runs (labels of equal length share).
+  assert.ok(cache.runs < 9, `${cache.runs} runs`);
+  const blocks = [...l.groups.entries()].filter(([k]) => /\.b\d+/.test(k)).map(([, b]) => b);
+  assert.equal(blocks.length, 6);
+  assert.equal(new Set(blocks.map((b) => `${b.x},${b.y}`)).size, 6, 'each block has its own place');
+});
+
+test('very large boxes get the linear layered layout: ranks top-down, no overlaps, edges attached', () => {
+  const g = createTrace(syntheticWide(200));
+  const l = layoutGraph(visible(g, 99));
+  const boxes = [...l.nodes.values()];
+  assert.equal(boxes.length, g.ops.length);
+  const rows = new Map<number, typeof boxes>();
+  for (const b of boxes) rows.set(Math.round(b.y + b.height / 2), [...(rows.get(Math.round(b.y + b.height / 2)) ?? []), b]);
+  for (const row of rows.values()) {
+    row.sort((a, b) => a.x - b.x);
+    for (let i = 1; i < row.length; i++) assert.ok((row[i]?.x ?? 0) >= (row[i - 1]?.x ?? 0) + (row[i - 1]?.width ?? 0), 'no overlap');
+  }
+  for (const e of l.edges) {
+    const a = l.nodes.get(e.from);
+    const b = l.nodes.get(e.to);
+    assert.ok(a && b && a.y < b.y, `${e.from} above ${e.to}`);
+    assert.ok(Math.abs((e.points[0]?.y ?? 0) - ((a?.y ?? 0) + (a?.height ?? 0))) < 1.5);
+    assert.ok(Math.abs((e.points.at(-1)?.y ?? 0) - (b?.y ?? 0)) < 1.5);
+  }
 });
 
 test('self loops are routed beside their node', () => {

@@ -1,0 +1,56 @@
+// Everything around the graph that a pipeline run refreshes: search hits and overlay fills (the
+// scene state the renderer reads), the inspector, outline, legend, buffers switch, toolbar and
+// summary line. Panels go first: opening the inspector changes the stage the camera fits into.
+import type { Trace } from '../model/trace.ts';
+import type { ViewState } from '../model/view-state.ts';
+import type { Hierarchy } from '../graph/hierarchy.ts';
+import type { VisibleGraph } from '../graph/visible.ts';
+import { fullDepth } from '../graph/depth.ts';
+import { searchNodes } from '../graph/search.ts';
+import { describeNode } from '../graph/describe.ts';
+import { outlineRows } from '../graph/outline.ts';
+import { colorScale, metricValues, rampColor } from '../graph/overlay.ts';
+import type { SceneState } from '../render/scene.ts';
+import { updateToolbar } from '../render/toolbar.ts';
+import { renderInspector } from '../render/inspector.ts';
+import { legendKeys, renderLegend } from '../render/legend.ts';
+import type { DataViews } from '../panels/data-views.ts';
+import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { Chrome } from './chrome.ts';
+
+export interface FrameInputs {
+  readonly trace: Trace;
+  readonly hierarchy: Hierarchy;
+  readonly state: ViewState;
+  readonly graph: VisibleGraph;
+  readonly data: DataViews | null;
+  /** The tensor the selected node shows, if any. */
+  readonly target: TensorTarget | null;
+}
+
+/** Updates the panels for a new frame; returns the scene state to draw the graph with. */
+export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
+  const { trace, hierarchy: h, state, graph, data, target } = f;
+  const hits = state.query ? searchNodes(trace, h, state.query, state.showBuffers) : [];
+  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined);
+  const scale = state.overlay === 'none' ? null : colorScale(values.values());
+  const fills = new Map<string, { color: string; dark: boolean }>();
+  if (scale) for (const [id, v] of values) fills.set(id, { color: rampColor(scale.position(v)), dark: scale.position(v) > 0.62 });
+  const selected = state.selected ? describeNode(trace, h, state.selected) : null;
+  renderInspector(c.inspector, selected, data && target ? data.panel.el : undefined);
+  c.setInspectorOpen(selected !== null);
+  data?.selected(target);
+  c.outline.render(outlineRows(trace, h, state));
+  renderLegend(c.legend, state.overlay, scale, legendKeys(graph));
+  c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
+  updateToolbar(c.toolbar, {
+    rolled: state.rolled,
+    depth: state.depth,
+    maxDepth: fullDepth(h),
+    hasLoops: trace.ops.some((o) => o.num_passes > 1),
+    matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
+    overlay: state.overlay,
+  });
+  c.summary.textContent = `${trace.graph.model_type} \u00b7 ${trace.ops.length} ops \u00b7 ${graph.nodes.length} shown`;
+  return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+}

@@ -1,0 +1,40 @@
+// Lookups the view needs between node ids, labels, module addresses, tensors and laid-out boxes.
+// Pure functions of the trace, hierarchy, visible graph and layout.
+import type { Trace } from '../model/trace.ts';
+import type { Hierarchy } from '../graph/hierarchy.ts';
+import type { VisibleGraph } from '../graph/visible.ts';
+import type { Box, GraphLayout } from '../layout/layout.ts';
+import type { TensorTarget } from '../panels/tensor-panel.ts';
+
+export function isBufferNode(h: Hierarchy, id: string): boolean {
+  const index = h.items.findIndex((it) => it.id === id);
+  return index >= 0 && h.bufferItems.has(index);
+}
+
+/** The node id of a layer pass label in the current (rolled or unrolled) view. */
+export function nodeOfLabel(trace: Trace | null, rolled: boolean, label: string): string {
+  const op = trace?.ops[trace.opByLabel.get(label) ?? -1];
+  return op && rolled ? op.layer : label;
+}
+
+/** The tensor a node shows: an op's output (first pass when rolled), a module's output. */
+export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): TensorTarget | null {
+  if (id === null) return null;
+  const item = h.items.find((it) => it.id === id);
+  let op = item ? trace.ops[item.ops[0] ?? -1] : undefined;
+  if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = trace.ops[s.outputOp];
+  return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+}
+
+/** Module addresses of scope keys. */
+export function addressesOf(h: Hierarchy, scopeKeys: readonly string[]): string[] {
+  return scopeKeys.map((k) => h.scopes.get(k)?.address ?? '').filter(Boolean);
+}
+
+/** A node's box, or the box of the module group a module node id opened into. */
+export function boxOf(graph: VisibleGraph, layout: GraphLayout | null, id: string): Box | null {
+  const node = layout?.nodes.get(id);
+  if (node) return node;
+  const group = graph.groups.find((g) => g.nodeId === id);
+  return (group && layout?.groups.get(group.key)) ?? null;
+}
