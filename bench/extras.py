@@ -84,18 +84,32 @@ def widget_size() -> dict[str, Any]:
 
 
 def wire_bytes_per_op(names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Synced-state size: the graph the widget receives (compact form), as JSON, per layer pass."""
+    """Synced-state size per layer pass: the data traits LensWidget syncs (graph, in the compact
+    form of lenslab.export.compact, view_options, grads_version) as JSON; the widget's code
+    (_esm, _css) and ipywidgets' own fields are per widget, not per op, and left out."""
     from lenslab.export.compact import compact
     from lenslab.export.wire import to_wire
+    from lenslab.widget._lens_widget import LensWidget
 
     rows = []
     for name in names:
         print(f"[bench] front end: synced state of {name}", file=sys.stderr, flush=True)
         model, inputs = build(name)
         history = lens(model, inputs, save=None)
-        size = len(json.dumps(compact(to_wire(history))))
-        rows.append({"model": name, "ops": len(history), "bytes_per_op": size / len(history)})
-        del model, history
+        widget = LensWidget(history)
+        state = widget.get_state(["graph", "view_options", "grads_version"])
+        widget.close()
+        is_compact = state["graph"] == dict(compact(to_wire(history)))
+        size = len(json.dumps(state))
+        rows.append(
+            {
+                "model": name,
+                "ops": len(history),
+                "form": "compact" if is_compact else "NOT compact",
+                "bytes_per_op": size / len(history),
+            }
+        )
+        del model, history, widget, state
     return rows
 
 
@@ -175,4 +189,173 @@ def model_rows(models: dict[str, Any]) -> list[Row]:
         else:
             measure = f"{label}: expand all, layout (worker)"
             out.append(("front end", measure, f"{r['full_layout_ms']:g} ms", "", ""))
+    return out
+
+
+# Issue 6's data-path targets: kernel statistics of a 10M-element tensor, and a 256x256 slice
+# from request to drawn in JupyterLab (bench/frontend_lab.mjs).
+STATS_TARGET_MS = 100.0
+SLICE_TARGET_MS = 50.0
+
+
+def data_stats(budget_s: float = 6.0, numel: int = 10_000_000) -> dict[str, Any]:
+    """The widget's stats request (DataServer.handle, the code path of the comm handler) on a
+    history holding one float32 activation of `numel` elements, interleaved round by round with
+    plain torch mean/std/min/max of the same tensor; medians."""
+    import torch
+    from torch import nn
+
+    from lenslab.widget.data import DataServer
+
+    print(f"[bench] data path: stats of a {numel:,}-element tensor", file=sys.stderr, flush=True)
+
+    class Scale(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2.0
+
+    torch.manual_seed(0)
+    history = lens(Scale(), torch.randn(10, numel // 10), save="all")
+    layer = max(history, key=lambda p: getattr(p.activation, "numel", lambda: 0)())
+    tensor = layer.activation
+    server = DataServer(history)
+    request = {
+        "type": "lenslab:request",
+        "id": 1,
+        "method": "stats",
+        "params": {"layer": layer.label, "tensor": "activation"},
+    }
+    reply, _ = server.handle(request)
+    if "error" in reply:
+        return {"error": f"stats request failed: {reply['error']}"[:200]}
+
+    def torch_stats() -> None:
+        float(tensor.mean()), float(tensor.std()), float(tensor.min()), float(tensor.max())
+
+    times = interleaved(
+        {"handler": lambda: server.handle(request), "torch": torch_stats},
+        budget_s,
+        min_reps=5,
+    )
+    handler, plain = median(times["handler"]), median(times["torch"])
+    result = reply["result"]
+    return {
+        "numel": tensor.numel(),
+        "dtype": str(tensor.dtype).removeprefix("torch."),
+        "threads": torch.get_num_threads(),
+        "runs": len(times["handler"]),
+        "stats_ms": handler * 1e3,
+        "torch_ms": plain * 1e3,
+        "ratio": handler / plain,
+        "agrees": abs(result["mean"] - float(tensor.mean())) <= 1e-4
+        and abs(result["std"] - float(tensor.std())) <= 1e-4,
+    }
+
+
+def slice_in_lab(timeout_s: float = 300) -> dict[str, Any]:
+    """The numbers bench/frontend_lab.mjs prints (JupyterLab + headless Chromium). The script
+    has its own 240 s watchdog that shuts JupyterLab and Chromium down; past `timeout_s` it is
+    sent SIGTERM (it cleans up on that too), then killed."""
+    print("[bench] data path: 256x256 slice in JupyterLab", file=sys.stderr, flush=True)
+    try:
+        proc = subprocess.Popen(
+            ["node", "bench/frontend_lab.mjs"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    except OSError as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        return {"error": f"frontend_lab.mjs took over {timeout_s:g} s"}
+    start = stdout.find("{")
+    if proc.returncode != 0 or start < 0:
+        tail = (stderr or stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"exit {proc.returncode}: {tail[0][:160]}"}
+    result: dict[str, Any] = json.loads(stdout[start:])
+    return result
+
+
+def data_rows(stats: dict[str, Any] | None, lab: dict[str, Any] | None) -> list[Row]:
+    """Table rows for data_stats() and slice_in_lab(): met / missed against issue 6."""
+    out: list[Row] = []
+
+    def status(value: float | None, target: float) -> str:
+        return "" if value is None else ("met" if value <= target else "MISSED")
+
+    if stats is not None:
+        if "error" in stats:
+            out.append(("data path", "stats of a 10M-element tensor", stats["error"], "", ""))
+        else:
+            n = f"{stats['numel'] / 1e6:g}M-element {stats['dtype']}"
+            out.append(
+                (
+                    "data path",
+                    f"stats request, {n} (kernel handler)",
+                    f"{stats['stats_ms']:.1f} ms",
+                    f"≤ {STATS_TARGET_MS:g} ms",
+                    status(stats["stats_ms"], STATS_TARGET_MS),
+                )
+            )
+            out.append(
+                (
+                    "data path",
+                    f"  torch mean+std+min+max, same tensor ({stats['threads']} thread)",
+                    f"{stats['torch_ms']:.1f} ms (handler {stats['ratio']:.2f}x)",
+                    "",
+                    "" if stats["agrees"] else "values DIFFER",
+                )
+            )
+    if lab is not None:
+        if "error" in lab:
+            out.append(
+                ("data path", "256x256 slice in JupyterLab", f"failed: {lab['error']}", "", "")
+            )
+        else:
+            drawn = "x".join(str(d) for d in lab["drawn_shape"])
+            out.append(
+                (
+                    "data path",
+                    f"{drawn} float32 slice, request -> drawn in JupyterLab ({lab['steps']} steps)",
+                    f"{lab['slice_ms']} ms",
+                    f"≤ {SLICE_TARGET_MS:g} ms",
+                    status(lab["slice_ms"], SLICE_TARGET_MS),
+                )
+            )
+            out.append(
+                (
+                    "data path",
+                    "  same, to the next painted frame",
+                    f"{lab['slice_to_frame_ms']} ms",
+                    "",
+                    "",
+                )
+            )
+            if lab.get("kernel_slice_ms") is not None:
+                out.append(
+                    (
+                        "data path",
+                        "  of which the kernel's slice handler",
+                        f"{lab['kernel_slice_ms']} ms",
+                        "",
+                        "",
+                    )
+                )
+            out.append(
+                (
+                    "data path",
+                    "  revisit (front-end cache), request -> drawn",
+                    f"{lab['cached_ms']} ms",
+                    "",
+                    "",
+                )
+            )
     return out

@@ -103,10 +103,13 @@ def validation_rows(r: dict[str, Any]) -> list[Row]:
 
 
 def frontend_rows(
-    draw: dict[str, Any], widget: dict[str, Any], wire: list[dict[str, Any]]
+    draw: dict[str, Any] | None, widget: dict[str, Any] | None, wire: list[dict[str, Any]] | None
 ) -> list[Row]:
+    """Rows for the parts measured in this run (None: not measured, e.g. `--only`)."""
     out: list[Row] = []
-    if "error" in draw:
+    if draw is None:
+        pass
+    elif "error" in draw:
         out.append(
             ("front end", "graph drawing (frontend_graph.mjs)", f"failed: {draw['error']}", "", "")
         )
@@ -123,7 +126,9 @@ def frontend_rows(
         measure = f"{g}: redraw, {draw['visible_nodes']} visible"
         value = f"{redraw} ms ({draw['renderer']})"
         out.append(("front end", measure, value, "≤ 16 ms", _status(redraw <= 16)))
-    if "error" in widget:
+    if widget is None:
+        pass
+    elif "error" in widget:
         out.append(("front end", "widget ESM size", widget["error"], "≤ 300 KB", "n/a"))
     else:
         value = f"{_kb(widget['bytes'])} (gzip {_kb(widget['gzip_bytes'])})"
@@ -136,14 +141,11 @@ def frontend_rows(
                 _status(widget["bytes"] <= 300 * 1024),
             )
         )
-    for r in wire:
+    for r in wire or []:
         per_op = r["bytes_per_op"]
-        measure = f"{r['model']} ({r['ops']} ops): synced state per op"
+        form = r.get("form", "compact")
+        measure = f"{r['model']} ({r['ops']} ops): synced state per op ({form} form)"
         out.append(("front end", measure, f"{per_op:.0f} B", "≤ 300 B", _status(per_op <= 300)))
-    for measure in [
-        "tensor slice round trip",
-    ]:
-        out.append(("front end", measure, NOT_YET, "", ""))
     return out
 
 

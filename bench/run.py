@@ -4,7 +4,7 @@ Every figure is a ratio (or a size) measured in this run: contenders are interle
 round and medians are reported, so a busy machine slows all of them alike. The table is printed
 and written to bench/results.json; --markdown also writes bench/RESULTS.md.
 
-  .venv-bench/bin/python bench/run.py [--quick] [--markdown]
+  .venv-bench/bin/python bench/run.py [--quick] [--markdown] [--only SECTION ...]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,31 +55,45 @@ def machine() -> dict[str, Any]:
     }
 
 
-def measure(quick: bool) -> dict[str, Any]:
+def sections(quick: bool) -> dict[str, Callable[[], Any]]:
+    """Each section of the benchmark, by name (for `--only`), in the order they run."""
     budget = 4.0 if quick else 20.0
     return {
-        "overhead": overhead.run(budget),
-        "scaling": scaling.run(budget / 5, scaling.SIZES[:2] if quick else scaling.SIZES),
-        "memory": memory.run(),
-        "validation": extras.validation(budget / 3),
-        "graph_drawing": extras.graph_drawing(),
-        "models": extras.model_drawing(runs=1 if quick else 3),
-        "widget": extras.widget_size(),
-        "wire": extras.wire_bytes_per_op(
+        "overhead": lambda: overhead.run(budget),
+        "scaling": lambda: scaling.run(budget / 5, scaling.SIZES[:2] if quick else scaling.SIZES),
+        "memory": memory.run,
+        "validation": lambda: extras.validation(budget / 3),
+        "graph_drawing": extras.graph_drawing,
+        "models": lambda: extras.model_drawing(runs=1 if quick else 3),
+        "widget": extras.widget_size,
+        "wire": lambda: extras.wire_bytes_per_op(
             ("resnet18", "swin_t") if quick else ("resnet18", "swin_t", "swin_v2_b")
         ),
+        "data_stats": lambda: extras.data_stats(2.0 if quick else 6.0),
+        "data_lab": extras.slice_in_lab,
     }
 
 
+def measure(quick: bool, only: set[str] | None = None) -> dict[str, Any]:
+    return {name: run() for name, run in sections(quick).items() if only is None or name in only}
+
+
 def rows(results: dict[str, Any]) -> list[report.Row]:
-    return [
-        *report.overhead_rows(results["overhead"]),
-        *report.scaling_rows(results["scaling"]),
-        *report.memory_rows(results["memory"]),
-        *report.validation_rows(results["validation"]),
-        *extras.model_rows(results["models"]),
-        *report.frontend_rows(results["graph_drawing"], results["widget"], results["wire"]),
-    ]
+    r = results.get
+    out: list[report.Row] = []
+    if "overhead" in results:
+        out += report.overhead_rows(results["overhead"])
+    if "scaling" in results:
+        out += report.scaling_rows(results["scaling"])
+    if "memory" in results:
+        out += report.memory_rows(results["memory"])
+    if "validation" in results:
+        out += report.validation_rows(results["validation"])
+    if "models" in results:
+        out += extras.model_rows(results["models"])
+    out += report.frontend_rows(r("graph_drawing"), r("widget"), r("wire"))
+    out += extras.data_rows(r("data_stats"), r("data_lab"))
+    return out
 
 
 def describe(info: dict[str, Any], seconds: float) -> str:
@@ -93,19 +108,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short budgets, no 100k-op models")
     parser.add_argument("--markdown", action="store_true", help="also write bench/RESULTS.md")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="SECTION",
+        choices=list(sections(False)),
+        help="run only this section (repeatable); prints its rows, writes no file",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     info = machine()
-    results = measure(args.quick)
+    only = set(args.only) if args.only else None
+    results = measure(args.quick, only)
     seconds = time.perf_counter() - start
     table = rows(results)
-    (HERE / "results.json").write_text(
-        json.dumps(
-            {"machine": info, "seconds": seconds, "results": results, "table": table}, indent=1
+    if not only:
+        (HERE / "results.json").write_text(
+            json.dumps(
+                {"machine": info, "seconds": seconds, "results": results, "table": table}, indent=1
+            )
         )
-    )
     print(f"\nlenslab benchmark: {describe(info, seconds)}\n")
     print(report.text_table(table))
+    if only:
+        print(json.dumps({k: results[k] for k in sorted(only)}, indent=1), file=sys.stderr)
+        return
     if args.markdown:
         write_markdown(info, seconds, table)
     print(f"\nwritten: {HERE / 'results.json'}", file=sys.stderr)
