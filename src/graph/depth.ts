@@ -6,10 +6,14 @@ import { collapsedScopeFinder } from './visible.ts';
 /** Readable first screen in a notebook cell: at most this many nodes (a few dozen). */
 export const DEFAULT_NODE_BUDGET = 60;
 
-/** Addresses open at `depth`: every module whose scope sits above it (depth 1 = all closed). */
+/**
+ * Addresses open at `depth`: every module whose scope sits above it (depth 1 = all closed).
+ * Function groups (hierarchy.ts, FN_PREFIX) are not a nesting level: they stay closed at every
+ * depth until opened one by one (expand, search, select).
+ */
 export function expandedForDepth(h: Hierarchy, depth: number): Set<string> {
   const open = new Set<string>();
-  for (const s of h.scopes.values()) if (s.depth < depth) open.add(s.address);
+  for (const s of h.scopes.values()) if (s.depth < depth && !s.fn) open.add(s.address);
   return open;
 }
 

@@ -2,7 +2,8 @@
 // to other nodes, DOM-free.
 import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape } from '../model/trace.ts';
-import type { Hierarchy, Item, Scope } from './hierarchy.ts';
+import type { FnInfo, Hierarchy, Item, Scope } from './hierarchy.ts';
+import { moduleAddressOf } from './search.ts';
 
 export interface NodeLink {
   /** Node id in the current view (the view reveals it when followed). */
@@ -84,6 +85,8 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription |
     ['time', formatSeconds(time)],
   ];
   if (item.ops.length > 1 || op.num_passes > 1) rows.push(['passes', h.rolled ? String(item.ops.length) : `${op.pass_index} of ${op.num_passes}`]);
+  const caller = (op as { caller?: unknown }).caller;
+  if (typeof caller === 'string' && caller) rows.push(['caller', caller]);
   if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
   if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
   if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
@@ -101,7 +104,42 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription |
   return { id: item.id, title: rows[0]?.[1] ?? item.id, rows, links };
 }
 
+/** A function group (or one call of it): caller, calls, ops, time, source file. */
+function describeFunction(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): NodeDescription {
+  const ops = itemsInScope(h, s.key).flatMap((it) => it.ops);
+  const time = ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
+  const source = trace.ops[ops[0] ?? -1]?.source ?? '';
+  const file = source.replace(/:\d+$/, '');
+  const where = moduleAddressOf(h, s.parent);
+  const rows: [string, string][] = [
+    ['caller', fn.caller],
+    ['calls', String(fn.calls)],
+  ];
+  if (fn.call > 0) rows.push(['call', String(fn.call)]);
+  rows.push(
+    ['ops', String(ops.length)],
+    ['time', formatSeconds(time)],
+    ['source', file || '\u2014'],
+    ['module', where ? `@${where}` : '(top level)'],
+  );
+  const inScope = new Set(ops);
+  const parents = ops.flatMap((i) => (trace.ops[i]?.parents ?? []).filter((p) => !inScope.has(p)));
+  const children = ops.flatMap((i) => (trace.children[i] ?? []).filter((c) => !inScope.has(c)));
+  const calls = (h.childScopes.get(s.key) ?? []).flatMap((k) => {
+    const c = h.scopes.get(k);
+    return c ? [{ id: c.nodeId, text: `#${c.fn?.call ?? ''}` }] : [];
+  });
+  const links: [string, NodeLink[]][] = [
+    ['inputs from', itemLinks(h, parents, s.nodeId)],
+    ['outputs to', itemLinks(h, children, s.nodeId)],
+  ];
+  if (calls.length) links.push(['calls', calls]);
+  const title = fn.call > 0 ? `\u0192 ${fn.caller} #${fn.call}` : `\u0192 ${fn.caller}`;
+  return { id: s.nodeId, title, rows, links };
+}
+
 function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
+  if (s.fn) return describeFunction(trace, h, s, s.fn);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);
@@ -124,7 +162,7 @@ function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   const children = ops.flatMap((i) => (trace.children[i] ?? []).filter((c) => !inScope.has(c)));
   const subs = (h.childScopes.get(s.key) ?? []).flatMap((k) => {
     const c = h.scopes.get(k);
-    return c ? [{ id: c.nodeId, text: c.nodeId.slice('module:'.length) }] : [];
+    return c && !c.fn ? [{ id: c.nodeId, text: c.nodeId.slice('module:'.length) }] : [];
   });
   const links: [string, NodeLink[]][] = [
     ['inputs from', itemLinks(h, parents, s.nodeId)],
@@ -138,6 +176,6 @@ function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
 export function hoverSummary(trace: Trace, h: Hierarchy, id: string): NodeDescription | null {
   const d = describeNode(trace, h, id);
   if (!d) return null;
-  const keep = new Set(['type', 'shape', 'dtype', 'module', 'time', 'passes', 'value', 'calls', 'params', 'ops', 'output']);
+  const keep = new Set(['caller', 'type', 'shape', 'dtype', 'module', 'time', 'passes', 'value', 'calls', 'params', 'ops', 'output']);
   return { ...d, rows: d.rows.filter(([k]) => keep.has(k)), links: [] };
 }

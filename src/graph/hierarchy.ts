@@ -17,6 +17,20 @@ export interface Scope {
   readonly outputOp: number;
   /** Scope keys from the outermost down to this one. */
   readonly chain: readonly string[];
+  /** Set for function groups and their calls (pseudo-scopes; see groupLooseItems). */
+  readonly fn?: FnInfo;
+}
+
+/** A function group (loose ops of one caller at one level) or one call of it. */
+export interface FnInfo {
+  /** Qualified name of the calling Python function. */
+  readonly caller: string;
+  /** Calls (consecutive runs) of the caller at this level. */
+  readonly calls: number;
+  /** 0 for the group; 1-based call number for a call box inside it. */
+  readonly call: number;
+  /** Ops inside (all passes). */
+  readonly ops: number;
 }
 
 export interface Item {
@@ -46,6 +60,27 @@ export interface Hierarchy {
 }
 
 export const MODULE_PREFIX = 'module:';
+/**
+ * Function groups (an addition to CONTRACT's node ids). When one level — the top level or one open
+ * module call (one module when rolled) — holds more than FN_GROUP_THRESHOLD loose ops (ops directly
+ * at that level, in no child module), they are grouped by the Python function that called them
+ * (`WireOp.caller`): a group `"fn:" + scopeId + ":" + caller`, where scopeId is '' at top level or
+ * the module node id of the level ("module:roi_heads"). Consecutive runs (execution order) of one
+ * caller are its calls; a large call of a group with several calls is a box of its own,
+ * `groupId + "#" + call`. Qualified names hold no ":" or "#", so the ids are unique and the same
+ * for every capture of the same model. A group id is also its "address" in ViewState.expanded.
+ */
+export const FN_PREFIX = 'fn:';
+export const FN_GROUP_THRESHOLD = 150;
+/** A caller with fewer loose ops than this at a level stays loose. */
+const FN_MIN_ITEMS = 3;
+/** A call with at least this many ops (in a group of several calls) gets a box of its own. */
+const FN_CALL_MIN_ITEMS = 12;
+
+/** Whether a node id stands for a collapsible scope (module, function group or call). */
+export function isScopeNodeId(id: string): boolean {
+  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX);
+}
 
 export function moduleNodeId(address: string, call: number, numCalls: number): string {
   return call > 0 && numCalls > 1 ? `${MODULE_PREFIX}${address}:${call}` : `${MODULE_PREFIX}${address}`;
@@ -53,6 +88,7 @@ export function moduleNodeId(address: string, call: number, numCalls: number): s
 
 /** The module address named by a module node id ("module:a.b" or "module:a.b:2"), or null. */
 export function addressOfModuleId(id: string): string | null {
+  if (id.startsWith(FN_PREFIX)) return id; // function groups are keyed by their id
   if (!id.startsWith(MODULE_PREFIX)) return null;
   return id.slice(MODULE_PREFIX.length).replace(/:\d+$/, '');
 }
@@ -128,5 +164,95 @@ export function buildHierarchy(trace: Trace, rolled: boolean): Hierarchy {
     items.push({ id: rolled ? op.layer : op.label, ops: [i], scope });
     if (scope !== null) directItems.set(scope, (directItems.get(scope) ?? 0) + 1);
   });
+  groupLooseItems(trace, { items, scopes, scopeOrder, childScopes, directItems, bufferItems });
   return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, directBuffers, bufferItems, childScopes, maxDepth };
+}
+
+interface Building {
+  items: Item[];
+  scopes: Map<string, Scope>;
+  scopeOrder: string[];
+  childScopes: Map<string | null, string[]>;
+  directItems: Map<string, number>;
+  bufferItems: ReadonlySet<number>;
+}
+
+/** `WireOp.caller`, '' when unknown (graphs written before the field existed lack it). */
+function callerOf(trace: Trace, item: Item): string {
+  const op = trace.ops[item.ops[0] ?? -1];
+  if (!op || op.role !== 'op') return '';
+  const c = (op as { caller?: unknown }).caller;
+  return typeof c === 'string' ? c : '';
+}
+
+/** Moves the loose items of crowded levels into function-group scopes (see FN_PREFIX). */
+function groupLooseItems(trace: Trace, b: Building): void {
+  const byLevel = new Map<string | null, number[]>();
+  b.items.forEach((it, i) => {
+    if (b.bufferItems.has(i)) return;
+    const list = byLevel.get(it.scope);
+    if (list) list.push(i);
+    else byLevel.set(it.scope, [i]);
+  });
+  for (const [level, list] of byLevel) {
+    if (list.length <= FN_GROUP_THRESHOLD) continue;
+    const parent = level === null ? undefined : b.scopes.get(level);
+    // Runs of one caller, consecutive among this level's loose items.
+    const runs = new Map<string, number[][]>();
+    let prev = '';
+    for (const i of list) {
+      const item = b.items[i];
+      const caller = item ? callerOf(trace, item) : '';
+      if (caller) {
+        const own = runs.get(caller) ?? [];
+        if (!runs.has(caller)) runs.set(caller, own);
+        const last = own[own.length - 1];
+        if (caller === prev && last) last.push(i);
+        else own.push([i]);
+      }
+      prev = caller;
+    }
+    for (const [caller, calls] of runs) {
+      const count = calls.reduce((n, r) => n + r.length, 0);
+      if (count < FN_MIN_ITEMS) continue;
+      const id = `${FN_PREFIX}${parent?.nodeId ?? ''}:${caller}`;
+      const depth = (parent?.depth ?? 0) + 1;
+      const chain = [...(parent?.chain ?? []), id];
+      const opsIn = (run: readonly number[]): number => run.reduce((n, i) => n + (b.items[i]?.ops.length ?? 0), 0);
+      const lastRun = calls[calls.length - 1] ?? [];
+      const lastItem = b.items[lastRun[lastRun.length - 1] ?? -1];
+      const addScope = (s: Scope): void => {
+        b.scopes.set(s.key, s);
+        b.scopeOrder.push(s.key);
+        const siblings = b.childScopes.get(s.parent);
+        if (siblings) siblings.push(s.key);
+        else b.childScopes.set(s.parent, [s.key]);
+      };
+      addScope({
+        key: id, address: id, call: 0, parent: level, depth, nodeId: id,
+        outputOp: calls.length === 1 ? (lastItem?.ops[0] ?? -1) : -1,
+        chain, fn: { caller, calls: calls.length, call: 0, ops: calls.reduce((n, r) => n + opsIn(r), 0) },
+      });
+      const move = (i: number, key: string): void => {
+        const item = b.items[i];
+        if (!item) return;
+        if (item.scope !== null) b.directItems.set(item.scope, (b.directItems.get(item.scope) ?? 0) - 1);
+        b.items[i] = { ...item, scope: key };
+        b.directItems.set(key, (b.directItems.get(key) ?? 0) + 1);
+      };
+      calls.forEach((run, k) => {
+        let key = id;
+        if (calls.length > 1 && run.length >= FN_CALL_MIN_ITEMS) {
+          key = `${id}#${k + 1}`;
+          const out = b.items[run[run.length - 1] ?? -1];
+          addScope({
+            key, address: key, call: k + 1, parent: id, depth: depth + 1, nodeId: key,
+            outputOp: out?.ops[0] ?? -1, chain: [...chain, key],
+            fn: { caller, calls: calls.length, call: k + 1, ops: opsIn(run) },
+          });
+        }
+        for (const i of run) move(i, key);
+      });
+    }
+  }
 }

@@ -3,7 +3,7 @@
 import type { Trace } from '../model/trace.ts';
 import type { ViewState } from '../model/view-state.ts';
 import type { Hierarchy } from './hierarchy.ts';
-import { isAtomic } from './visible.ts';
+import { fnSubtitle, fnTitle, isAtomic } from './visible.ts';
 
 export interface OutlineRow {
   /** Scope key ("address:call" unrolled, "address" rolled). */
@@ -35,9 +35,10 @@ export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): Outli
     for (const key of h.childScopes.get(parent) ?? []) {
       const s = h.scopes.get(key);
       if (!s) continue;
-      const mod = trace.modules.get(s.address);
+      const mod = s.fn ? undefined : trace.modules.get(s.address);
       const calls = mod?.num_calls ?? 1;
-      const last = s.address.slice(s.address.lastIndexOf('.') + 1);
+      // A call of a function group sits under the group's row: its number is enough.
+      const last = s.fn ? (s.fn.call > 0 ? `#${s.fn.call}` : fnTitle(s)) : s.address.slice(s.address.lastIndexOf('.') + 1);
       const suffix = calls > 1 ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
       const expandable = !isAtomic(h, s, state.showBuffers);
       const expanded = expandable && state.expanded.has(s.address);
@@ -49,7 +50,7 @@ export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): Outli
         target,
         level: s.depth,
         name: `${last}${suffix}`,
-        type: mod?.type ?? '?',
+        type: s.fn ? fnSubtitle(s) : (mod?.type ?? '?'),
         expandable,
         expanded,
         selected: state.selected === s.nodeId || state.selected === target,

@@ -16,17 +16,32 @@ export function searchNodes(trace: Trace, h: Hierarchy, query: string, showBuffe
     if (!showBuffers && h.bufferItems.has(index)) continue;
     const op = trace.ops[item.ops[0] ?? -1];
     if (!op) continue;
-    const where = item.scope === null ? '' : (h.scopes.get(item.scope)?.address ?? '');
+    const where = moduleAddressOf(h, item.scope);
     const text = `${op.label} ${op.type} ${op.func} @${where} ${formatShape(op.shape)}`.toLowerCase();
     if (text.includes(q)) hits.push(item.id);
   }
   for (const key of h.scopeOrder) {
     const s = h.scopes.get(key);
     if (!s) continue;
+    if (s.fn) {
+      if (s.fn.call === 0 && `\u0192 ${s.fn.caller}`.toLowerCase().includes(q)) hits.push(s.nodeId);
+      continue;
+    }
     const type = trace.modules.get(s.address)?.type ?? '';
     if (`@${s.address} ${type}`.toLowerCase().includes(q)) hits.push(s.nodeId);
   }
   return hits;
+}
+
+/** Address of the innermost module around a scope (function groups skipped); '' at top level. */
+export function moduleAddressOf(h: Hierarchy, scope: string | null): string {
+  for (let k = scope; k !== null; ) {
+    const s = h.scopes.get(k);
+    if (!s) return '';
+    if (!s.fn) return s.address;
+    k = s.parent;
+  }
+  return '';
 }
 
 /** Scope keys that must be open for a node id to be drawn as itself (outermost first). */

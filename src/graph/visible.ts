@@ -206,7 +206,20 @@ function passLabel(h: Hierarchy, item: number, passes: ReadonlySet<number>, word
   return n > 1 && passes.size > 0 && passes.size < n ? `${word} ${compactRange(passes)}` : '';
 }
 
+/** Function groups: `ƒ caller` (plus ` #call` for one call); subtitle `N calls · M ops`. */
+export function fnTitle(s: Scope): string {
+  if (!s.fn) return '';
+  return s.fn.call > 0 ? `\u0192 ${s.fn.caller} #${s.fn.call}` : `\u0192 ${s.fn.caller}`;
+}
+
+export function fnSubtitle(s: Scope): string {
+  if (!s.fn) return '';
+  const ops = `${s.fn.ops} op${s.fn.ops === 1 ? '' : 's'}`;
+  return s.fn.call > 0 ? ops : `${s.fn.calls} call${s.fn.calls === 1 ? '' : 's'} \u00b7 ${ops}`;
+}
+
 function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
+  if (s.fn) return fnTitle(s);
   const calls = trace.modules.get(s.address)?.num_calls ?? 1;
   if (h.rolled) return calls > 1 ? `@${s.address} (x${calls})` : `@${s.address}`;
   return calls > 1 ? `@${s.address}:${s.call}` : `@${s.address}`;
@@ -218,13 +231,21 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
     parent: s.parent,
     address: s.address,
     title: scopeTitle(trace, h, s),
-    subtitle: `(${trace.modules.get(s.address)?.type ?? '?'})`,
+    subtitle: s.fn ? fnSubtitle(s) : `(${trace.modules.get(s.address)?.type ?? '?'})`,
     nodeId: s.nodeId,
     depth: s.depth,
   };
 }
 
 function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
+  if (s.fn) {
+    const lines = [fnTitle(s), fnSubtitle(s)];
+    return {
+      id: s.nodeId, kind: 'module', group: s.parent, role: 'module', shape: 'stack', dashed: false,
+      lines, tooltip: `${lines.join('\n')}\nPython function (no module)\nclick to expand`, op: s.outputOp, scope: s.key,
+      selfLoop: false, hasParams: false, passGroup: '',
+    };
+  }
   const mod = trace.modules.get(s.address);
   const numParams = mod?.num_params ?? 0;
   const shape = formatShape(trace.ops[s.outputOp]?.shape ?? null);

@@ -25,6 +25,9 @@ export interface WireOp {
   flops: number;
   bool_value: boolean | null;
   source: string;
+  /** Qualified name of the calling Python function ("RoIHeads.postprocess_detections"); '' when
+   * unknown. Added within version 1: graphs from older writers lack it (read as ''). */
+  caller: string;
 }
 
 export interface WireModuleCall {

@@ -79,6 +79,7 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   const cls = ['lenslab-node', `lenslab-node--${n.role}`];
   if (n.dashed) cls.push('lenslab-node--dashed');
   if (n.hasParams) cls.push('lenslab-node--has-params');
+  if (n.id.startsWith('fn:')) cls.push('lenslab-node--function'); // a function group (hierarchy.ts)
   if (state.selected === n.id) cls.push('lenslab-node--selected');
   if (state.matches.has(n.id)) cls.push('lenslab-node--match');
   if (state.current === n.id) cls.push('lenslab-node--current');

@@ -9,7 +9,7 @@ import {
   initialViewState, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
 } from '../model/view-state.ts';
 import type { Metric, ViewState } from '../model/view-state.ts';
-import { addressOfModuleId, buildHierarchy } from '../graph/hierarchy.ts';
+import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hierarchy.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
 import { buildVisibleGraph } from '../graph/visible.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
@@ -373,6 +373,6 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const hit = this.chrome.stage.hitTest(ev);
     if (!hit) return;
     if (hit.kind === 'group') return this.collapse(hit.id);
-    return hit.id.startsWith('module:') ? this.expand(hit.id) : this.select(hit.id);
+    return isScopeNodeId(hit.id) ? this.expand(hit.id) : this.select(hit.id);
   }
 }

@@ -22,7 +22,7 @@ function bnModel(): WireGraph {
       label: `${label}:1`, layer: label, type, func: type, pass_index: 1, num_passes: 1, role, shape: role === 'buffer' ? [8] : [1, 8, 4, 4],
       dtype: 'float32', parents, parent_args: args ?? parents.map((_, i) => String(i)), module_call: call,
       num_params: type === 'batchnorm' ? 16 : 0, params: type === 'batchnorm' ? ['bn.weight', 'bn.bias'] : [],
-      has_input_ancestor: role !== 'buffer', time_s: 0, flops: 0, bool_value: null, source: '',
+      has_input_ancestor: role !== 'buffer', time_s: 0, flops: 0, bool_value: null, source: '', caller: '',
     });
   };
   op('input_1', 'input', 'input', [], -1);

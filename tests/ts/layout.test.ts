@@ -28,7 +28,7 @@ function syntheticWide(n: number): WireGraph {
       label: `${label}:1`, layer: label, type, func: type, pass_index: 1, num_passes: 1,
       role: type === 'input' ? 'input' : type === 'output' ? 'output' : 'op', shape: [1, 4],
       dtype: 'float32', parents, parent_args: parents.map((_, i) => String(i)), module_call: -1,
-      num_params: 0, params: [], has_input_ancestor: true, time_s: 0, flops: 0, bool_value: null, source: '',
+      num_params: 0, params: [], has_input_ancestor: true, time_s: 0, flops: 0, bool_value: null, source: '', caller: '',
     });
     return ops.length - 1;
   };

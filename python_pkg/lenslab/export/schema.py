@@ -41,6 +41,10 @@ class WireOp(TypedDict):
     flops: int  # estimated floating point operations, 0 when unknown
     bool_value: bool | None  # set only for terminal bools consumed by Python control flow
     source: str  # "file.py:42" of the user code that called it, "" when unknown
+    # Qualified name of the Python function that called it (the frame ``source`` points into),
+    # "paste_mask_in_image", "RoIHeads.postprocess_detections"; "" when unknown. Added after
+    # version 1 without a bump: readers treat a missing ``caller`` as "".
+    caller: str
 
 
 class WireModuleCall(TypedDict):

@@ -52,6 +52,7 @@ def to_wire(history: ModelHistory) -> WireGraph:
                 "flops": derived.flops[i],
                 "bool_value": trace.bool_values.get(i),
                 "source": sources.of(op),
+                "caller": op.code.co_qualname if op.code is not None else "",
             }
         )
     calls: list[WireModuleCall] = [
