@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from models import build, call
+from report import Row
 from timing import interleaved, median
 
 from lenslab import ModelHistory, lens
@@ -59,20 +60,26 @@ def graph_drawing(timeout_s: float = 300) -> dict[str, Any]:
     """The numbers bench/frontend_graph.mjs prints (a synthetic 10k-op graph in Chromium)."""
     print("[bench] front end: graph drawing in headless Chromium", file=sys.stderr, flush=True)
     try:
-        done = subprocess.run(
-            ["node", "bench/frontend_graph.mjs"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
+        done = _node(["bench/frontend_graph.mjs"], timeout_s)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
-    start = done.stdout.find("{")
-    if done.returncode != 0 or start < 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"exit {done.returncode}: {tail[0][:160]}"}
-    result: dict[str, Any] = json.loads(done.stdout[start:])
+    return _printed_json(done.returncode, done.stdout, done.stderr)
+
+
+def _node(args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """Run a node script from the repository root, capturing its output."""
+    return subprocess.run(
+        ["node", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout_s
+    )
+
+
+def _printed_json(returncode: int, stdout: str, stderr: str) -> dict[str, Any]:
+    """The JSON object a bench script printed, or an error naming its exit and last line."""
+    start = stdout.find("{")
+    if returncode != 0 or start < 0:
+        tail = (stderr or stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"exit {returncode}: {tail[0][:160]}"}
+    result: dict[str, Any] = json.loads(stdout[start:])
     return result
 
 
@@ -124,26 +131,17 @@ def model_drawing(runs: int = 3, timeout_s: float = 600) -> dict[str, Any]:
         out = frontend_models.cache_dir()
         graphs = {name: frontend_models.write(name, out, False) for name in frontend_models.MODELS}
         paths = [f"{n}={g['path']}" for n, g in graphs.items()]
-        done = subprocess.run(
-            ["node", "bench/frontend_models.mjs", *paths, "--runs", str(runs)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
+        done = _node(["bench/frontend_models.mjs", *paths, "--runs", str(runs)], timeout_s)
     except (OSError, subprocess.TimeoutExpired, RuntimeError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
-    start = done.stdout.find("{")
-    if done.returncode != 0 or start < 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"exit {done.returncode}: {tail[0][:160]}"}
-    result: dict[str, Any] = json.loads(done.stdout[start:])
+    result = _printed_json(done.returncode, done.stdout, done.stderr)
+    if "error" in result:
+        return result
     for name, r in result.items():
         r["ops"] = graphs[name]["ops"]
     return result
 
 
-Row = tuple[str, str, str, str, str]
 # Issue 5's first-draw targets in ms (the detection model: DETECTION_FIRST_DRAW).
 FIRST_DRAW_TARGET = {"swin_v2_b": 1000.0}
 DETECTION_FIRST_DRAW = 1500.0
@@ -276,12 +274,7 @@ def slice_in_lab(timeout_s: float = 300) -> dict[str, Any]:
             proc.kill()
             proc.communicate()
         return {"error": f"frontend_lab.mjs took over {timeout_s:g} s"}
-    start = stdout.find("{")
-    if proc.returncode != 0 or start < 0:
-        tail = (stderr or stdout).strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"exit {proc.returncode}: {tail[0][:160]}"}
-    result: dict[str, Any] = json.loads(stdout[start:])
-    return result
+    return _printed_json(proc.returncode, stdout, stderr)
 
 
 def data_rows(stats: dict[str, Any] | None, lab: dict[str, Any] | None) -> list[Row]:

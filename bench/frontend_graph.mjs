@@ -4,14 +4,9 @@
 // Prints one JSON object: first-draw, expand-one-group, full layout (Web Worker) and redraw
 // (pan/zoom frame) times in ms, with 10,000 visible nodes for the last two.
 //   node bench/frontend_graph.mjs [stages blocks convs]
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { chromium } from 'playwright-core';
+import { launchChromium, newTab, serveRepo, urlOf } from './frontend_page.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const [stages, blocks, convs] = (process.argv.slice(2).length === 3 ? process.argv.slice(2) : ['10', '25', '20']).map(Number);
 const { syntheticDeep } = await tsImport('../tests/ts/fixtures/load.ts', import.meta.url);
 const graph = JSON.stringify(syntheticDeep(stages, blocks, convs));
@@ -23,27 +18,15 @@ const graph = await (await fetch('/graph.json')).json();
 window.renderStart = performance.now();
 widget.render({ model: { get: (k) => (k === 'graph' ? graph : undefined), on() {}, off() {} }, el: document.getElementById('out') });
 </script></body></html>`;
-const types = { '.js': 'text/javascript', '.css': 'text/css' };
-const server = createServer(async (req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (path === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
-  if (path === '/graph.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(graph);
-  try {
-    const body = await readFile(join(root, path));
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
+const server = await serveRepo((path) => {
+  if (path === '/') return { type: 'text/html', body: page };
+  if (path === '/graph.json') return { type: 'application/json', body: graph };
+  return undefined;
 });
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 try {
-  const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  tab.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+  const tab = await newTab(browser);
+  await tab.goto(urlOf(server, '/'));
   await tab.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 120_000 });
   const result = await tab.evaluate(async () => {
     const v = document.querySelector('.lenslab-root').lenslabView;

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startLab } from '../ui-tests/lab-server.mjs';
+import { kernelOutput, runAllCells } from '../ui-tests/kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const JUPYTER = join(ROOT, '.venv/bin/jupyter');
@@ -100,12 +101,7 @@ async function main() {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${lab.url}/lab/tree/slice.ipynb?token=${lab.token}&reset`);
   await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
-  await page.evaluate(async () => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-    await window.jupyterapp.commands.execute('notebook:run-all-cells');
-  });
+  await runAllCells(page);
   await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 120_000 });
   await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle', null, { timeout: 60_000 });
   const labReadyS = (Date.now() - started) / 1000;
@@ -171,17 +167,7 @@ async function main() {
     },
     { warmup: WARMUP, steps: STEPS, cached: CACHED },
   );
-  const kernel = await page.evaluate(async (source) => {
-    const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    let out = '';
-    const future = k.requestExecute({ code: source, store_history: false });
-    future.onIOPub = (msg) => {
-      if (msg.header.msg_type === 'stream') out += msg.content.text;
-      if (msg.header.msg_type === 'error') out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
-    };
-    await future.done;
-    return out;
-  }, KERNEL_CODE);
+  const kernel = await kernelOutput(page, KERNEL_CODE);
   let kernelSide = {};
   try {
     kernelSide = JSON.parse(kernel);

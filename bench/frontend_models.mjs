@@ -8,41 +8,22 @@
 //   redraw_ms            pan frames with everything expanded (rAF to rAF, and draw only)
 // Repeats each graph `--runs` times in fresh pages and prints medians as one JSON object.
 //   node bench/frontend_models.mjs name=path.json [name=path.json ...] [--runs 3]
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { launchChromium, newTab, root, serveRepo, urlOf } from './frontend_page.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
 const graphs = args.filter((a, i) => a.includes('=') && i !== runsAt + 1).map((a) => a.split('='));
 const files = new Map(graphs.map(([name, path]) => [`/graphs/${name}.json`, path]));
-const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.html': 'text/html' };
-const server = createServer(async (req, res) => {
-  const asked = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  const path = files.get(asked) ?? join(root, asked === '/' ? '/ui-tests/standalone/index.html' : asked);
-  try {
-    const body = await readFile(path);
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const server = await serveRepo((path) => files.get(path) ?? (path === '/' ? join(root, 'ui-tests/standalone/index.html') : undefined));
+const browser = await launchChromium();
 
 /** One fresh page: load, first draw, expand one group, expand all, pan frames. */
 async function once(name) {
-  const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  tab.on('pageerror', (e) => console.error('pageerror:', e.message));
+  const tab = await newTab(browser);
   try {
-    await tab.goto(`http://127.0.0.1:${server.address().port}/?kernel=none&src=/graphs/${name}.json`);
+    await tab.goto(urlOf(server, `/?kernel=none&src=/graphs/${name}.json`));
     await tab.waitForSelector('.lenslab-root[data-state="ready"], .lenslab-root[data-state="error"]', { timeout: 120_000 });
     return await tab.evaluate(async () => {
       const root = document.querySelector('.lenslab-root');
@@ -52,8 +33,6 @@ async function once(name) {
       const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
       const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const out = { first_draw_ms: last('lenslab:first-draw'), default_visible: v.visibleNodeIds().length };
-      // The group to expand: the first transformer block (a module whose type names a block)
-      // or the first ResNet stage (layerN) that is collapsed in the default view.
       // The group to expand: the first transformer block (the text drawn on a collapsed module
       // names its type, "(SwinTransformerBlockV2)") or else a ResNet stage, its enclosing
       // modules opened first (untimed).

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 Row = tuple[str, str, str, str, str]  # section, measure, value, target, status
-NOT_YET = "not yet"
 
 
 def _status(ok: bool) -> str:

@@ -5,8 +5,8 @@
 import widget from './widget.ts';
 import { LocalServer } from './local/server.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
-import type { LocalHistogram, TensorStats } from './local/tensor-math.ts';
-import type { RequestMessage } from './protocol/messages.ts';
+import type { LocalHistogram } from './local/tensor-math.ts';
+import type { RequestMessage, TensorStats } from './protocol/messages.ts';
 
 interface EmbeddedTensor {
   stats?: TensorStats;

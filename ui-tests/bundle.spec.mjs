@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runAllCells } from './kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = 'ui-tests/output/kept';
@@ -165,13 +166,7 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
 
     // Runs the notebook (a kernel), so it comes after the kernel-free checks above.
     await test('"Open in New Tab" (context menu) shows the live widget in a main-area tab on the same kernel', async () => {
-      await labPage.evaluate(async () => {
-        const app = window.jupyterapp;
-        const panel = app.shell.currentWidget;
-        await panel.context.ready;
-        await panel.sessionContext.ready;
-        await app.commands.execute('notebook:run-all-cells');
-      });
+      await runAllCells(labPage);
       const live = '.jp-Notebook .lenslab-root:not(.lenslab-kept-view .lenslab-root)[data-state="ready"]';
       await labPage.waitForSelector(live, { timeout: 180_000 });
       await labPage.locator(live).first().click({ button: 'right', position: { x: 200, y: 200 } });

@@ -9,7 +9,7 @@
 // kernel recorded); search finds a known label; selecting an op opens the inspector with
 // data-selected. The hostile module name is drawn as text (no dialog, no element injected).
 // Screenshots (light and dark theme): out/gallery-*.png.
-import { kernelJson } from './kernel.mjs';
+import { kernelJson, runAllCells } from './kernel.mjs';
 import { join } from 'node:path';
 
 const NOTEBOOK = 'notebooks/gallery.ipynb';
@@ -64,13 +64,7 @@ export async function gallerySpec({ context, lab, test, assert, out }) {
     await test('gallery: the notebook runs and shows four ready widgets', async () => {
       await page.goto(`${lab.url}/lab/tree/${NOTEBOOK}?token=${lab.token}`);
       await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
-      await page.evaluate(async () => {
-        const app = window.jupyterapp;
-        const panel = app.shell.currentWidget;
-        await panel.context.ready;
-        await panel.sessionContext.ready;
-        await app.commands.execute('notebook:run-all-cells');
-      });
+      await runAllCells(page);
       await page.waitForFunction(
         (n) => document.querySelectorAll('.lenslab-root[data-state="ready"]').length >= n,
         MODELS.length,

@@ -1,8 +1,19 @@
 // Talking to the notebook's kernel from a browser test, the way the notebook itself does.
 
-/** Runs `code` in the current notebook's kernel and returns what it printed, parsed as JSON. */
-export async function kernelJson(page, code) {
-  const text = await page.evaluate(async (source) => {
+/** Runs every cell of the current notebook, once its context and kernel session are ready. */
+export async function runAllCells(page) {
+  await page.evaluate(async () => {
+    const app = window.jupyterapp;
+    const panel = app.shell.currentWidget;
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    await app.commands.execute('notebook:run-all-cells');
+  });
+}
+
+/** Runs `code` in the current notebook's kernel and returns what it printed. */
+export function kernelOutput(page, code) {
+  return page.evaluate(async (source) => {
     const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
     let out = '';
     const future = kernel.requestExecute({ code: source, store_history: false });
@@ -13,6 +24,11 @@ export async function kernelJson(page, code) {
     await future.done;
     return out;
   }, code);
+}
+
+/** Runs `code` in the current notebook's kernel and returns what it printed, parsed as JSON. */
+export async function kernelJson(page, code) {
+  const text = await kernelOutput(page, code);
   try {
     return JSON.parse(text);
   } catch {

@@ -12,6 +12,7 @@ import { dataSpec } from './data.spec.mjs';
 import { bundleSpec } from './bundle.spec.mjs';
 import { gallerySpec } from './gallery.spec.mjs';
 import { ALL_ROLES, GraphOracle, diffIds } from './oracle.mjs';
+import { runAllCells } from './kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'ui-tests/output');
@@ -165,13 +166,7 @@ async function main() {
   });
 
   await test('running all cells shows the widget, ready', async () => {
-    await page.evaluate(async () => {
-      const app = window.jupyterapp;
-      const panel = app.shell.currentWidget;
-      await panel.context.ready;
-      await panel.sessionContext.ready;
-      await app.commands.execute('notebook:run-all-cells');
-    });
+    await runAllCells(page);
     try {
       await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: READY_TIMEOUT_MS });
     } catch (error) {

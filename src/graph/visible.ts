@@ -4,10 +4,10 @@ import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape, opTitle, pairKey } from '../model/trace.ts';
 import type { ViewState } from '../model/view-state.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
-import type { WireOp } from '../protocol/schema.ts';
+import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
 export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module';
-export type BranchKind = '' | 'IF' | 'THEN' | 'ELSE';
+export type BranchKind = '' | WireBranchEdge['kind'];
 
 export interface VisibleNode {
   readonly id: string;

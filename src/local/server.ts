@@ -2,9 +2,9 @@
 // python_pkg/lenslab/widget/data/server.py, over tensors the page holds (LocalTensor) and
 // statistics computed when the file was written. DOM-free.
 import { REPLY } from '../protocol/messages.ts';
-import type { ErrorCode, ReplyMessage, RequestMessage } from '../protocol/messages.ts';
+import type { ErrorCode, ReplyMessage, RequestMessage, TensorStats } from '../protocol/messages.ts';
 import { histogramOf, sliceOf, statsOf } from './tensor-math.ts';
-import type { LocalHistogram, LocalTensor, TensorStats } from './tensor-math.ts';
+import type { LocalHistogram, LocalTensor } from './tensor-math.ts';
 
 /** What is known about one layer pass without a kernel; any part may be missing. */
 export interface LocalEntry {

@@ -1,6 +1,7 @@
 // What the kernel computes for the data views (python_pkg/lenslab/widget/data/tensors.py), done
 // in the page over an array the page already holds: a downsampled preview embedded in a
 // standalone HTML file, or a tensor read from a .lens bundle. DOM-free.
+import type { TensorStats } from '../protocol/messages.ts';
 
 export interface LocalTensor {
   /** Shape of the captured tensor. */
@@ -10,17 +11,6 @@ export interface LocalTensor {
   readonly data: Float32Array;
   /** Block size per dim of the preview (all 1: the full tensor). */
   readonly step: readonly number[];
-}
-
-export interface TensorStats {
-  numel: number;
-  mean: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  zeros: number;
-  nan: number;
-  inf: number;
 }
 
 export const previewShape = (t: LocalTensor): number[] => t.shape.map((n, d) => Math.ceil(n / (t.step[d] ?? 1)));

@@ -1,7 +1,7 @@
 // The immutable trace store: the wire graph, checked once, plus the indexes every view needs.
 import { expandWire } from '../protocol/compact.ts';
 import { SCHEMA_VERSION } from '../protocol/schema.ts';
-import type { WireGraph, WireModule, WireModuleCall, WireOp } from '../protocol/schema.ts';
+import type { WireBranchEdge, WireGraph, WireModule, WireModuleCall, WireOp } from '../protocol/schema.ts';
 
 /** A graph the widget cannot show; the message is meant for the notebook user. */
 export class TraceError extends Error {
@@ -18,7 +18,7 @@ export interface Trace {
   readonly opByLabel: ReadonlyMap<string, number>;
   readonly opsByLayer: ReadonlyMap<string, readonly number[]>;
   /** The "parent → child" op pairs recorded as branch edges, with their kind. */
-  readonly branchKinds: ReadonlyMap<string, 'IF' | 'THEN' | 'ELSE'>;
+  readonly branchKinds: ReadonlyMap<string, WireBranchEdge['kind']>;
   /** Consumers of each op's output (the inverse of `parents`), in execution order. */
   readonly children: readonly (readonly number[])[];
 }
@@ -46,7 +46,7 @@ export function createTrace(raw: unknown): Trace {
       modules.set(address, { address, type: '?', num_calls: n, children: [], num_params: 0 });
     }
   }
-  const branchKinds = new Map<string, 'IF' | 'THEN' | 'ELSE'>();
+  const branchKinds = new Map<string, WireBranchEdge['kind']>();
   for (const b of graph.branch_edges) branchKinds.set(pairKey(b.parent, b.child), b.kind);
   const children: number[][] = graph.ops.map(() => []);
   graph.ops.forEach((op, i) => {

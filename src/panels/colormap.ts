@@ -37,10 +37,6 @@ export function divergingColor(v: number, absMax: number): Rgb {
   return [TABLE[i * 3] ?? 0, TABLE[i * 3 + 1] ?? 0, TABLE[i * 3 + 2] ?? 0];
 }
 
-export function cssColor(c: Rgb): string {
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
-}
-
 /** Largest finite magnitude (0 when there is none). */
 export function absMaxOf(values: ArrayLike<number>): number {
   let m = 0;

@@ -90,12 +90,3 @@ export function statsSummary(s: Stats): string {
   if (s.inf) parts.push(`${s.inf} Inf`);
   return parts.join(' \u00b7 ');
 }
-
-/** The index of the value under pixel (px, py) of a w×h drawing of a downsampled slice. */
-export function sourceIndex(spec: SliceSpec, step: readonly number[], cell: readonly [number, number]): number[] {
-  const index = spec.index.slice();
-  const [a, b] = spec.axes;
-  if (a !== undefined) index[a] = cell[0] * (step[0] ?? 1);
-  if (b !== undefined) index[b] = cell[1] * (step[1] ?? 1);
-  return index;
-}

@@ -60,10 +60,8 @@ export interface MethodParams {
 }
 export type Method = keyof MethodParams;
 
-export interface Stats {
-  layer: string;
-  shape: number[];
-  dtype: string;
+/** Statistics of a tensor's values (the kernel's, or computed in the page: local/tensor-math.ts). */
+export interface TensorStats {
   numel: number;
   /** Over finite values; null when there are none. */
   mean: number | null;
@@ -73,6 +71,11 @@ export interface Stats {
   zeros: number;
   nan: number;
   inf: number;
+}
+export interface Stats extends TensorStats {
+  layer: string;
+  shape: number[];
+  dtype: string;
 }
 export interface HistogramResult {
   layer: string;
@@ -126,6 +129,3 @@ export interface ReplyMessage {
 
 /** The uint8 code of NaN and ±Inf. */
 export const NON_FINITE_CODE = 255;
-
-/** Column order of `all_stats` rows. */
-export const STAT_COLUMNS = ['numel', 'mean', 'std', 'min', 'max', 'zeros', 'nan', 'inf'] as const;

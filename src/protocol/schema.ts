@@ -48,7 +48,7 @@ export interface WireModule {
 export interface WireBranchEdge {
   parent: number;
   child: number;
-  kind: 'IF' | 'THEN' | 'ELSE';
+  kind: 'IF' | 'THEN' | 'ELIF' | 'ELSE'; // ELIF added within version 1
 }
 
 export interface WireGraph {

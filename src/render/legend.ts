@@ -2,6 +2,7 @@
 import type { Metric } from '../model/view-state.ts';
 import type { ColorScale } from '../graph/overlay.ts';
 import { METRIC_NAMES, formatMetric, rampColor } from '../graph/overlay.ts';
+import { FN_PREFIX } from '../graph/hierarchy.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 import { html } from './svg.ts';
 
@@ -15,15 +16,16 @@ export const LEGEND_KEYS: readonly (readonly [LegendKey, string])[] = [
   ['buffer', 'buffer'],
   ['dashed', 'internally generated'],
   ['module', 'closed module'],
+  ['function', 'function group'],
 ];
 
-export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module';
+export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module' | 'function';
 
 /** Which legend keys a drawn graph needs. */
 export function legendKeys(graph: VisibleGraph): Set<LegendKey> {
   const keys = new Set<LegendKey>();
   for (const n of graph.nodes) {
-    keys.add(n.role === 'module' ? 'module' : n.role);
+    keys.add(n.role !== 'module' ? n.role : n.id.startsWith(FN_PREFIX) ? 'function' : 'module');
     if (n.dashed) keys.add('dashed');
   }
   return keys;

@@ -18,7 +18,7 @@ import lenslab
 from lenslab import LensError, ModelHistory, lens
 from lenslab.export.bundle import GRAPH_KEY, MANIFEST_KEY
 from lenslab.widget.data import DataServer
-from test_zoo import TOYS
+from toy_models import TOYS
 
 ATTRIBUTES = (
     "label", "layer_label", "short_label", "type", "func_name", "role", "pass_index", "num_passes",

@@ -10,8 +10,16 @@ from torch import nn
 
 import lenslab
 from lenslab.validate import ValidationReport
-from test_zoo import TOYS, VISION
-from toy_models import DynamicElse, NestedIO
+from toy_models import (
+    TOYS,
+    VISION,
+    DynamicElse,
+    NestedIO,
+    bert_inputs,
+    bert_tiny,
+    detection_model,
+    gpt2_tiny,
+)
 
 
 def assert_valid(model: nn.Module, inputs: Any, **options: Any) -> ValidationReport:
@@ -65,31 +73,19 @@ def test_recurrent_modules_validate(rnn: type[nn.Module]) -> None:
 
 
 def test_gpt2_tiny_validates() -> None:
-    transformers = pytest.importorskip("transformers")
-    config = transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, n_positions=32, vocab_size=100)
+    pytest.importorskip("transformers")
     torch.manual_seed(0)
-    model = transformers.GPT2LMHeadModel(config).eval()
+    model = gpt2_tiny()
     assert_valid(model, {"input_ids": torch.randint(0, 100, (1, 8))})
 
 
 def test_bert_tiny_validates() -> None:
-    transformers = pytest.importorskip("transformers")
-    config = transformers.BertConfig(
-        num_hidden_layers=2, hidden_size=32, num_attention_heads=2, intermediate_size=64,
-        vocab_size=100, max_position_embeddings=32,
-    )  # fmt: skip
+    pytest.importorskip("transformers")
     torch.manual_seed(0)
-    model = transformers.BertModel(config).eval()
-    ids = torch.randint(0, 100, (1, 8))
-    assert_valid(model, {"input_ids": ids, "attention_mask": torch.ones(1, 8, dtype=torch.long)})
+    assert_valid(bert_tiny(), bert_inputs())
 
 
 @pytest.mark.slow
 def test_detection_model_validates() -> None:
-    import torchvision
-
     torch.manual_seed(0)
-    model = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
-        weights=None, weights_backbone=None, num_classes=5
-    ).eval()
-    assert_valid(model, ([torch.rand(3, 128, 160)],))
+    assert_valid(detection_model(), ([torch.rand(3, 128, 160)],))

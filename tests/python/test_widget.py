@@ -44,7 +44,9 @@ def keys(typed_dict: type) -> set[str]:
     return set(typed_dict.__annotations__)
 
 
-def test_graph_trait_is_the_compact_form_of_the_wire_graph(widget: LensWidget, history: Any) -> None:
+def test_graph_trait_is_the_compact_form_of_the_wire_graph(
+    widget: LensWidget, history: Any
+) -> None:
     graph = widget.graph
     assert set(graph) == keys(schema.CompactWireGraph)
     assert graph["schema_version"] == schema.SCHEMA_VERSION

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -177,3 +178,90 @@ class BatchNormTrain(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bn(self.bn(x))
+
+
+# ---- the zoo: builders and inputs shared by the capture, validation and bundle tests ----------
+
+Zoo = dict[str, tuple[Callable[[], nn.Module], Callable[[], Any]]]
+
+TOYS: Zoo = {
+    "two_layer": (TwoLayer, lambda: torch.randn(2, 4)),
+    "recurrent": (Recurrent, lambda: torch.randn(2, 6)),
+    "conv_block_loop": (lambda: ConvBlockLoop().eval(), lambda: torch.randn(1, 3, 6, 6)),
+    "dynamic_if": (DynamicIf, lambda: torch.randn(2, 4)),
+    "noise": (Noise, lambda: torch.randn(4)),
+    "in_place_chain": (InPlaceChain, lambda: torch.randn(2, 3)),
+    "shared": (Shared, lambda: torch.randn(4)),
+    "multi_output": (MultiOutput, lambda: torch.randn(2, 4)),
+    "factories": (Factories, lambda: torch.randn(4)),
+    "attention": (lambda: Attention().eval(), lambda: torch.randn(1, 3, 8)),
+    "repeated_free_block": (RepeatedFreeBlock, lambda: torch.randn(3)),
+    "batchnorm_eval": (lambda: BatchNormTrain().eval(), lambda: torch.randn(8, 4)),
+}
+
+
+def image(size: int = 224) -> torch.Tensor:
+    return torch.randn(1, 3, size, size)
+
+
+def _torchvision(name: str, **options: Any) -> Callable[[], nn.Module]:
+    """A builder of torchvision's ``name`` with random weights (torchvision imported on use)."""
+
+    def build() -> nn.Module:
+        import torchvision
+
+        model: nn.Module = getattr(torchvision.models, name)(weights=None, **options)
+        return model
+
+    return build
+
+
+# Built in train mode; the tests call .eval().
+VISION: Zoo = {
+    "resnet18": (_torchvision("resnet18"), image),
+    "vgg11": (_torchvision("vgg11"), lambda: image(64)),
+    "googlenet": (
+        _torchvision("googlenet", aux_logits=False, init_weights=False),
+        lambda: image(96),
+    ),
+    "mobilenet_v2": (_torchvision("mobilenet_v2"), lambda: image(96)),
+    "vit_b_16": (_torchvision("vit_b_16", image_size=64), lambda: image(64)),
+    "swin_t": (_torchvision("swin_t"), lambda: image(64)),
+}
+
+
+def detection_model() -> nn.Module:
+    """A small Faster R-CNN in eval mode; its input is ``([torch.rand(3, 128, 160)],)``."""
+    import torchvision
+
+    model: nn.Module = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
+        weights=None, weights_backbone=None, num_classes=5
+    )
+    return model.eval()
+
+
+def gpt2_tiny() -> nn.Module:
+    """GPT-2 with two 32-wide layers and a 100-token vocabulary, in eval mode."""
+    import transformers
+
+    config = transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, n_positions=32, vocab_size=100)
+    model: nn.Module = transformers.GPT2LMHeadModel(config)
+    return model.eval()
+
+
+def bert_tiny() -> nn.Module:
+    """BERT with two 32-wide layers and a 100-token vocabulary, in eval mode."""
+    import transformers
+
+    config = transformers.BertConfig(
+        num_hidden_layers=2, hidden_size=32, num_attention_heads=2, intermediate_size=64,
+        vocab_size=100, max_position_embeddings=32,
+    )  # fmt: skip
+    model: nn.Module = transformers.BertModel(config)
+    return model.eval()
+
+
+def bert_inputs() -> dict[str, torch.Tensor]:
+    """Eight random token ids and their attention mask, for ``bert_tiny``."""
+    ids = torch.randint(0, 100, (1, 8))
+    return {"input_ids": ids, "attention_mask": torch.ones(1, 8, dtype=torch.long)}

@@ -12,6 +12,7 @@ import { scopesToReveal, searchNodes } from '../../src/graph/search.ts';
 import { describeNode } from '../../src/graph/describe.ts';
 import { outlineRows } from '../../src/graph/outline.ts';
 import { addressesOf } from '../../src/view/lookup.ts';
+import { legendKeys } from '../../src/render/legend.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import type { WireGraph, WireModule, WireModuleCall, WireOp } from '../../src/protocol/schema.ts';
 
@@ -88,6 +89,13 @@ test('a crowded top level groups loose ops by caller, collapsed by default', () 
   ]);
   assert.ok(isScopeNodeId(PASTE) && isScopeNodeId('module:backbone') && !isScopeNodeId(tiny[0] ?? ''));
   assert.equal(addressOfModuleId(PASTE), PASTE);
+});
+
+test('the legend lists function groups apart from closed modules', () => {
+  const { trace, h } = setup(detection(20));
+  assert.deepEqual([...legendKeys(draw(trace, h))].sort(), ['function', 'input', 'module', 'output', 'plain']);
+  const few = setup(detection(5));
+  assert.ok(!legendKeys(draw(few.trace, few.h)).has('function'));
 });
 
 test('below the threshold nothing is grouped, nor without callers', () => {

@@ -146,13 +146,7 @@ class TraceBuilder:
         )
         if mutating:
             return self._run_mutating(func, info, args, kwargs)
-        self.in_op = True
-        start = perf_counter()
-        try:
-            out = func(*args, **kwargs)
-        finally:
-            self.in_op = False
-        elapsed = perf_counter() - start
+        out, elapsed = self._call(func, args, kwargs)
         if isinstance(out, Tensor):
             self._record(func, info, args, kwargs, self._scan(args, kwargs), (out,), elapsed)
         elif isinstance(out, _SEQ) and out and any(isinstance(o, Tensor) for o in out):
@@ -160,6 +154,18 @@ class TraceBuilder:
         elif info.is_bool and isinstance(out, bool) and args and isinstance(args[0], Tensor):
             self._mark_bool(args[0], out)
         return out
+
+    def _call(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, float]:
+        """``func``'s result and its run time, with module hooks quiet while it runs."""
+        self.in_op = True
+        start = perf_counter()
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self.in_op = False
+        return out, perf_counter() - start
 
     def _run_mutating(
         self,
@@ -184,13 +190,7 @@ class TraceBuilder:
         versions = [_version(t) for t in targets]
         for target in targets:
             self.store.before_mutation(target)
-        self.in_op = True
-        start = perf_counter()
-        try:
-            out = func(*args, **kwargs)
-        finally:
-            self.in_op = False
-        elapsed = perf_counter() - start
+        out, elapsed = self._call(func, args, kwargs)
         if out is None and info.name == "__setitem__":
             out = args[0]
         if isinstance(out, Tensor):
@@ -233,24 +233,14 @@ class TraceBuilder:
         params: list[str] = []
         numel = 0
         other: list[Any] | None = None  # flat: slot, value, slot, value, ...
-        param_addr = self._param_addr
+        link = self._link
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
-                address = param_addr.get(id(arg))
-                if address is not None:
-                    params.append(address)
-                    numel += self._param_numel[id(arg)]
-                else:
-                    self._link(arg, _slot(i), parents, slots)
+                numel += link(arg, _slot(i), parents, slots, params)
             elif type(arg) in _SEQ and arg and isinstance(arg[0], Tensor):
                 for j, item in enumerate(arg):
                     if isinstance(item, Tensor):
-                        address = param_addr.get(id(item))
-                        if address is not None:
-                            params.append(address)
-                            numel += self._param_numel[id(item)]
-                        else:
-                            self._link(item, f"{i}.{j}", parents, slots)
+                        numel += link(item, f"{i}.{j}", parents, slots, params)
             else:
                 if other is None:
                     other = []
@@ -258,32 +248,36 @@ class TraceBuilder:
         if kwargs:
             for name, arg in kwargs.items():
                 if isinstance(arg, Tensor):
-                    address = param_addr.get(id(arg))
-                    if address is not None:
-                        params.append(address)
-                        numel += self._param_numel[id(arg)]
-                    else:
-                        self._link(arg, name, parents, slots)
+                    numel += link(arg, name, parents, slots, params)
                 else:
                     if other is None:
                         other = []
                     other += (name, arg)
         return parents, slots, params, numel, other
 
-    def _link(self, tensor: Tensor, slot: str, parents: list[int], slots: list[str]) -> None:
-        entry = self._producer.get(id(tensor))
+    def _link(
+        self, tensor: Tensor, slot: str, parents: list[int], slots: list[str], params: list[str]
+    ) -> int:
+        """File a tensor argument under ``params`` or as a parent edge; its parameter count."""
+        key = id(tensor)
+        address = self._param_addr.get(key)
+        if address is not None:
+            params.append(address)
+            return self._param_numel[key]
+        entry = self._producer.get(key)
         if entry is not None and entry[0]() is tensor:
             index = entry[1]
             if entry[2] >= 0 and _version(tensor) != entry[2]:
                 index = self._alias_node(tensor, index)
             parents.append(index)
             slots.append(slot)
-            return
-        address = self._buffer_addr.get(id(tensor))
+            return 0
+        address = self._buffer_addr.get(key)
         if address is not None:
             parents.append(self._buffer_node(tensor, address))
             slots.append(slot)
         # Otherwise the tensor came from outside the pass (a plain attribute): no parent node.
+        return 0
 
     def _alias_node(self, tensor: Tensor, stale: int) -> int:
         """A node for the current value of ``tensor``, changed in place through an alias.
@@ -297,13 +291,10 @@ class TraceBuilder:
         if writer >= 0:
             parents.append(writer)
             slots.append("write")
-        index = len(self.ops)
-        record = OpRecord(OP, "alias", "alias", parents, slots, tensor, self.modules.current)
+        index = self._new_node(OP, "alias", tensor, parents, slots)
         modules = self.modules
+        record = self.ops[index]
         record.code, record.line = user_frame(1, modules.anchor, modules.anchored)
-        self.ops.append(record)
-        self.store.add(index, tensor, "alias")
-        self._set_producer(tensor, index)
         return index
 
     def _record(

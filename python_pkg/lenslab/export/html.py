@@ -55,13 +55,13 @@ def render_html(history: ModelHistory, *, budget_mb: float = 20.0, view_options:
     }
     title = html.escape(f"{history.model_type} · lenslab")
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "script-src 'unsafe-inline' blob:; worker-src blob:; style-src 'unsafe-inline'; "
-        "img-src data: blob:\">\n"
+        'img-src data: blob:">\n'
         f"<title>{title}</title>\n<style>{_no_close(css, 'style')}\n{PAGE_CSS}</style>\n"
-        "</head><body>\n<div id=\"lenslab-app\"></div>\n"
-        f"<script type=\"application/json\" id=\"lenslab-data\">{embed_json(data)}</script>\n"
+        '</head><body>\n<div id="lenslab-app"></div>\n'
+        f'<script type="application/json" id="lenslab-data">{embed_json(data)}</script>\n'
         f"<script>{_no_close(script, 'script')}</script>\n</body></html>\n"
     )
 

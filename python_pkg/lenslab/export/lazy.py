@@ -85,7 +85,9 @@ class LazyGrads(dict[int, Any]):
         return value
 
     def get(self, index: int, default: Any = None) -> Any:
-        return self[index] if dict.__contains__(self, index) else default  # dict.get would skip the read
+        return (
+            self[index] if dict.__contains__(self, index) else default
+        )  # dict.get would skip the read
 
     def items(self) -> Any:
         for index in list(self.keys()):

@@ -71,7 +71,7 @@ class WireBranchEdge(TypedDict):
 
     parent: int
     child: int
-    kind: Literal["IF", "THEN", "ELSE"]
+    kind: Literal["IF", "THEN", "ELIF", "ELSE"]  # ELIF: the arm of an ``elif``, added in v1
 
 
 class WireGraph(TypedDict):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-BranchKind = Literal["IF", "THEN", "ELSE"]
+BranchKind = Literal["IF", "THEN", "ELIF", "ELSE"]
+# The Python construct that consumed a terminal bool (see transforms/branch_sites.py).
+BoolContext = Literal["if", "elif", "while", "ternary", "assert", "comprehension", "bool"]
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -41,3 +43,4 @@ class Derived:
     modules: dict[str, ModuleInfo]
     branch_edges: list[tuple[int, int, BranchKind]]
     returned_by: dict[int, list[int]]  # op -> module calls that returned it, outer -> inner
+    bool_contexts: dict[int, BoolContext]  # terminal bool -> its construct, where it was found

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from ..capture import BUFFER, INPUT, OUTPUT, ROLE_NAMES
-from .derived import Derived
+from .derived import BoolContext, Derived
 from .trace import Trace
 
 _short_repr = reprlib.Repr()
@@ -216,6 +216,15 @@ class LayerPass:
     @property
     def bool_value(self) -> bool | None:
         return self._trace.bool_values.get(self.index)
+
+    @property
+    def bool_context(self) -> BoolContext | None:
+        """For a terminal bool, the Python construct that consumed it, from the source: ``"if"``,
+        ``"elif"``, ``"while"``, ``"ternary"`` (``a if t else b``), ``"assert"``,
+        ``"comprehension"`` (a filter, ``[... if t]``), ``"bool"`` (a ``bool(t)`` call, also
+        inside an ``if`` test); ``None`` when not a terminal bool or the source is unavailable
+        or shows none of these."""
+        return self._derived.bool_contexts.get(self.index)
 
     def __repr__(self) -> str:
         shape = "x".join(map(str, self.shape)) if self.shape is not None else "-"

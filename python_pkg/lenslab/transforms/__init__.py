@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..trace.derived import Derived
 from ..trace.trace import Trace
 from .ancestry import input_ancestry
-from .branches import branch_edges
+from .branches import branches
 from .flops import estimate_flops
 from .hierarchy import call_stacks, module_infos, returned_by
 from .labels import make_labels
@@ -17,6 +17,7 @@ def derive(trace: Trace) -> Derived:
     layers = group_passes(trace)
     labels = make_labels(trace, layers)
     stacks = call_stacks(trace)
+    found = branches(trace, stacks)
     return Derived(
         labels=labels.labels,
         layer_labels=labels.layer_labels,
@@ -28,6 +29,7 @@ def derive(trace: Trace) -> Derived:
         has_input_ancestor=input_ancestry(trace),
         flops=estimate_flops(trace),
         modules=module_infos(trace, stacks),
-        branch_edges=branch_edges(trace, stacks),
+        branch_edges=found.edges,
         returned_by=returned_by(trace),
+        bool_contexts=found.contexts,
     )

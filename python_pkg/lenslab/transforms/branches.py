@@ -1,35 +1,56 @@
 """Conditional branches: where a bool consumed by Python control flow leaves the main path
-(IF), and which ops ran in the arm that was taken (THEN / ELSE), from the source's AST.
+(IF), and which ops ran in the arm that was taken (THEN / ELIF / ELSE), from the source's AST.
 
 Source comes from ``linecache``, which also holds IPython/Jupyter cells, so models defined in
-a notebook are attributed too.
+a notebook are attributed too. ``branch_sites`` finds the construct that consumed each bool.
 """
 
 from __future__ import annotations
 
-import ast
-import linecache
 from types import CodeType
+from typing import NamedTuple
 
-from ..trace.derived import BranchKind
+from ..trace.derived import BoolContext, BranchKind
 from ..trace.trace import Trace
 from .ancestry import output_ancestry
+from .branch_sites import Site, clear_cache, find_site
 
-Site = tuple[CodeType | None, int]
-_Arms = tuple[int, int, int, int, int, int]  # test lines, body lines, else lines (0, 0 if none)
+_Frame = tuple[CodeType | None, int]
 
 
-def branch_edges(trace: Trace, stacks: list[tuple[int, ...]]) -> list[tuple[int, int, BranchKind]]:
-    edges: list[tuple[int, int, BranchKind]] = []
+class Branches(NamedTuple):
+    edges: list[tuple[int, int, BranchKind]]
+    contexts: dict[int, BoolContext]  # terminal bool -> the construct that consumed it
+
+
+def branches(trace: Trace, stacks: list[tuple[int, ...]]) -> Branches:
+    """IF/THEN/ELIF/ELSE edges and the context of every terminal bool."""
     if not trace.bool_values:
-        return edges
-    _ast_cache.clear()  # source may have changed since the last capture (edited file, new cell)
+        return Branches([], {})
+    clear_cache()  # source may have changed since the last capture (edited file, new cell)
+    found: dict[int, tuple[Site | None, Site | None]] = {}
+    contexts: dict[int, BoolContext] = {}
+    for index in trace.bool_values:
+        code, line = trace.bool_sites.get(index, (None, 0))
+        found[index] = find_site(code.co_filename, line) if code is not None else (None, None)
+        site = found[index][0]
+        if site is not None:
+            contexts[index] = site.context
+    return Branches(_edges(trace, stacks, found), contexts)
+
+
+def _edges(
+    trace: Trace,
+    stacks: list[tuple[int, ...]],
+    found: dict[int, tuple[Site | None, Site | None]],
+) -> list[tuple[int, int, BranchKind]]:
+    edges: list[tuple[int, int, BranchKind]] = []
     main = output_ancestry(trace)
     terminal = [i for i in trace.bool_values if not main[i]]
     edges.extend(_if_edges(trace, main, terminal))
     seen: set[tuple[int, int]] = {(p, c) for p, c, _ in edges}
     for index in terminal:
-        for parent, child, kind in _arm_edges(trace, stacks, index):
+        for parent, child, kind in _arm_edges(trace, stacks, index, found[index][1]):
             if (parent, child) not in seen:
                 seen.add((parent, child))
                 edges.append((parent, child, kind))
@@ -57,20 +78,18 @@ def _if_edges(
 
 
 def _arm_edges(
-    trace: Trace, stacks: list[tuple[int, ...]], bool_index: int
+    trace: Trace, stacks: list[tuple[int, ...]], bool_index: int, site: Site | None
 ) -> list[tuple[int, int, BranchKind]]:
-    """THEN/ELSE edges into the ops that ran in the arm the bool selected."""
-    code, line = trace.bool_sites.get(bool_index, (None, 0))
-    if code is None:
-        return []
-    arms = _find_if(code.co_filename, line)
-    if arms is None:
+    """THEN/ELIF/ELSE edges into the ops that ran in the arm the bool selected."""
+    code = trace.bool_sites.get(bool_index, (None, 0))[0]
+    if code is None or site is None:
         return []
     value = trace.bool_values[bool_index]
-    lo, hi = (arms[2], arms[3]) if value else (arms[4], arms[5])
-    if not lo:
+    arm = site.then if value else site.orelse
+    if arm is None:
         return []
-    kind: BranchKind = "THEN" if value else "ELSE"
+    lo, hi = arm
+    kind: BranchKind = site.then_kind if value else "ELSE"
     in_arm: set[int] = set()
     enclosing = trace.ops[bool_index].module_call
     for index in range(bool_index + 1, len(trace.ops)):
@@ -95,7 +114,7 @@ def _position(
 ) -> int:
     """1: the op ran from the arm's lines; -1: from elsewhere in the same function; 0: unknown."""
     op = trace.ops[index]
-    sites: list[Site] = [(op.code, op.line)]
+    sites: list[_Frame] = [(op.code, op.line)]
     if op.module_call >= 0:
         sites.extend(
             (trace.calls[c].code, trace.calls[c].line) for c in reversed(stacks[op.module_call])
@@ -104,40 +123,3 @@ def _position(
         if site_code is code:
             return 1 if lo <= site_line <= hi else -1
     return 0
-
-
-_ast_cache: dict[str, list[_Arms]] = {}
-
-
-def _find_if(filename: str, line: int) -> _Arms | None:
-    """The innermost ``if``/``while`` whose test spans ``line`` in ``filename``."""
-    arms = _ast_cache.get(filename)
-    if arms is None:
-        arms = _ast_cache[filename] = _index_file(filename)
-    best: _Arms | None = None
-    for entry in arms:
-        if entry[0] <= line <= entry[1] and (best is None or entry[0] >= best[0]):
-            best = entry
-    return best
-
-
-def _index_file(filename: str) -> list[_Arms]:
-    source = "".join(linecache.getlines(filename))
-    if not source:
-        return []
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
-    out: list[_Arms] = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.If, ast.While)):
-            test_end = node.test.end_lineno or node.test.lineno
-            body = (node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno)
-            orelse = (
-                (node.orelse[0].lineno, node.orelse[-1].end_lineno or node.orelse[-1].lineno)
-                if node.orelse
-                else (0, 0)
-            )
-            out.append((node.test.lineno, test_end, *body, *orelse))
-    return out
