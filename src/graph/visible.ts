@@ -37,7 +37,8 @@ export interface VisibleNode {
 export interface VisibleEdge {
   readonly from: string;
   readonly to: string;
-  /** Argument slots ("arg 0") for non-commutative multi-input ops; "" when none. */
+  /** Argument slots ("arg 0", "arg 1[0]") for non-commutative multi-input ops and, rolled, pass
+   *  ranges ("passes 1-3 \u2192 2-4"), joined by " \u00b7 "; "" when none. */
   readonly label: string;
   readonly branch: BranchKind;
   readonly dashed: boolean;
@@ -61,6 +62,9 @@ export interface VisibleGraph {
   /** Drawn module boxes, parents before children. */
   readonly groups: readonly VisibleGroup[];
 }
+
+/** Rolled view: more labelled inputs than this and pass ranges replace argument slots. */
+const CROWDED = 3;
 
 /** Ops whose inputs can be swapped; their incoming edges get no argument labels. */
 const COMMUTATIVE = new Set([
@@ -157,7 +161,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       if (labelled && slots) {
         // A parent fed to several slots lists them: "0,1".
         for (const slot of slots.split(',')) {
-          const text = /^\d+$/.test(slot) ? `arg ${slot}` : slot;
+          const text = slotLabel(slot);
           if (!e.labels.includes(text)) e.labels.push(text);
         }
       }
@@ -174,17 +178,36 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     const s = h.scopes.get(key);
     if (s && used.has(key)) groups.push(groupOf(trace, h, s));
   }
+  // Rolled view: pass ranges where only some passes use an edge. Into a crowded node (more than
+  // three labelled inputs) an edge with a pass range drops its argument slots, so labels stay short.
+  const acc = [...edges.values()];
+  const passes = acc.map((e) => (h.rolled ? passRangeLabel(passCount(h, e.fromItem), e.outs, passCount(h, e.toItem), e.ins) : ''));
+  const labelledIn = new Map<string, number>();
+  acc.forEach((e, i) => {
+    if (e.labels.length > 0 || passes[i]) labelledIn.set(e.to, (labelledIn.get(e.to) ?? 0) + 1);
+  });
   return {
     nodes: [...nodes.values()].map((n) => (selfLoops.has(n.id) ? { ...n, selfLoop: true } : n)),
-    edges: [...edges.values()].map((e) => ({
-      from: e.from,
-      to: e.to,
-      branch: e.branch,
-      dashed: e.dashed,
-      label: [e.labels.join(', '), passLabel(h, e.fromItem, e.outs, 'Out'), passLabel(h, e.toItem, e.ins, 'In')].filter(Boolean).join(' '),
-    })),
+    edges: acc.map((e, i) => {
+      const range = passes[i] ?? '';
+      const slots = range && (labelledIn.get(e.to) ?? 0) > CROWDED ? '' : e.labels.join(', ');
+      return { from: e.from, to: e.to, branch: e.branch, dashed: e.dashed, label: [slots, range].filter(Boolean).join(' \u00b7 ') };
+    }),
     groups,
   };
+}
+
+/**
+ * The edge label of one argument slot, as TorchLens writes it: positional "0" → "arg 0"; an
+ * item of a tuple or list argument "1.0" → "arg 1[0]"; keyword arguments keep their name.
+ */
+export function slotLabel(slot: string): string {
+  if (/^\d+$/.test(slot)) return `arg ${slot}`;
+  if (/^\d+(\.\d+)+$/.test(slot)) {
+    const [head, ...rest] = slot.split('.');
+    return `arg ${head}${rest.map((r) => `[${r}]`).join('')}`;
+  }
+  return slot;
 }
 
 /** Compact pass ranges: [1, 2, 3, 5] → "1-3,5". */
@@ -200,10 +223,27 @@ export function compactRange(values: Iterable<number>): string {
   return parts.join(',');
 }
 
-/** Rolled view: "Out 1-2" / "In 2-3" when only some passes of a multi-pass layer use the edge. */
-function passLabel(h: Hierarchy, item: number, passes: ReadonlySet<number>, word: 'Out' | 'In'): string {
-  const n = h.items[item]?.ops.length ?? 0;
-  return n > 1 && passes.size > 0 && passes.size < n ? `${word} ${compactRange(passes)}` : '';
+function passCount(h: Hierarchy, item: number): number {
+  return h.items[item]?.ops.length ?? 0;
+}
+
+/**
+ * Rolled view: which passes use an edge, when that is not all of them. `outs` are the passes of
+ * the source that feed it, `ins` the passes of the target it feeds (counts of 0 or 1: a node with
+ * one pass). One multi-pass end: "pass 1", "passes 1-3". Two: "passes 1-3 → 2-4" (source's
+ * passes, then the target's), or "passes 2-3" when they are the same. "" when every pass connects.
+ */
+export function passRangeLabel(fromPasses: number, outs: ReadonlySet<number>, toPasses: number, ins: ReadonlySet<number>): string {
+  const partial = (n: number, used: ReadonlySet<number>): boolean => n > 1 && used.size > 0 && used.size < n;
+  if (!partial(fromPasses, outs) && !partial(toPasses, ins)) return '';
+  const word = (used: ReadonlySet<number>): string => (used.size === 1 ? 'pass' : 'passes');
+  if (fromPasses > 1 && toPasses > 1) {
+    const a = compactRange(outs);
+    const b = compactRange(ins);
+    return a === b ? `${word(outs)} ${a}` : `passes ${a} \u2192 ${b}`;
+  }
+  const used = fromPasses > 1 ? outs : ins;
+  return `${word(used)} ${compactRange(used)}`;
 }
 
 /** Function groups: `ƒ caller` (plus ` #call` for one call); subtitle `N calls · M ops`. */

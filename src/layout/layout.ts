@@ -114,8 +114,57 @@ function segmentsOf(
     const group = cb[j] ?? ROOT;
     segs.push({ group, from: inPortOf(group, a.id), to: inner(cb, j, b.id), text: '' });
   }
-  const last = segs.length - 1;
-  return segs.map((s, k) => (k === last ? { ...s, text: edgeText(edge) } : s));
+  return segs;
+}
+
+/**
+ * Puts each edge's label on one of its pieces: the last one (reaching the target), unless edges
+ * fanning out from one source share an earlier piece and all carry the same label (an input
+ * feeding the same argument slot of two ops in a box): then that label goes once on the shared
+ * piece, before the fork. Returns, per edge, its labelled piece (-1: none) and the text drawn
+ * there by this edge ("" when an earlier edge draws it). Different labels that land on one
+ * piece (two edges leaving a box by the same piece) are drawn together: "arg 0 / arg 1".
+ */
+function placeLabels(routed: readonly { edge: VisibleEdge; segments: Segment[] }[]): { at: number; text: string }[] {
+  const texts = new Map<string, Set<string>>();
+  const users = new Map<string, number>();
+  for (const { edge, segments } of routed) {
+    const text = edgeText(edge);
+    for (const s of segments) {
+      const key = segmentKey(s);
+      let set = texts.get(key);
+      if (!set) texts.set(key, (set = new Set()));
+      set.add(text);
+      users.set(key, (users.get(key) ?? 0) + 1);
+    }
+  }
+  const chosen = routed.map(({ edge, segments }) => {
+    if (!edgeText(edge)) return -1;
+    for (let k = segments.length - 1; k >= 0; k--) {
+      const key = segmentKey(segments[k] as Segment);
+      if ((users.get(key) ?? 0) > 1 && texts.get(key)?.size === 1) return k;
+    }
+    return segments.length - 1;
+  });
+  const onPiece = new Map<string, string[]>();
+  routed.forEach(({ edge, segments }, i) => {
+    const at = chosen[i] ?? -1;
+    if (at < 0) return;
+    const key = segmentKey(segments[at] as Segment);
+    const list = onPiece.get(key) ?? [];
+    const text = edgeText(edge);
+    if (!list.includes(text)) list.push(text);
+    onPiece.set(key, list);
+  });
+  const drawn = new Set<string>();
+  return routed.map(({ segments }, i) => {
+    const at = chosen[i] ?? -1;
+    if (at < 0) return { at, text: '' };
+    const key = segmentKey(segments[at] as Segment);
+    const text = drawn.has(key) ? '' : (onPiece.get(key) ?? []).join(' / ');
+    drawn.add(key);
+    return { at, text };
+  });
 }
 
 export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new LayoutCache()): GraphLayout {
@@ -148,10 +197,22 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
     if (!port) ports.set(source, (port = inPort(ports.size)));
     return port;
   };
-  const routed = graph.edges.flatMap((edge) => {
+  const unlabelled = graph.edges.flatMap((edge) => {
     const a = nodeById.get(edge.from);
     const b = nodeById.get(edge.to);
     return a && b ? [{ edge, segments: segmentsOf(edge, a, b, chainOf, inPortOf) }] : [];
+  });
+  const labels = placeLabels(unlabelled);
+  // Every piece that carries a label carries it on every route through it (pieces are shared).
+  const pieceText = new Map<string, string>();
+  unlabelled.forEach(({ segments }, i) => {
+    const l = labels[i];
+    const s = l && l.text ? segments[l.at] : undefined;
+    if (s) pieceText.set(segmentKey(s), l?.text ?? '');
+  });
+  const routed = unlabelled.map(({ edge, segments }, i) => {
+    const { at, text } = labels[i] ?? { at: -1, text: '' };
+    return { edge, labelled: at, drawnText: text, segments: segments.map((s) => ({ ...s, text: pieceText.get(segmentKey(s)) ?? '' })) };
   });
   const segmentsIn = new Map<string, Segment[]>();
   const seen = new Set<string>();
@@ -227,23 +288,23 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   place(ROOT, 0, 0);
 
   const edges: EdgeRoute[] = [];
-  for (const { edge, segments } of routed) {
+  for (const { edge, segments, labelled, drawnText } of routed) {
     const points: Point[] = [];
     let labelAt: Point | null = null;
-    for (const s of segments) {
+    segments.forEach((s, k) => {
       const piece = pieces.get(segmentKey(s));
-      if (!piece) continue;
+      if (!piece) return;
       points.push(...piece.points);
-      labelAt = piece.labelAt ?? labelAt;
-    }
-    const text = edgeText(edge);
+      if (k === labelled) labelAt = piece.labelAt ?? midpoint(piece.points);
+    });
     edges.push({
       from: edge.from,
       to: edge.to,
       points,
-      text,
+      // A label shared with a parallel edge is drawn once, by the first of them.
+      text: drawnText,
       branch: edge.branch,
-      labelAt: text ? (labelAt ?? midpoint(points)) : null,
+      labelAt: drawnText ? (labelAt ?? midpoint(points)) : null,
       dashed: edge.dashed,
       selfLoop: false,
     });

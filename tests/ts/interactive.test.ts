@@ -7,7 +7,7 @@ import { initialViewState, withMatchStep, withQuery } from '../../src/model/view
 import { keyCommand } from '../../src/model/keys.ts';
 import type { KeyPress } from '../../src/model/keys.ts';
 import { buildHierarchy } from '../../src/graph/hierarchy.ts';
-import { buildVisibleGraph, compactRange } from '../../src/graph/visible.ts';
+import { buildVisibleGraph, compactRange, passRangeLabel, slotLabel } from '../../src/graph/visible.ts';
 import { expandedForDepth, fullDepth } from '../../src/graph/depth.ts';
 import { outlineRows } from '../../src/graph/outline.ts';
 import { describeNode, hoverSummary } from '../../src/graph/describe.ts';
@@ -139,10 +139,74 @@ test('rolled edges carry compact pass ranges when only some passes connect', () 
   const { h, state } = open(loop, true);
   const g = buildVisibleGraph(loop, h, state);
   const label = (from: string, to: string) => g.edges.find((e) => e.from === from && e.to === to)?.label;
-  assert.equal(label('tanh_1_5', 'linear_2_3'), 'Out 1-2 In 2-3');
-  assert.equal(label('tanh_1_5', 'relu_1_6'), 'Out 3');
-  assert.equal(label('zeros_1_1', 'linear_2_3'), 'In 1');
+  assert.equal(label('tanh_1_5', 'linear_2_3'), 'passes 1-2 \u2192 2-3', "the source's passes, then the target's");
+  assert.equal(label('tanh_1_5', 'relu_1_6'), 'pass 3', 'one multi-pass end: its passes');
+  assert.equal(label('zeros_1_1', 'linear_2_3'), 'pass 1');
   assert.equal(label('linear_1_2', 'add_1_4'), '', 'every pass connects: no label');
+});
+
+test('pass range labels name only the passes that matter', () => {
+  const s = (...v: number[]) => new Set(v);
+  assert.equal(passRangeLabel(4, s(1, 2, 3), 4, s(2, 3, 4)), 'passes 1-3 \u2192 2-4');
+  assert.equal(passRangeLabel(4, s(2, 3), 4, s(2, 3)), 'passes 2-3', 'same ranges: said once');
+  assert.equal(passRangeLabel(4, s(1, 2, 3, 4), 4, s(1, 2, 3, 4)), '');
+  assert.equal(passRangeLabel(1, s(1), 4, s(1)), 'pass 1');
+  assert.equal(passRangeLabel(4, s(4), 0, s(1)), 'pass 4', 'into a single-pass node (or a closed module)');
+  assert.equal(passRangeLabel(4, s(1, 2, 4), 1, s(1)), 'passes 1-2,4');
+  assert.equal(passRangeLabel(1, s(1), 1, s(1)), '');
+});
+
+test('argument slot labels: positional, nested in a tuple argument, keyword', () => {
+  assert.equal(slotLabel('0'), 'arg 0');
+  assert.equal(slotLabel('1.1'), 'arg 1[1]');
+  assert.equal(slotLabel('2.0.3'), 'arg 2[0][3]');
+  assert.equal(slotLabel('weight'), 'weight');
+});
+
+test('the LSTMCell loop: nested slots unrolled; short pass ranges rolled, no stacked slots', () => {
+  const lstm = createTrace(loadFixture('lstm_cell_loop'));
+  const u = open(lstm, false);
+  const ug = buildVisibleGraph(lstm, u.h, u.state);
+  const ul = (from: string, to: string) => ug.edges.find((e) => e.from === from && e.to === to)?.label;
+  assert.equal(ul('input_1:1', 'lstmcell_1_3:1'), 'arg 0');
+  assert.equal(ul('zeros_1_1:1', 'lstmcell_1_3:1'), 'arg 1[0]', 'h of (h, c)');
+  assert.equal(ul('zeros_2_2:1', 'lstmcell_2_4:1'), 'arg 1[1]', 'c of (h, c)');
+  assert.equal(ul('lstmcell_2_4:1', 'lstmcell_1_3:2'), 'arg 1[1]');
+  assert.equal(ul('lstmcell_1_3:1', 'linear_1_5:1'), '', 'one input: no slot');
+  // Parallel edges with the same label (one input into both ops of a cell) show it once.
+  const laid = layoutGraph(ug);
+  const shown = laid.edges.filter((e) => e.from === 'zeros_2_2:1' && e.labelAt);
+  assert.deepEqual(shown.map((e) => e.text), ['arg 1[1]']);
+  assert.equal(laid.edges.filter((e) => e.from === 'zeros_2_2:1').length, 2);
+
+  const r = open(lstm, true);
+  const rg = buildVisibleGraph(lstm, r.h, r.state);
+  const rl = (from: string, to: string) => rg.edges.find((e) => e.from === from && e.to === to)?.label;
+  // Each cell op has five labelled inputs: pass ranges win over argument slots.
+  assert.equal(rl('input_1', 'lstmcell_1_3'), 'pass 1');
+  assert.equal(rl('zeros_2_2', 'lstmcell_1_3'), 'pass 1');
+  assert.equal(rl('tanh_1_6', 'lstmcell_2_4'), 'passes 1-3 \u2192 2-4');
+  assert.equal(rl('lstmcell_1_3', 'lstmcell_2_4'), 'passes 1-3 \u2192 2-4');
+  assert.equal(rl('lstmcell_1_3', 'linear_1_5'), '');
+  assert.equal(rl('tanh_1_6', 'output_1'), 'pass 4');
+  assert.ok(rg.edges.every((e) => !e.label.includes('arg')), 'no slots stacked on pass ranges');
+});
+
+test('rolled, an uncrowded edge keeps its slot next to its pass range', () => {
+  // linear_2_3 also reads the input, as arg 1: three labelled inputs, not crowded.
+  const wire = loadFixture('recurrent_loop');
+  for (const op of wire.ops) {
+    if (op.layer !== 'linear_2_3') continue;
+    op.parents = [...op.parents, 0];
+    op.parent_args = ['0', '1'];
+  }
+  const t = createTrace(wire);
+  const { h, state } = open(t, true);
+  const g = buildVisibleGraph(t, h, state);
+  const label = (from: string) => g.edges.find((e) => e.from === from && e.to === 'linear_2_3')?.label;
+  assert.equal(label('zeros_1_1'), 'arg 0 \u00b7 pass 1');
+  assert.equal(label('tanh_1_5'), 'arg 0 \u00b7 passes 1-2 \u2192 2-3');
+  assert.equal(label('input_1'), 'arg 1', 'every pass reads it: no range');
 });
 
 test('unrolled passes of one layer share a pass group; rolled nodes have none', () => {

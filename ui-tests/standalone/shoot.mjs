@@ -62,6 +62,16 @@ if (want('loop')) {
   await view((v) => v.setDepth(1));
   await shot('loop-rolled-depth1');
 }
+if (want('lstm')) {
+  // The gallery's LSTMCell loop (notebooks/gallery.ipynb): edge labels, rolled and unrolled.
+  await page.goto(`${base}?fixture=lstm_cell_loop`);
+  await ready();
+  await shot('lstm-unrolled');
+  await view((v) => v.setRolled(true));
+  await shot('lstm-rolled');
+  await view((v) => v.setDepth(1));
+  await shot('lstm-rolled-depth1');
+}
 if (want('dark')) {
   await page.goto(`${base}?fixture=recurrent_loop&theme=dark`);
   await ready();
