@@ -88,11 +88,15 @@ export async function dataSpec({ page, test, assert, screenshot }) {
     await header.click();
     await header.click();
     assert((await header.getAttribute('aria-sort')) === 'descending', 'time column sorted descending');
-    const times = await first.evaluate((root) => {
+    const labels = await first.evaluate((root) => {
       const order = [...root.querySelectorAll('.lenslab-table-body .lenslab-table-row')].sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
       return order.map((r) => r.dataset.label);
     });
-    assert(times.length > 3, `rows drawn: ${times.length}`);
+    assert(labels.length > 3, `rows drawn: ${labels.length}`);
+    // The table sorts the wire graph's times (rounded to 3 digits): compare with those.
+    const wireTimes = await kernelJson(page, 'import json\nfrom lenslab.export.wire import to_wire\nprint(json.dumps({op["label"]: op["time_s"] for op in to_wire(h)["ops"]}))');
+    const times = labels.map((l) => wireTimes[l]);
+    assert(times.every((t, i) => typeof t === 'number' && (i === 0 || times[i - 1] >= t)), `rows not in descending time: ${labels.map((l, i) => `${l}=${times[i]}`).join(', ')}`);
     const row = first.locator('.lenslab-table-body .lenslab-table-row').nth(2);
     const label = await row.getAttribute('data-label');
     await row.click();

@@ -79,6 +79,10 @@ export class Stage {
 
   /** Canvas mode: draws the current frame synchronously; returns the nodes drawn. */
   drawCanvasNow(): number {
+    if (this.pending) {
+      cancelAnimationFrame(this.pending); // this draw supersedes the one scheduled by setCamera
+      this.pending = 0;
+    }
     if (!this.frame || !this.usesCanvas) return 0;
     const t0 = performance.now();
     const { width, height } = this.size();

@@ -35,7 +35,12 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined);
   const scale = state.overlay === 'none' ? null : colorScale(values.values());
   const fills = new Map<string, { color: string; dark: boolean }>();
-  if (scale) for (const [id, v] of values) fills.set(id, { color: rampColor(scale.position(v)), dark: scale.position(v) > 0.62 });
+  if (scale) {
+    for (const [id, v] of values) {
+      const at = scale.position(v);
+      fills.set(id, { color: rampColor(at), dark: at > 0.62 });
+    }
+  }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
   renderInspector(c.inspector, selected, data && target ? data.panel.el : undefined);
   c.setInspectorOpen(selected !== null);

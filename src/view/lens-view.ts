@@ -349,7 +349,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const c = this.chrome;
     this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected) });
     this.hoverCard.clear();
-    c.stage.draw(graph, layout, this.scene, this.view.camera);
+    // The camera is placed before drawing, so the frame is drawn once, already where it ends up
+    // (a canvas would otherwise draw at the old camera, then again on the next animation frame).
     if (opts.fit) {
       this.view.fit(layout, FIRST_FIT_MIN_ZOOM);
     } else {
@@ -359,6 +360,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       const next = placeCamera(this.view.camera, { before, after, focus, reveal }, c.stage.size());
       if (next !== this.view.camera) this.view.set(next);
     }
+    c.stage.draw(graph, layout, this.scene, this.view.camera);
     measure('lenslab:draw', t1);
     this.root.dataset['state'] = 'ready';
     c.message.textContent = '';

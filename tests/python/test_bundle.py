@@ -264,7 +264,6 @@ class OddName(nn.Module):
 
 
 def test_to_html_embeds_names_as_data_only(tmp_path: Path) -> None:
-    pytest.importorskip("lenslab.export.html")
     from lenslab.export.html import STATIC
 
     if not (STATIC / "standalone.js").is_file():

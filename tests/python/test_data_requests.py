@@ -165,10 +165,10 @@ def test_gradients_after_backward(history: Any, server: DataServer) -> None:
     widget = LensWidget(history)
     before = widget.grads_version
     reply, _ = ask(server, "stats", layer=CONV, tensor="gradient")
-    if before == 0:
-        assert reply["error"]["code"] == "no_grad" and "backward" in reply["error"]["message"]
-        history.outputs[0].activation.sum().backward()
-        assert widget.grads_version == before + 1, "the widget hears about the backward pass"
+    assert before == 0, "no test before this one runs a backward pass"
+    assert reply["error"]["code"] == "no_grad" and "backward" in reply["error"]["message"]
+    history.outputs[0].activation.sum().backward()
+    assert widget.grads_version == before + 1, "the widget hears about the backward pass"
     reply, _ = ask(server, "stats", layer=CONV, tensor="gradient")
     grad = history[CONV].grad
     assert reply["result"]["mean"] == pytest.approx(grad.mean().item(), rel=1e-4, abs=1e-9)

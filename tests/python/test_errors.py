@@ -84,7 +84,8 @@ def test_nested_lens_call_is_refused() -> None:
 
     with pytest.raises(LensError, match="nested") as info:
         lens(Nested(), torch.randn(2))
-    assert info.value.lens_history is not None  # type: ignore[attr-defined]
+    partial = info.value.lens_history  # type: ignore[attr-defined]
+    assert isinstance(partial, ModelHistory) and not partial.complete
     assert torch_state() == CLEAN
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from lenslab import LayerPass, ModelHistory, lens
@@ -24,7 +23,6 @@ def test_summary_lists_every_pass() -> None:
 
 
 def test_to_pandas_has_one_row_per_pass() -> None:
-    pytest.importorskip("pandas")
     h = lens(DynamicIf(), torch.randn(2, 4))
     frame = h.to_pandas()
     assert len(frame) == len(h)
@@ -65,8 +63,12 @@ def test_layer_pass_has_every_contract_attribute() -> None:
             getattr(layer, name)
 
 
-def test_notebook_display_hooks_exist() -> None:
-    assert callable(ModelHistory._repr_mimebundle_) and callable(ModelHistory.show)
+def test_notebook_display_shows_the_widget() -> None:
+    h = lens(TwoLayer(), torch.randn(2, 4))
+    assert isinstance(h, ModelHistory)
+    assert h.show(depth=2).view_options == {"depth": 2}
+    data, _metadata = h._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
 
 
 def test_keep_args_keeps_callables_and_arguments_for_replay() -> None:

@@ -73,14 +73,12 @@ def test_recurrent_modules_validate(rnn: type[nn.Module]) -> None:
 
 
 def test_gpt2_tiny_validates() -> None:
-    pytest.importorskip("transformers")
     torch.manual_seed(0)
     model = gpt2_tiny()
     assert_valid(model, {"input_ids": torch.randint(0, 100, (1, 8))})
 
 
 def test_bert_tiny_validates() -> None:
-    pytest.importorskip("transformers")
     torch.manual_seed(0)
     assert_valid(bert_tiny(), bert_inputs())
 

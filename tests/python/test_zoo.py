@@ -36,7 +36,6 @@ def test_detection_model_in_eval_mode() -> None:
 
 
 def test_gpt2_tiny() -> None:
-    pytest.importorskip("transformers")
     torch.manual_seed(0)
     model = gpt2_tiny()
     h = check_capture(model, {"input_ids": torch.randint(0, 100, (1, 8))})
@@ -45,7 +44,6 @@ def test_gpt2_tiny() -> None:
 
 
 def test_bert_tiny() -> None:
-    pytest.importorskip("transformers")
     torch.manual_seed(0)
     model = bert_tiny()
     h = check_capture(model, bert_inputs())

@@ -38,14 +38,8 @@ function bnModel(): WireGraph {
   } as unknown as WireGraph;
 }
 
-function views() {
-  const graph = bnModel();
-  const schema = (JSON.parse(JSON.stringify(graph)) as { schema_version: number });
-  return { graph, schema };
-}
-
 test('buffers are hidden by default; a BatchNorm is drawn as its op, without argument labels', async () => {
-  const { graph } = views();
+  const graph = bnModel();
   const { SCHEMA_VERSION } = await import('../../src/protocol/schema.ts');
   const trace = createTrace({ ...graph, schema_version: SCHEMA_VERSION });
   const h = buildHierarchy(trace, false);
@@ -85,7 +79,7 @@ function recordingContext(): { ctx: CanvasRenderingContext2D; calls: string[] } 
 }
 
 test('canvas draws dashed edges and borders, stacked modules, self-loops and edge labels up close', async () => {
-  const { graph } = views();
+  const graph = bnModel();
   const { SCHEMA_VERSION } = await import('../../src/protocol/schema.ts');
   const trace = createTrace({ ...graph, schema_version: SCHEMA_VERSION });
   const h = buildHierarchy(trace, false);

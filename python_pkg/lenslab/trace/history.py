@@ -68,7 +68,7 @@ class ModelHistory:
 
     @property
     def branch_edges(self) -> list[tuple[str, str, BranchKind]]:
-        """(parent label, child label, "IF" | "THEN" | "ELSE")."""
+        """(parent label, child label, "IF" | "THEN" | "ELIF" | "ELSE")."""
         labels = self._derived.labels
         return [(labels[p], labels[c], kind) for p, c, kind in self._derived.branch_edges]
 
