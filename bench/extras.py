@@ -4,7 +4,6 @@ widget bundle size, synced-state bytes per op)."""
 from __future__ import annotations
 
 import gzip
-import inspect
 import json
 import subprocess
 import sys
@@ -15,22 +14,20 @@ from models import build, call
 from report import Row
 from timing import interleaved, median
 
-from lenslab import ModelHistory, lens
+from lenslab import lens
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET = ROOT / "python_pkg" / "lenslab" / "static" / "widget.js"
 
 
 def validation(budget_s: float, name: str = "resnet18") -> dict[str, Any]:
-    """``h.validate()`` time over a plain forward's, or why it cannot be measured yet. The
-    history is captured as validation needs it (``keep_args=True``: each op's callable and
-    arguments, for replay); that capture is timed too, as a ratio to the plain forward."""
+    """``h.validate()`` time over a plain forward's. The history is captured as validation
+    needs it (``keep_args=True``: each op's callable and arguments, for replay); that capture
+    is timed too, as a ratio to the plain forward."""
     row: dict[str, Any] = {"model": name}
-    if not callable(getattr(ModelHistory, "validate", None)):
-        return row | {"status": "not yet"}
     print(f"[bench] validation: {name}", file=sys.stderr, flush=True)
     model, inputs = build(name)
-    options = {"keep_args": True} if "keep_args" in inspect.signature(lens).parameters else {}
+    options = {"keep_args": True}
     history = lens(model, inputs, save="all", **options)
     try:
         result = history.validate()
