@@ -8,7 +8,20 @@ import type { Hierarchy } from './hierarchy.ts';
  * ("1x64x56x56") matches, then ids of module nodes whose address or class name matches.
  * Case-insensitive substring match. Buffers are skipped while they are hidden (`showBuffers`).
  */
+/** The last search, by identity of its inputs: the view asks for the same hits when it searches
+ *  and again when it redraws the panels, and a search scans every node. */
+let last: { trace: Trace; h: Hierarchy; query: string; showBuffers: boolean; hits: string[] } | null = null;
+
 export function searchNodes(trace: Trace, h: Hierarchy, query: string, showBuffers = true): string[] {
+  if (last && last.trace === trace && last.h === h && last.query === query && last.showBuffers === showBuffers) {
+    return [...last.hits];
+  }
+  const hits = scanNodes(trace, h, query, showBuffers);
+  last = { trace, h, query, showBuffers, hits };
+  return [...hits];
+}
+
+function scanNodes(trace: Trace, h: Hierarchy, query: string, showBuffers: boolean): string[] {
   const q = query.trim().toLowerCase();
   if (!q) return [];
   const hits: string[] = [];
