@@ -32,6 +32,68 @@ function makeCaptures() {
 }
 
 const ready = (page, scope = '') => page.waitForSelector(`${scope} .lenslab-root[data-state="ready"]`.trim(), { timeout: 90_000 });
+/**
+ * The main-area panel under `scope` is a lumino SplitPanel: the graph (.lenslab-root) in the left
+ * pane, the inspector and the layer table in the right one (out of the widget's own layout).
+ * With `selected`: the inspector in the right pane shows that node. Returns the pane boxes.
+ */
+async function assertSplit(page, scope, assert, selected = null) {
+  const r = await page.evaluate(
+    ([scope, selected]) => {
+      const panel = document.querySelector(scope);
+      const split = panel?.matches('.lm-SplitPanel') ? panel : panel?.querySelector('.lm-SplitPanel');
+      if (!split) return { error: `no .lm-SplitPanel in ${scope}` };
+      const panes = [...split.children].filter((c) => c.classList.contains('lm-Widget') && !c.classList.contains('lm-mod-hidden'));
+      const [left, right] = panes;
+      const inspector = right?.querySelector('[data-lenslab-inspector]');
+      const box = (el) => (el ? el.getBoundingClientRect().toJSON() : null);
+      return {
+        panes: panes.length,
+        graphLeft: !!left?.querySelector('.lenslab-root'),
+        inspectorRight: !!inspector && !inspector.closest('.lenslab-root') && !inspector.hidden,
+        tableRight: !!right?.querySelector('.lenslab-table:not([hidden])'),
+        inRoot: document.querySelectorAll(`${scope} .lenslab-root [data-lenslab-inspector]`).length,
+        selected: inspector?.getAttribute('data-selected') ?? null,
+        tensor: !!selected && !!right?.querySelector(`[data-lenslab-tensor="${selected}"][data-state="ready"]`),
+        left: box(left),
+        right: box(right),
+        inspector: box(inspector),
+      };
+    },
+    [scope, selected],
+  );
+  assert(!r.error, r.error);
+  assert(r.panes === 2 && r.graphLeft, `the split has no graph pane on the left (${JSON.stringify(r)})`);
+  assert(r.inspectorRight && r.inRoot === 0, `the inspector is not in the right pane (${JSON.stringify(r)})`);
+  assert(r.tableRight, `the layer table is not in the right pane (${JSON.stringify(r)})`);
+  assert(r.right.x >= r.left.x + r.left.width && r.inspector.width > 100 && r.inspector.height > 100, `the panes are not side by side (${JSON.stringify(r)})`);
+  if (selected !== null) {
+    assert(r.selected === selected, `the inspector shows ${r.selected}, not ${selected}`);
+    assert(r.tensor, `the tensor view of ${selected} is not in the right pane`);
+  }
+  return r;
+}
+
+/** Drags the split's vertical handle left by `dx` px; returns the graph pane's width before and after. */
+async function dragSplit(page, scope, dx) {
+  const handle = await page.evaluate((scope) => {
+    const panel = document.querySelector(scope);
+    const split = panel.matches('.lm-SplitPanel') ? panel : panel.querySelector('.lm-SplitPanel');
+    const h = [...split.children].find((c) => c.classList.contains('lm-SplitPanel-handle') && !c.classList.contains('lm-mod-hidden'));
+    const b = h.getBoundingClientRect();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  }, scope);
+  const width = () => page.evaluate((scope) => document.querySelector(`${scope} .lenslab-root`).getBoundingClientRect().width, scope);
+  const before = await width();
+  await page.mouse.move(handle.x, handle.y);
+  await page.mouse.down();
+  await page.mouse.move(handle.x - dx / 2, handle.y, { steps: 4 });
+  await page.mouse.move(handle.x - dx, handle.y, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  return { before, after: await width() };
+}
+
 const visible = (page) => page.evaluate(() => document.querySelector('.lenslab-root')?.lenslabView.visibleNodeIds() ?? []);
 
 export async function bundleSpec({ context, lab, test, assert, screenshot }) {
@@ -100,6 +162,11 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
         await view.waitFor({ timeout: 30_000 });
         const mean = await view.getAttribute('data-stat-mean');
         assert(mean !== null && Number.isFinite(Number(mean)), `no data-stat-mean (${mean})`);
+        // Graph | inspector + layer table, side by side in a draggable lumino SplitPanel.
+        await assertSplit(labPage, '.lenslab-bundle-document', assert, 'conv2d_1_1:1');
+        const drag = await dragSplit(labPage, '.lenslab-bundle-document', 150);
+        assert(drag.after < drag.before - 100, `dragging the split handle did not narrow the graph (${JSON.stringify(drag)})`);
+        await assertSplit(labPage, '.lenslab-bundle-document', assert, 'conv2d_1_1:1');
         const text = await labPage.evaluate(() => document.querySelector('.lenslab-bundle-view').innerText);
         assert(text.includes('<img'), 'the markup in a module name is not shown as text');
         const lens = requests.filter((r) => r.url.includes('capture.lens'));
@@ -183,6 +250,7 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
       const root = '.lenslab-tab .lenslab-root';
       const box = await labPage.locator(root).boundingBox();
       assert(box && box.height > 600, `the view does not fill the tab (height ${box?.height})`);
+      await assertSplit(labPage, '.lenslab-tab-panel', assert);
       await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.setDepth(100), root);
       await labPage.evaluate((sel) => document.querySelector(sel).lenslabView.select('conv2d_1_1:1'), root);
       // A tensor only the kernel has: the tab's view reaches it through the same widget model.
@@ -190,6 +258,10 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
       await view.waitFor({ timeout: 60_000 });
       const mean = await view.getAttribute('data-stat-mean');
       assert(mean !== null && Number.isFinite(Number(mean)), `no data-stat-mean (${mean})`);
+      await assertSplit(labPage, '.lenslab-tab-panel', assert, 'conv2d_1_1:1');
+      // The notebook's own view keeps its layout: its inspector stays inside its .lenslab-root.
+      const cellInspector = await labPage.evaluate(() => document.querySelectorAll('.jp-Notebook .lenslab-root [data-lenslab-inspector]').length);
+      assert(cellInspector > 0, 'the notebook widget lost its inspector');
       await screenshot(labPage, '25-open-in-tab', { fullPage: true });
       assert(labErrors.length === 0, `uncaught errors: ${labErrors.join('\n')}`);
     });

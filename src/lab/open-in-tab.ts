@@ -12,9 +12,8 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { IRenderMime } from '@jupyterlab/rendermime';
 import { MimeModel } from '@jupyterlab/rendermime';
-import { Panel } from '@lumino/widgets';
 import type { Widget } from '@lumino/widgets';
-import { LensHost, installPanelStyles } from './host.ts';
+import { LensHost, LensSplit, installPanelStyles } from './host.ts';
 
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
 const GRAPH_MIME = 'application/vnd.lenslab.graph+json';
@@ -81,10 +80,11 @@ let counter = 0;
 /** Opens the output in a new main-area tab; throws with a readable reason when it cannot. */
 export async function openInTab(app: JupyterFrontEnd, found: FoundOutput): Promise<MainAreaWidget> {
   installPanelStyles();
-  const content = new Panel();
-  content.addClass('lenslab-panel');
-  content.addClass('lenslab-tab');
-  const main = new MainAreaWidget({ content });
+  // The graph on the left; the view's inspector and layer table on the right (LensSplit).
+  const split = new LensSplit();
+  split.addClass('lenslab-tab');
+  const content = split.graph;
+  const main = new MainAreaWidget({ content: split });
   main.id = `lenslab-tab-${++counter}`;
   main.title.label = `lenslab: ${found.panel.title.label}`;
   main.title.closable = true;
@@ -95,7 +95,8 @@ export async function openInTab(app: JupyterFrontEnd, found: FoundOutput): Promi
     const host = new LensHost();
     content.addWidget(host);
     host.draw(found.graph, null);
-    content.node.dataset['lenslabSource'] = 'kept';
+    split.attach(host.node.querySelector('.lenslab-root'));
+    split.node.dataset['lenslabSource'] = 'kept';
     main.title.caption = `lenslab view of ${path} (kept graph, no kernel)`;
   };
   let renderer: IRenderMime.IRenderer | null = null;
@@ -114,10 +115,12 @@ export async function openInTab(app: JupyterFrontEnd, found: FoundOutput): Promi
   if (renderer) {
     const r = renderer;
     if (await waitForRoot(r.node)) {
-      content.node.dataset['lenslabSource'] = 'live';
+      split.attach(r.node.querySelector('.lenslab-root'));
+      split.node.dataset['lenslabSource'] = 'live';
       main.title.caption = `lenslab view of ${path} (live: the same widget model and kernel)`;
     } else {
       r.dispose();
+      split.release();
       try {
         kept('the live widget did not draw');
       } catch (err) {

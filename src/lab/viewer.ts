@@ -16,7 +16,7 @@ import type { Contents } from '@jupyterlab/services';
 import { LocalServer } from '../local/server.ts';
 import { openBundle } from './bundle-file.ts';
 import type { ReadRange } from './bundle-file.ts';
-import { LensHost } from './host.ts';
+import { LensHost, LensSplit } from './host.ts';
 
 export const FILE_TYPE = 'lenslab-bundle';
 export const FACTORY = 'lenslab bundle viewer';
@@ -64,17 +64,34 @@ export function httpRangeReader(url: string, settings: ServerConnection.ISetting
   return reader;
 }
 
-/** The view of one bundle file; redraws when the file changes on disk and is reverted. */
-class BundleView extends LensHost {
+/**
+ * The view of one bundle file; redraws when the file changes on disk and is reverted. Laid out
+ * as a split: the graph, and beside it the inspector above the layer table.
+ */
+class BundleView extends LensSplit {
+  private readonly host = new LensHost();
+
   constructor(private readonly context: DocumentRegistry.Context, private readonly app: JupyterFrontEnd) {
     super();
     this.addClass('lenslab-bundle-view');
+    this.graph.addWidget(this.host);
     this.message('Reading the bundle\u2026');
     void context.ready.then(() => this.load());
     context.fileChanged.connect(() => void this.load());
   }
 
   private loading: Promise<void> | null = null;
+
+  private message(text: string, kind: 'info' | 'error' = 'info'): void {
+    this.release();
+    this.host.message(text, kind);
+  }
+
+  private draw(graph: unknown, server: LocalServer): void {
+    this.release();
+    this.host.draw(graph, server);
+    this.attach(this.host.node.querySelector('.lenslab-root'));
+  }
 
   private load(): Promise<void> {
     this.loading ??= this.read().finally(() => (this.loading = null));

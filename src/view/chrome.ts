@@ -45,6 +45,8 @@ export class Chrome {
   private outlineChoice: boolean | null = null;
   private readonly observer: ResizeObserver | null;
   private readonly offResize: () => void;
+  /** The inspector was handed to a host (detachInspector): it stays shown, a hint when empty. */
+  private inspectorHosted = false;
 
   constructor(host: HTMLElement, h: ChromeHandlers) {
     this.root = html('div', 'lenslab-root', host);
@@ -88,6 +90,7 @@ export class Chrome {
     this.observer?.disconnect();
     this.offResize();
     this.root.remove();
+    this.inspector.remove(); // a host may hold it (detachInspector)
   }
 
   get outlineOpen(): boolean {
@@ -101,7 +104,15 @@ export class Chrome {
   }
 
   setInspectorOpen(open: boolean): void {
-    this.inspector.hidden = !open;
+    this.inspector.hidden = !open && !this.inspectorHosted;
+  }
+
+  /** Takes the inspector out of the widget's layout for a host to place; it stays shown from now on. */
+  detachInspector(): HTMLElement {
+    this.inspectorHosted = true;
+    this.inspector.remove();
+    this.inspector.hidden = false;
+    return this.inspector;
   }
 
   setLegendOpen(open: boolean): void {

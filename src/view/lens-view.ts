@@ -63,6 +63,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
+  /** Set once a host took the inspector and layer table (detachSidePanels). */
+  private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
 
   constructor(host: HTMLElement) {
     this.chrome = new Chrome(host, {
@@ -101,6 +103,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   dispose(): void {
     this.detach();
+    this.sidePanels?.table.remove();
     this.data?.dispose();
     this.layouter.dispose();
     this.chrome.dispose();
@@ -252,7 +255,34 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   /** Switches between the graph and the layer table. */
   showTab(tab: 'graph' | 'layers'): void {
+    if (this.sidePanels) return; // the table is always shown beside the graph
     this.data?.setTab(tab);
+  }
+
+  /**
+   * For main-area hosts (the JupyterLab panels): takes the inspector and the layer table out of
+   * the widget's own layout and returns them for the host to place (beside the graph). From then
+   * on the inspector is always shown (a hint while nothing is selected), the table too, and the
+   * graph/layers tabs are hidden. The elements keep their data attributes and handlers. Call
+   * after connect(); null before. Calling again returns the same elements.
+   */
+  detachSidePanels(): { inspector: HTMLElement; table: HTMLElement } | null {
+    if (this.sidePanels) return this.sidePanels;
+    const data = this.data;
+    if (!data) return null;
+    data.setTab('layers');
+    data.tabs.hidden = true;
+    data.table.el.remove();
+    this.sidePanels = { inspector: this.chrome.detachInspector(), table: data.table.el };
+    this.relayout();
+    return this.sidePanels;
+  }
+
+  /** The host resized the graph or the side panels (a split handle moved): redraw to fit them. */
+  relayout(): void {
+    this.view.resized(this.layout);
+    // The layer table draws only the rows in view: a scroll event makes it draw for its new height.
+    this.sidePanels?.table.querySelector('.lenslab-table-viewport')?.dispatchEvent(new Event('scroll'));
   }
 
   /** Colours nodes by a metric ('none': by kind). */
