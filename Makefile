@@ -45,6 +45,11 @@ test-python:
 test-ui:
 	npm run --silent test:ui
 
+# Minutes-long tests (big model configs, multi-process runs), kept out of `make test`.
+.PHONY: test-heavy
+test-heavy: setup
+	python -m pytest -m heavy
+
 clean:
 	rm -rf lib python_pkg/lenslab/static python_pkg/lenslab/labextension ui-tests/output \
 		.pytest_cache .ruff_cache .mypy_cache dist build
