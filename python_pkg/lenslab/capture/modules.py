@@ -196,10 +196,12 @@ class ModuleTracker:
             producer = producer_of(output)
             if producer >= 0:
                 call.outputs = (producer,)
-            return
-        outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
-        if outputs:
-            call.outputs = tuple(outputs)
+        else:
+            outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
+            if outputs:
+                call.outputs = tuple(outputs)
+        if builder.selection is not None:
+            builder.call_ended(call, output)
 
     def _restore(self) -> None:
         """Point ``current`` and the source anchor at the innermost call still open."""
@@ -250,6 +252,7 @@ class _Released:
 
     in_op = True
     ops: tuple[Any, ...] = ()
+    selection = None
 
     def op_count(self) -> int:
         return 0

@@ -15,6 +15,7 @@ from .flatten import iter_tensors
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
+from .select import Selection, StopForward
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
@@ -28,12 +29,14 @@ def run_forward(
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    selection: Selection | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
-    model's ``ModelTree`` when the caller has already walked it.
+    model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
+    forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
     """
     global _active
     with _active_lock:
@@ -44,7 +47,7 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree)
+        builder = TraceBuilder(model, store, keep_args, tree, selection)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -55,6 +58,8 @@ def run_forward(
         try:
             with CaptureMode(builder):
                 result = model(*args, **kwargs)
+        except StopForward:
+            result = None
         except BaseException as exc:
             # Read by api.lens; exceptions with __slots__ take no attributes.
             with contextlib.suppress(AttributeError):
@@ -65,8 +70,9 @@ def run_forward(
                 handle.remove()
             tracker.close_all()
             tracker.release()
-        for path, tensor in iter_tensors(result):
-            builder.add_output(tensor, path)
+        if not builder.stopped:
+            for path, tensor in iter_tensors(result):
+                builder.add_output(tensor, path)
         return builder, result
     finally:
         release_shapes()
