@@ -19,8 +19,8 @@ import torch
 
 from .capture.select import Key, Selection
 from .errors import LensError
-from .trace.history import ModelHistory
-from .validate.context import RngState
+from .history import ModelHistory
+from .validation.context import RngState
 
 
 def positions(history: ModelHistory, key: Key) -> list[int]:
@@ -45,13 +45,13 @@ def exact_positions(history: ModelHistory, key: str) -> list[int] | None:
     """What an exact key names, ``None`` if ``key`` is no key."""
     base, sep, number = key.rpartition(":")
     address, call = (base, int(number)) if sep and number.isdigit() else (key, None)
-    if address and address in history._trace.modules:
+    if address and address in history.capture.trace.modules:
         found: dict[int, None] = {}
-        for entry in history._trace.calls:
+        for entry in history.capture.trace.calls:
             if entry.address == address and (call is None or entry.call == call):
                 found.update(dict.fromkeys(entry.outputs))
         return list(found)
-    return history._index.positions(key)
+    return history.capture.index.positions(key)
 
 
 def resolve(history: ModelHistory, keys: Sequence[Key], stop_after: str | int | None) -> Selection:
@@ -110,8 +110,8 @@ def unmatched(history: ModelHistory, key: Key, what: str = "save") -> LensError:
 
 def check_same_graph(first: ModelHistory, second: ModelHistory, keys: Sequence[Key]) -> None:
     """The keeping pass must run the graph the keys were resolved on."""
-    a = [op.type for op in first._trace.ops]
-    b = [op.type for op in second._trace.ops]
+    a = [op.type for op in first.capture.trace.ops]
+    b = [op.type for op in second.capture.trace.ops]
     if a[: len(b)] != b[: len(a)]:
         at = next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
         raise LensError(
