@@ -32,7 +32,7 @@ from .validation.context import RunContext, attach_context
 Save = str | Sequence[str | int | Callable[[Any], bool]] | Callable[[Any], bool] | None
 
 
-def lens(
+def lens(  # noqa: PLR0913  (keyword options fixed by the public contract)
     model: torch.nn.Module,
     inputs: Any,
     *,
