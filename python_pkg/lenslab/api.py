@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from .capture import ActivationStore, run_forward
+from .capture.blind import check_model
 from .capture.flatten import iter_tensors
 from .capture.modules import ModelTree
 from .errors import LensError
@@ -32,6 +33,7 @@ def lens(
     device: str | torch.device = "same",
     grads: bool = False,
     seed: int | None = None,
+    attention_weights: bool = False,
     keep_args: bool = False,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
@@ -41,6 +43,8 @@ def lens(
     ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys and substrings;
     ``postfunc`` is applied to each saved activation; ``device`` moves saved activations;
     ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
+    ``attention_weights=True`` records fused ``scaled_dot_product_attention`` as its math
+    (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -48,6 +52,7 @@ def lens(
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
         tree = ModelTree(model)  # the module tree, walked once for everything below
+    check_model(tree)
     _check_devices(tree, args, call_kwargs)
     selective = _selection(save)
     store = ActivationStore(
@@ -62,7 +67,9 @@ def lens(
     context = RunContext(model, args, call_kwargs) if keep_args else None
     with _gc_paused():
         try:
-            builder, _ = run_forward(model, args, call_kwargs, store, keep_args, tree)
+            builder, _ = run_forward(
+                model, args, call_kwargs, store, keep_args, tree, attention_weights
+            )
         except BaseException as exc:
             _attach_partial_history(exc, model)
             raise

@@ -8,6 +8,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from .composite import COMPOSITE_NAMES, SDPA
+
 # Tensor attributes and methods that never return a computed tensor: skipping them before the
 # call keeps shape/dtype queries (frequent in transformer code) almost free.
 _METADATA = frozenset(
@@ -79,7 +81,16 @@ _NORM_WITH_RUNNING_STATS = frozenset({"batch_norm", "instance_norm", "_batch_nor
 class FuncInfo:
     """What lenslab needs to know about one callable before and after calling it."""
 
-    __slots__ = ("inplace", "inplace_pos", "is_bool", "name", "norm_stats", "skip", "type")
+    __slots__ = (
+        "inplace",
+        "inplace_pos",
+        "is_bool",
+        "name",
+        "norm_stats",
+        "skip",
+        "special",
+        "type",
+    )
 
     def __init__(self, func: Any) -> None:
         name = _callable_name(func)
@@ -99,6 +110,8 @@ class FuncInfo:
         self.inplace_pos: int = _inplace_position(func)
         self.is_bool: bool = name in ("__bool__", "item")
         self.norm_stats: bool = name in _NORM_WITH_RUNNING_STATS
+        # Skipped, or a composite function: one test on the hot path covers both.
+        self.special: bool = self.skip or name in COMPOSITE_NAMES or name == SDPA
 
 
 def _callable_name(func: Any) -> str:
