@@ -215,24 +215,25 @@ function addFunctionFrames(
     return fc.parent >= 0 ? (keys[fc.parent] ?? null) : scopeOfCall(fc.module_call);
   };
   const keys: string[] = [];
+  // Calls of one function at one level, by level identity (parent call, or module scope).
+  const levelOf = (f: number): string => {
+    const fc = frames[f];
+    return fc ? `${fc.parent >= 0 ? `f${fc.parent}` : `m${scopeOfCall(fc.module_call) ?? ''}`}\u0000${fc.name}` : '';
+  };
   const counts = new Map<string, number>();
+  frames.forEach((_, f) => counts.set(levelOf(f), (counts.get(levelOf(f)) ?? 0) + 1));
   const seen = new Map<string, number>();
   let maxDepth = 0;
   frames.forEach((fc, f) => {
     const parent = parentKey(f, keys);
-    const base = `${FN_PREFIX}${parent === null ? '' : (b.scopes.get(parent)?.nodeId ?? '')}:${fc.name}()`;
-    keys.push(base);
-    counts.set(base, (counts.get(base) ?? 0) + 1);
-  });
-  frames.forEach((fc, f) => {
-    const parent = parentKey(f, keys);
-    const base = keys[f] ?? '';
-    const total = counts.get(base) ?? 1;
-    const k = (seen.get(base) ?? 0) + 1;
-    seen.set(base, k);
+    const level = levelOf(f);
+    const total = counts.get(level) ?? 1;
+    const k = (seen.get(level) ?? 0) + 1;
+    seen.set(level, k);
+    const base = `${FN_PREFIX}${parent === null ? '' : (b.scopes.get(parent)?.nodeId ?? parent)}:${fc.name}()`;
     const split = !rolled && total > 1;
     const key = split ? `${base}#${k}` : base;
-    keys[f] = key;
+    keys.push(key);
     const parentScope = parent === null ? undefined : b.scopes.get(parent);
     const depth = (parentScope?.depth ?? 0) + 1;
     maxDepth = Math.max(maxDepth, depth);

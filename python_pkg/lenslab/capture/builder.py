@@ -21,7 +21,7 @@ from .composite import SDPA, FunctionCall, body_of, sdpa_math
 from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord, intern_shape
-from .source import user_frame
+from .source import augmented_operator, user_frame
 from .store import ActivationStore, storage_key
 
 Tensor = torch.Tensor
@@ -180,6 +180,8 @@ class TraceBuilder:
         mode: Any,
     ) -> Any:
         """A composite function (its body recorded op by op), or an op run as usual."""
+        if info.rename:
+            return self._run_renamed(func, info, args, kwargs)
         if info.name == SDPA:
             if not self.attention_weights:
                 return self.run(func, info, args, kwargs)
@@ -188,6 +190,26 @@ class TraceBuilder:
         if body is None:
             return self.run(func, info, args, kwargs)
         return self._run_body(info.name, body, args, kwargs, mode)
+
+    def _run_renamed(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """``split`` with a list of sizes is TorchLens' ``split_with_sizes``."""
+        first = len(self.ops)
+        out = self.run(func, info, args, kwargs)
+        sizes = (
+            args[1]
+            if len(args) > 1
+            else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
+        )
+        if isinstance(sizes, (list, tuple)):
+            for record in self.ops[first:]:
+                record.type = "splitwithsizes"
+        return out
 
     def _run_body(
         self,
@@ -276,6 +298,10 @@ class TraceBuilder:
         else:
             return out
         first = self._record(func, info, args, kwargs, scan, outs, elapsed)
+        if info.method_inplace:
+            dunder = augmented_operator(1)
+            if dunder:  # ``x += y`` arrives as ``add_``: label it ``iadd``, as TorchLens does
+                self.ops[first].name, self.ops[first].type = dunder, dunder.strip("_")
         # C++ running-stat updates do not bump the version counter: training norms always write.
         changed = (
             targets

@@ -265,3 +265,6 @@ class _Released:
 
     def producer_of(self, tensor: torch.Tensor) -> int:
         return -1
+
+    def add_identity(self, tensor: torch.Tensor, parent: int, index: int, call: Any) -> int:
+        return parent
