@@ -238,4 +238,4 @@ def _keep_selected(
     for index in sorted(keep):
         value = store.values[index]
         if isinstance(value, torch.Tensor) and (postfunc is not None or store.device is not None):
-            store.values[index] = store._transform(value, history[index].label)
+            store.values[index] = store.transform(value, history[index].label)

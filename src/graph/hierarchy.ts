@@ -262,7 +262,7 @@ function addFunctionFrames(
 /** `WireOp.caller`, '' when unknown (graphs written before the field existed lack it). */
 function callerOf(trace: Trace, item: Item): string {
   const op = trace.ops[item.ops[0] ?? -1];
-  if (!op || op.role !== 'op') return '';
+  if (op?.role !== 'op') return '';
   const c = (op as { caller?: unknown }).caller;
   return typeof c === 'string' ? c : '';
 }
