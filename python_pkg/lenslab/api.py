@@ -31,7 +31,7 @@ from .validation.context import RunContext, attach_context
 Save = str | Sequence[str | int] | None
 
 
-def lens(
+def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     model: torch.nn.Module,
     inputs: Any,
     *,

@@ -95,12 +95,12 @@ def mode_stack_restored(mode: overrides.TorchFunctionMode) -> Iterator[None]:
 
 # Private torch helpers, untyped: the only way to see what is left on the mode stack.
 def _stack_depth() -> int:
-    return int(overrides._len_torch_function_stack())  # type: ignore[attr-defined]
+    return int(overrides._len_torch_function_stack())  # type: ignore[attr-defined]  # noqa: SLF001
 
 
 def _push(mode: overrides.TorchFunctionMode) -> None:
-    overrides._push_mode(mode)  # type: ignore[no-untyped-call]
+    overrides._push_mode(mode)  # type: ignore[no-untyped-call]  # noqa: SLF001
 
 
 def _pop() -> Any:
-    return overrides._pop_mode()  # type: ignore[no-untyped-call]
+    return overrides._pop_mode()  # type: ignore[no-untyped-call]  # noqa: SLF001

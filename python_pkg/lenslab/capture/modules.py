@@ -49,8 +49,8 @@ class ModelTree:
             self.buffers,
         )
         # Modules whose ops the capture cannot see (capture/blind.py): DataParallel, TorchScript.
-        self.blind: list[tuple[str, torch.nn.Module]] = []
         blind_types = (torch.nn.DataParallel, torch.jit.ScriptModule)
+        self.blind = [(a, m) for a, m in walk if isinstance(m, blind_types)]
         seen_params: set[int] = set()
         seen_buffers: set[int] = set()
         shared = False  # any module or parameter reachable twice
@@ -61,8 +61,6 @@ class ModelTree:
                 shared = True
                 continue
             first_address[id(module)] = address
-            if isinstance(module, blind_types):
-                self.blind.append((address, module))
             entry = table[address] = ModuleEntry(address, type(module).__name__, 0)
             if address:
                 parent = address.rpartition(".")[0]
