@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from .capture import ActivationStore, run_forward
+from .capture.blind import check_model
 from .capture.flatten import iter_tensors
 from .capture.modules import ModelTree
 from .capture.select import Selection, plan
@@ -32,7 +33,7 @@ from .validation.context import RunContext, attach_context
 Save = str | Sequence[str | int | Callable[[Any], bool]] | Callable[[Any], bool] | None
 
 
-def lens(  # noqa: PLR0913  (keyword options fixed by the public contract)
+def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     model: torch.nn.Module,
     inputs: Any,
     *,
@@ -43,6 +44,7 @@ def lens(  # noqa: PLR0913  (keyword options fixed by the public contract)
     grads: bool = False,
     seed: int | None = None,
     stop_after: str | int | None = None,
+    attention_weights: bool = False,
     keep_args: bool = False,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
@@ -52,18 +54,24 @@ def lens(  # noqa: PLR0913  (keyword options fixed by the public contract)
     ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys, substrings and callables
     ``f(layer) -> bool``, decided as each op runs (see ``lenslab.selection`` for the rule);
     ``postfunc`` is applied to each saved activation; ``device`` moves saved activations;
-    ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass;
+    ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
     ``stop_after`` ends the forward once that op (or module call) has run (``h.complete`` is
-    then ``False``). ``keep_args`` (private) keeps each op's callable and arguments for replay
-    validation. If the model raises, its exception propagates with ``exc.lens_history``.
+    then ``False``). ``attention_weights=True`` records fused ``scaled_dot_product_attention``
+    as its math (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
+    ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
+    If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
     model = _check_model(model)
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
         tree = ModelTree(model)  # the module tree, walked once for everything below
+    check_model(tree)
     _check_devices(tree, args, call_kwargs)
     keys = as_keys(save)
     options = _Options(save is not None and keys is None, postfunc, device, grads, keep_args)
+    options.attention_weights = attention_weights
+    metadata_only = _Options(False)
+    metadata_only.attention_weights = attention_weights
     if keys is None and stop_after is None:
         return _capture(model, args, call_kwargs, tree, options, None, seed)
     selection, deferred = plan(keys or [], _addresses(tree), stop_after)
@@ -71,7 +79,7 @@ def lens(  # noqa: PLR0913  (keyword options fixed by the public contract)
     first: ModelHistory | None = None
     if deferred:
         # Keys that depend on the finished graph: a metadata-only pass first (as TorchLens).
-        first = _capture(model, args, call_kwargs, tree, _Options(False), None, seed)
+        first = _capture(model, args, call_kwargs, tree, metadata_only, None, seed)
         selection = resolve(first, keys or [], stop_after)
         snapshot.restore()  # type: ignore[union-attr]  # set whenever keys are deferred
     history = _capture(model, args, call_kwargs, tree, options, selection, seed)
@@ -103,6 +111,7 @@ class _Options:
         self.device = None if device == "same" else torch.device(device)
         self.grads = grads
         self.keep_args = keep_args
+        self.attention_weights = False
 
 
 def _capture(
@@ -122,7 +131,14 @@ def _capture(
     with _gc_paused():
         try:
             builder, _ = run_forward(
-                model, args, call_kwargs, store, options.keep_args, tree, selection
+                model,
+                args,
+                call_kwargs,
+                store,
+                options.keep_args,
+                tree,
+                options.attention_weights,
+                selection,
             )
         except BaseException as exc:
             _attach_partial_history(exc, model)

@@ -10,6 +10,7 @@ import torch
 from torch.nn.modules import module as torch_module
 
 from ..errors import LensError
+from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .mode import CaptureMode
@@ -29,6 +30,7 @@ def run_forward(
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    attention_weights: bool = False,
     selection: Selection | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
@@ -47,7 +49,7 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree, selection)
+        builder = TraceBuilder(model, store, keep_args, tree, attention_weights, selection)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -55,8 +57,9 @@ def run_forward(
             torch_module.register_module_forward_pre_hook(tracker.pre_hook),
             torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),
         ]
+        mode = CaptureMode(builder)
         try:
-            with CaptureMode(builder):
+            with mode_stack_restored(mode):
                 result = model(*args, **kwargs)
         except StopForward:
             result = None
@@ -71,8 +74,10 @@ def run_forward(
             tracker.close_all()
             tracker.release()
         if not builder.stopped:
+            check_result(result)
             for path, tensor in iter_tensors(result):
                 builder.add_output(tensor, path)
+        warn_unseen(builder)
         return builder, result
     finally:
         release_shapes()
