@@ -33,6 +33,7 @@ def lens(
     grads: bool = False,
     seed: int | None = None,
     keep_args: bool = False,
+    memory: bool = False,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
 
@@ -41,6 +42,8 @@ def lens(
     ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys and substrings;
     ``postfunc`` is applied to each saved activation; ``device`` moves saved activations;
     ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
+    ``memory=True`` also records, per op, the bytes autograd keeps for its backward
+    (``layer.saved_for_backward_bytes``; ``None`` without it).
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -62,7 +65,9 @@ def lens(
     context = RunContext(model, args, call_kwargs) if keep_args else None
     with _gc_paused():
         try:
-            builder, _ = run_forward(model, args, call_kwargs, store, keep_args, tree)
+            builder, _ = run_forward(
+                model, args, call_kwargs, store, keep_args, tree, memory=memory
+            )
         except BaseException as exc:
             _attach_partial_history(exc, model)
             raise

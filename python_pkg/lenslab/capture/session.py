@@ -12,6 +12,7 @@ from torch.nn.modules import module as torch_module
 from ..errors import LensError
 from .builder import TraceBuilder
 from .flatten import iter_tensors
+from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
@@ -28,12 +29,14 @@ def run_forward(
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    memory: bool = False,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
-    model's ``ModelTree`` when the caller has already walked it.
+    model's ``ModelTree`` when the caller has already walked it. ``memory`` also records what
+    autograd saves for backward, per op (``capture/memory.py``).
     """
     global _active
     with _active_lock:
@@ -44,7 +47,7 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree)
+        builder = (MemoryTraceBuilder if memory else TraceBuilder)(model, store, keep_args, tree)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -53,7 +56,12 @@ def run_forward(
             torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),
         ]
         try:
-            with CaptureMode(builder):
+            saving = (
+                builder.saved_tensors_hooks()
+                if isinstance(builder, MemoryTraceBuilder)
+                else contextlib.nullcontext()
+            )
+            with CaptureMode(builder), saving:
                 result = model(*args, **kwargs)
         except BaseException as exc:
             # Read by api.lens; exceptions with __slots__ take no attributes.

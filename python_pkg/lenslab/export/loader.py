@@ -23,7 +23,7 @@ from ..trace.trace import Trace
 from . import tensorfile
 from .bundle import BUNDLE_VERSION, FORMAT, GRAPH_KEY, MANIFEST_KEY
 from .checks import BundleError, Where
-from .codec import _Codes, decode_calls, decode_derived, decode_modules, decode_ops
+from .codec import _Codes, decode_calls, decode_derived, decode_modules, decode_ops, decode_profile
 from .lazy import LazyGrads, LazyValues, TensorSource
 
 MAX_HEADER = 100_000_000  # what the safetensors library accepts
@@ -139,6 +139,7 @@ def _history(graph: dict[str, Any], source: TensorSource) -> ModelHistory:
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=at.at("complete").boolean(at.field(raw, "complete")),
+        **decode_profile(raw, at, n),
     )
     derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)
     if derived is None:  # written by a version whose derived facts differ: recompute them

@@ -55,9 +55,11 @@ class LensWidget(anywidget.AnyWidget):
             raise FrontEndMissingError()
         # Imported here: export depends on trace, and trace imports this module lazily.
         from lenslab.export.compact import compact
+        from lenslab.export.view_options import view_options as check
         from lenslab.export.wire import to_wire
 
-        super().__init__(graph=dict(compact(to_wire(history))), view_options=view_options)
+        view = check(history, view_options, static=False)
+        super().__init__(graph=dict(compact(to_wire(history))), view_options=view)
         # Tensors stay here; the front end asks for statistics and slices over custom messages.
         self._data = DataServer(history)
         self.on_msg(self._on_data_request)
