@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import LensError
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import CaptureSource
 
 HEADLESS_JS = pathlib.Path(__file__).resolve().parent.parent / "static" / "headless.js"
 # resvg caps a side at this many pixels; larger figures are scaled down to fit.
@@ -66,13 +66,15 @@ def node_boxes(wire_graph: dict[str, Any], view_options: dict[str, Any]) -> dict
     return dict(_call("nodeBoxes", wire_graph, view_options))
 
 
-def history_svg(history: ModelHistory, **options: Any) -> str:
+def capture_svg(source: CaptureSource, **options: Any) -> str:
+    from ..trace.record import as_capture
     from .compact import compact
     from .view_options import view_options
     from .wire import to_wire
 
-    view = view_options(history, options, static=True)
-    return render_svg(dict(compact(to_wire(history))), view)
+    capture = as_capture(source)
+    view = view_options(capture, options, static=True)
+    return render_svg(dict(compact(to_wire(capture))), view)
 
 
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:

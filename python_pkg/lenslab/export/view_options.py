@@ -1,7 +1,7 @@
 """View options (``h.show(...)``, ``h.to_svg(...)``, ``h.to_png(...)``, ``h.to_html(...)``):
 checked here, once, and turned into the JSON the front end reads (``src/graph/view-options.ts``).
 
-Each option is one converter ``(history, value, static) -> JSON value`` in ``VIEW_OPTIONS``;
+Each option is one converter ``(capture, value, static) -> JSON value`` in ``VIEW_OPTIONS``;
 another option is one more entry (``register_view_option``). ``static`` is True for figures
 made without a kernel (SVG/PNG/HTML): data the widget would fetch live is computed here.
 """
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import LensError
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import Capture, CaptureSource
 
-Converter = Callable[["ModelHistory", Any, bool], Any]
+Converter = Callable[["Capture", Any, bool], Any]
 VIEW_OPTIONS: dict[str, Converter] = {}
 
 # Overlay names the front end computes itself, and their aliases.
@@ -36,8 +36,11 @@ def register_view_option(name: str, convert: Converter) -> None:
     VIEW_OPTIONS[name] = convert
 
 
-def view_options(history: ModelHistory, options: Mapping[str, Any], static: bool) -> dict[str, Any]:
+def view_options(source: CaptureSource, options: Mapping[str, Any], static: bool) -> dict[str, Any]:
     """The checked options as JSON for the front end; ``LensError`` on anything unknown."""
+    from ..trace.record import as_capture
+
+    capture = as_capture(source)
     out: dict[str, Any] = {}
     for name, value in options.items():
         convert = VIEW_OPTIONS.get(name)
@@ -47,7 +50,7 @@ def view_options(history: ModelHistory, options: Mapping[str, Any], static: bool
                 f"Options: {', '.join(sorted(VIEW_OPTIONS))}."
             )
         if value is not None:
-            out[name] = convert(history, value, static)
+            out[name] = convert(capture, value, static)
     return out
 
 
@@ -56,14 +59,14 @@ def _close(word: str, known: Any) -> str:
     return f" (close matches: {', '.join(matches)})" if matches else ""
 
 
-def _depth(_h: ModelHistory, value: Any, _static: bool) -> int:
+def _depth(_c: Capture, value: Any, _static: bool) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise LensError(f"depth must be an int >= 1 (1: top-level modules closed), got {value!r}.")
     return value
 
 
 def _flag(name: str) -> Converter:
-    def convert(_h: ModelHistory, value: Any, _static: bool) -> bool:
+    def convert(_c: Capture, value: Any, _static: bool) -> bool:
         if not isinstance(value, bool):
             raise LensError(f"{name} must be True or False, got {value!r}.")
         return value
@@ -71,8 +74,8 @@ def _flag(name: str) -> Converter:
     return convert
 
 
-def _module(history: ModelHistory, address: Any, option: str) -> str:
-    modules = history.modules
+def _module(capture: Capture, address: Any, option: str) -> str:
+    modules = capture.derived.modules
     if not isinstance(address, str) or address not in modules or address == "":
         named = [a for a in modules if a]
         raise LensError(
@@ -83,21 +86,21 @@ def _module(history: ModelHistory, address: Any, option: str) -> str:
 
 
 def _modules(option: str) -> Converter:
-    def convert(history: ModelHistory, value: Any, _static: bool) -> list[str]:
+    def convert(capture: Capture, value: Any, _static: bool) -> list[str]:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, (list, tuple, set, frozenset)):
             raise LensError(f"{option} must be a list of module addresses, got {value!r}.")
-        return [_module(history, a, option) for a in value]
+        return [_module(capture, a, option) for a in value]
 
     return convert
 
 
-def _focus(history: ModelHistory, value: Any, _static: bool) -> str:
-    return _module(history, value, "focus")
+def _focus(capture: Capture, value: Any, _static: bool) -> str:
+    return _module(capture, value, "focus")
 
 
-def _direction(_h: ModelHistory, value: Any, _static: bool) -> str:
+def _direction(_c: Capture, value: Any, _static: bool) -> str:
     if not isinstance(value, str) or value.upper() not in ("TB", "LR"):
         raise LensError(
             f'direction must be "TB" (top to bottom) or "LR" (left to right), got {value!r}.'
@@ -105,9 +108,9 @@ def _direction(_h: ModelHistory, value: Any, _static: bool) -> str:
     return value.upper()
 
 
-def _overlay(history: ModelHistory, value: Any, static: bool) -> Any:
+def _overlay(capture: Capture, value: Any, static: bool) -> Any:
     if isinstance(value, Mapping):
-        return _scores(history, value, "scores", "max", "number")
+        return _scores(capture, value, "scores", "max", "number")
     if not isinstance(value, str):
         raise LensError(
             "overlay must be a metric name or a dict {layer key: score}, "
@@ -115,13 +118,13 @@ def _overlay(history: ModelHistory, value: Any, static: bool) -> Any:
         )
     name = value.strip().lower()
     if name == "grad" or name == "gradient norm":
-        return _grad_overlay(history) if static else "grad"
+        return _grad_overlay(capture) if static else "grad"
     if name in FRONT_END_METRICS:
         return FRONT_END_METRICS[name]
     if name == "kept for backward":
-        return _saved_overlay(history)
+        return _saved_overlay(capture)
     if name == "gradient flow":
-        return _flow_overlay(history)
+        return _flow_overlay(capture)
     names = [*FRONT_END_METRICS, *PYTHON_OVERLAYS]
     raise LensError(
         f"unknown overlay {value!r}{_close(name, names)}. Overlays: {', '.join(names)}, "
@@ -130,21 +133,23 @@ def _overlay(history: ModelHistory, value: Any, static: bool) -> Any:
 
 
 def _scores(
-    history: ModelHistory, scores: Mapping[Any, Any], name: str, aggregate: str, fmt: str
+    capture: Capture, scores: Mapping[Any, Any], name: str, aggregate: str, fmt: str
 ) -> dict[str, Any]:
     """``{key: score}`` with keys resolved to op labels; unknown keys named in the error."""
     out: dict[str, float] = {}
     unknown: list[str] = []
     for key, score in scores.items():
-        if key not in history:
+        try:
+            label = capture.layer(key).label
+        except KeyError:
             unknown.append(repr(key))
             continue
         if isinstance(score, bool) or not isinstance(score, (int, float)):
             raise LensError(f"overlay score for {key!r} must be a number, got {score!r}.")
         if math.isfinite(score):
-            out[history[key].label] = float(score)
+            out[label] = float(score)
     if unknown:
-        hint = _close(str(unknown[0]).strip("'\""), history.lookup_keys())
+        hint = _close(str(unknown[0]).strip("'\""), capture.index.keys())
         raise LensError(
             f"overlay scores name {len(unknown)} unknown layer(s): {', '.join(unknown[:8])}"
             f"{hint}. Keys are labels ('conv2d_1_1:1'), module addresses or ints, as for h[key]."
@@ -152,20 +157,20 @@ def _scores(
     return {"name": name, "scores": out, "aggregate": aggregate, "format": fmt}
 
 
-def _saved_overlay(history: ModelHistory) -> dict[str, Any]:
-    if history._trace.saved_bytes is None:
+def _saved_overlay(capture: Capture) -> dict[str, Any]:
+    if capture.trace.saved_bytes is None:
         raise LensError(
             'overlay "kept for backward" needs the bytes autograd saved: capture with '
             "lens(model, x, memory=True)."
         )
-    values = {layer.label: layer.saved_for_backward_bytes or 0 for layer in history}
-    return _scores(history, values, "kept for backward", "sum", "size")
+    values = {layer.label: layer.saved_for_backward_bytes or 0 for layer in capture.layers}
+    return _scores(capture, values, "kept for backward", "sum", "size")
 
 
-def _grad_overlay(history: ModelHistory) -> dict[str, Any]:
+def _grad_overlay(capture: Capture) -> dict[str, Any]:
     norms = {
         layer.label: float(layer.grad.detach().float().norm())
-        for layer in history
+        for layer in capture.layers
         if layer.grad is not None
     }
     if not norms:
@@ -173,20 +178,20 @@ def _grad_overlay(history: ModelHistory) -> dict[str, Any]:
             'overlay "grad" needs gradients: capture with lens(..., grads=True), then run a '
             "backward pass through h.outputs before drawing."
         )
-    return _scores(history, norms, "gradient norm", "max", "number")
+    return _scores(capture, norms, "gradient norm", "max", "number")
 
 
-def _flow_overlay(history: ModelHistory) -> dict[str, Any]:
+def _flow_overlay(capture: Capture) -> dict[str, Any]:
     from ..trace.params import gradient_flow
 
-    flow = gradient_flow(list(history))
+    flow = gradient_flow(list(capture.layers))
     if not flow:
         raise LensError(
             'overlay "gradient flow" needs gradients and activations: capture with '
             "lens(..., grads=True), then run a backward pass through h.outputs."
         )
-    ratios = {history[i].label: f.ratio for i, f in flow.items() if math.isfinite(f.ratio)}
-    return _scores(history, ratios, "gradient / activation norm", "max", "number")
+    ratios = {capture.layers[i].label: f.ratio for i, f in flow.items() if math.isfinite(f.ratio)}
+    return _scores(capture, ratios, "gradient / activation norm", "max", "number")
 
 
 register_view_option("depth", _depth)
