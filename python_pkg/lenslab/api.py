@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from .capture import ActivationStore, run_forward
+from .capture.blind import check_model
 from .capture.flatten import iter_tensors
 from .capture.modules import ModelTree
 from .errors import LensError
@@ -30,7 +31,7 @@ from .validation.context import RunContext, attach_context
 Save = str | Sequence[str | int] | None
 
 
-def lens(
+def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     model: torch.nn.Module,
     inputs: Any,
     *,
@@ -40,6 +41,7 @@ def lens(
     device: str | torch.device = "same",
     grads: bool = False,
     seed: int | None = None,
+    attention_weights: bool = False,
     keep_args: bool = False,
     memory: bool = False,
 ) -> ModelHistory:
@@ -52,6 +54,8 @@ def lens(
     ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
     ``memory=True`` also records, per op, the bytes autograd keeps for its backward
     (``layer.saved_for_backward_bytes``; ``None`` without it).
+    ``attention_weights=True`` records fused ``scaled_dot_product_attention`` as its math
+    (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -59,6 +63,7 @@ def lens(
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
         tree = ModelTree(model)  # the module tree, walked once for everything below
+    check_model(tree)
     _check_devices(tree, args, call_kwargs)
     selective = _selection(save)
     store = ActivationStore(
@@ -74,7 +79,7 @@ def lens(
     with _gc_paused():
         try:
             builder, _ = run_forward(
-                model, args, call_kwargs, store, keep_args, tree, memory=memory
+                model, args, call_kwargs, store, keep_args, tree, attention_weights, memory
             )
         except BaseException as exc:
             _attach_partial_history(exc, model)
@@ -236,4 +241,4 @@ def _keep_selected(
     for index in sorted(keep):
         value = store.values[index]
         if isinstance(value, torch.Tensor) and (postfunc is not None or store.device is not None):
-            store.values[index] = store._transform(value, history[index].label)
+            store.values[index] = store.transform(value, history[index].label)

@@ -105,8 +105,7 @@ class ModelHistory:
 
     def summary(self, depth: int = 3) -> str:
         """A module table down to ``depth`` (like torchinfo), then one row per layer pass."""
-        modules = self._derived.modules
-        return table.summary(self.model_type, self._layers, self.complete, modules, depth)
+        return table.summary(self._trace, self._layers, self._derived.modules, depth)
 
     def to_pandas(self) -> pandas.DataFrame:
         return table.to_pandas(self._layers)

@@ -10,6 +10,7 @@ import torch
 from torch.nn.modules import module as torch_module
 
 from ..errors import LensError
+from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .memory import MemoryTraceBuilder
@@ -29,6 +30,7 @@ def run_forward(
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    attention_weights: bool = False,
     memory: bool = False,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
@@ -47,7 +49,8 @@ def run_forward(
             )
         _active = True
     try:
-        builder = (MemoryTraceBuilder if memory else TraceBuilder)(model, store, keep_args, tree)
+        builder_class = MemoryTraceBuilder if memory else TraceBuilder
+        builder = builder_class(model, store, keep_args, tree, attention_weights)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -55,13 +58,14 @@ def run_forward(
             torch_module.register_module_forward_pre_hook(tracker.pre_hook),
             torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),
         ]
+        mode = CaptureMode(builder)
         try:
             saving = (
                 builder.saved_tensors_hooks()
                 if isinstance(builder, MemoryTraceBuilder)
                 else contextlib.nullcontext()
             )
-            with CaptureMode(builder), saving:
+            with mode_stack_restored(mode), saving:
                 result = model(*args, **kwargs)
         except BaseException as exc:
             # Read by api.lens; exceptions with __slots__ take no attributes.
@@ -73,8 +77,10 @@ def run_forward(
                 handle.remove()
             tracker.close_all()
             tracker.release()
+        check_result(result)
         for path, tensor in iter_tensors(result):
             builder.add_output(tensor, path)
+        warn_unseen(builder)
         return builder, result
     finally:
         release_shapes()

@@ -53,13 +53,13 @@ class ActivationStore:
             return
         value: Any = tensor
         if self.postfunc is not None or self.device is not None:
-            value = self._transform(tensor, label_hint)
+            value = self.transform(tensor, label_hint)
         self.values.append(value)
         self._unindexed.append(index)
         if self.want_grads and tensor.requires_grad:
             self._watch_grad(index, tensor)
 
-    def _transform(self, tensor: torch.Tensor, label_hint: str) -> Any:
+    def transform(self, tensor: torch.Tensor, label_hint: str) -> Any:
         with torch.no_grad():
             value: Any = tensor.detach()
             if self.postfunc is not None:

@@ -117,7 +117,7 @@ def _overlay(capture: Capture, value: Any, static: bool) -> Any:
             f"got {type(value).__name__}."
         )
     name = value.strip().lower()
-    if name == "grad" or name == "gradient norm":
+    if name in ("grad", "gradient norm"):
         return _grad_overlay(capture) if static else "grad"
     if name in FRONT_END_METRICS:
         return FRONT_END_METRICS[name]

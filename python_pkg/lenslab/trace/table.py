@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..capture import BUFFER, INPUT, OUTPUT
+from ..errors import LensError
 from .layer import LayerPass
 from .params import gradient_flow
 from .trace import Trace
@@ -48,7 +49,13 @@ FLOW_COLUMNS = ("grad_norm", "grad_ratio", "grad_flag")
 
 
 def to_pandas(layers: Sequence[LayerPass]) -> pandas.DataFrame:
-    import pandas  # imported here: pandas is optional and slow to import
+    try:
+        import pandas  # imported here: pandas is optional and slow to import
+    except ImportError as exc:
+        raise LensError(
+            "h.to_pandas() needs pandas, which is not installed: "
+            "pip install 'lenslab[pandas]' (or pip install pandas)"
+        ) from exc
 
     flow = gradient_flow(list(layers))
     rows: list[dict[str, Any]] = []
@@ -80,15 +87,12 @@ def describe(trace: Trace) -> str:
 
 
 def summary(
-    model_type: str,
+    trace: Trace,
     layers: Sequence[LayerPass],
-    complete: bool,
     modules: Mapping[str, ModuleInfo] | None = None,
     depth: int = 3,
 ) -> str:
-    header = f"{model_type}: {len(layers)} layer passes" + (
-        "" if complete else " (partial: the forward raised)"
-    )
+    header = describe(trace) + ("" if trace.complete else ": the forward raised")
     total_time = sum(layer.time_s for layer in layers)
     total_flops = sum(layer.flops for layer in layers)
     total_bytes = sum(layer.output_bytes for layer in layers if layer.role == "op")
