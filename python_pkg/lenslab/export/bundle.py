@@ -40,7 +40,7 @@ from .codec import encode_derived, encode_trace
 from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import Capture, CaptureSource
 
 FORMAT = "lenslab"
 BUNDLE_VERSION = 2
@@ -63,23 +63,25 @@ def lenslab_version() -> str:
 
 
 def save_bundle(
-    history: ModelHistory, path: str | os.PathLike[str], *, strip_paths: bool = False
+    source: CaptureSource, path: str | os.PathLike[str], *, strip_paths: bool = False
 ) -> Path:
-    """Writes ``history`` to ``path`` (``.lens`` added when missing); returns the path.
+    """Writes a capture to ``path`` (``.lens`` added when missing); returns the path.
 
     ``strip_paths=True`` shortens every source file name to its base name (``model.py``), so
     the bundle does not reveal the author's directories.
     """
+    from ..trace.record import as_capture
     from .wire import to_wire
 
+    capture = as_capture(source)
     target = bundle_path(path)
     if target.is_dir():
         raise LensError(f"{target} is a directory; give a file name for the bundle")
-    tensors, names, encoded = _tensors(history)
+    tensors, names, encoded = _tensors(capture)
     graph = {
-        "wire": to_wire(history),
-        "trace": encode_trace(history._trace),
-        "derived": encode_derived(history._derived),
+        "wire": to_wire(capture),
+        "trace": encode_trace(capture.trace),
+        "derived": encode_derived(capture.derived),
         "tensors": names,
         "encoded": encoded,
         "digests": {name: tensorfile.digest(get()) for name, get in tensors.items()},
@@ -89,7 +91,7 @@ def save_bundle(
     except ValueError as exc:
         raise LensError(f"cannot save this capture: {exc}") from exc
     if strip_paths:
-        graph_text = _strip_paths(graph_text, history)
+        graph_text = _strip_paths(graph_text, capture)
     graph_bytes = graph_text.encode()
     manifest = {
         "format": FORMAT,
@@ -116,9 +118,9 @@ def save_bundle(
     return _write_atomically(target, lambda out: tensorfile.write(out, everything, head))
 
 
-def _strip_paths(graph_text: str, history: ModelHistory) -> str:
+def _strip_paths(graph_text: str, capture: Capture) -> str:
     """``graph_text`` with every source file's directories removed, wherever it appears."""
-    trace = history._trace
+    trace = capture.trace
     codes = [op.code for op in trace.ops] + [c.code for c in trace.calls]
     codes += [code for code, _ in trace.bool_sites.values()]
     files = {code.co_filename for code in codes if code is not None}
@@ -130,16 +132,16 @@ def _strip_paths(graph_text: str, history: ModelHistory) -> str:
 
 
 def _tensors(
-    history: ModelHistory,
+    capture: Capture,
 ) -> tuple[dict[str, Callable[[], torch.Tensor]], dict[str, dict[str, str]], dict[str, str]]:
     """Storable tensors by name, names per op position, and the dtype of those stored as bytes.
 
     A value that cannot be stored raises (``tensorfile.storable``)."""
-    store = history._trace.store
+    store = capture.trace.store
     tensors: dict[str, Callable[[], torch.Tensor]] = {}
     names: dict[str, dict[str, str]] = {}
     encoded: dict[str, str] = {}
-    for layer in history:
+    for layer in capture.layers:
         i = layer.index
         kinds = (("activation", store.values[i]), ("grad", store.grads.get(i)))
         for kind, value in kinds:
