@@ -80,18 +80,20 @@ interface BundleGraph {
   encoded?: Record<string, string>; // tensors stored as raw bytes -> their real dtype
 }
 
+function parseManifest(text: string | undefined): { graph?: { tensor?: unknown } } | null {
+  try {
+    return JSON.parse(text ?? 'null') as { graph?: { tensor?: unknown } } | null;
+  } catch {
+    throw new Error('the bundle manifest is not valid JSON (corrupted?)');
+  }
+}
+
 /** The graph's JSON text: in the metadata (version 1) or the tensor the manifest names. */
 async function graphText(header: Record<string, unknown>, read: ReadRange, dataBytes: number | null): Promise<string> {
   const meta = header['__metadata__'] as Record<string, string> | undefined;
   const inline = meta?.['lenslab.graph'];
   if (typeof inline === 'string') return inline;
-  let manifest: { graph?: { tensor?: unknown } } | null = null;
-  try {
-    manifest = JSON.parse(meta?.['lenslab.manifest'] ?? 'null') as typeof manifest;
-  } catch {
-    throw new Error('the bundle manifest is not valid JSON (corrupted?)');
-  }
-  const name = manifest?.graph?.tensor;
+  const name = parseManifest(meta?.['lenslab.manifest'])?.graph?.tensor;
   const info = typeof name === 'string' ? (header[name] as TensorInfo | undefined) : undefined;
   if (!info || info.dtype !== 'U8') throw new Error('this safetensors file is not a lenslab bundle');
   const [begin, end] = info.data_offsets ?? [];

@@ -46,7 +46,7 @@ def load_capture(path: str | os.PathLike[str]) -> Capture:
     graph_text, tensor_names = _graph_text(manifest, version, source, file)
     graph = Where("graph").obj(_json(graph_text, "graph"))
     if version == 1:  # digests in the manifest, every tensor stored as itself
-        digests, encoded = manifest.get("tensors"), {}
+        digests, encoded = Where("manifest").field(manifest, "tensors"), {}
     else:
         where = Where("graph")
         digests, encoded = where.field(graph, "digests"), where.field(graph, "encoded")

@@ -72,8 +72,7 @@ def storable(value: object, what: str) -> tuple[torch.Tensor, str | None]:
 
 def as_bytes(t: torch.Tensor) -> torch.Tensor:
     """``t``'s raw bytes as ``uint8`` of shape ``(*t.shape, element_size)``."""
-    flat = _flat(t)
-    return flat.view(torch.uint8).reshape(*t.shape, t.element_size())
+    return _flat(t).view(torch.uint8).reshape(*t.shape, t.element_size())
 
 
 def decode(stored: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -88,9 +87,22 @@ def _size(dtype: torch.dtype) -> int:
     return torch.empty((), dtype=dtype).element_size()
 
 
+_SAME_SIZE_INT = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def _plain(t: torch.Tensor) -> torch.Tensor:
+    """The same bytes as an integer tensor: every dtype can be copied then (torch has no copy
+    kernel for ``uint4`` and friends), and a view keeps any strides."""
+    t = t.resolve_conj().resolve_neg()
+    if t.element_size() == 16:  # complex128: two float64 per element
+        t = torch.view_as_real(t)
+    same = _SAME_SIZE_INT[t.element_size()]
+    return t if t.dtype == same else t.view(same)
+
+
 def _flat(t: torch.Tensor) -> torch.Tensor:
-    """``t`` on the CPU as one dense row-major run of elements (stride 1)."""
-    flat = t.resolve_conj().resolve_neg().to("cpu").contiguous().reshape(-1)
+    """``t``'s bytes on the CPU as one dense row-major run of integers (stride 1)."""
+    flat = _plain(t).to("cpu").contiguous().reshape(-1)
     # A tensor whose sizes are 1 counts as contiguous whatever its strides (``ids[:, 0]`` of a
     # batch-1 input keeps stride 32), but viewing it as bytes needs stride 1.
     if flat.numel() and flat.stride(0) != 1:
