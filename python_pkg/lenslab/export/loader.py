@@ -23,7 +23,16 @@ from ..trace.trace import Trace
 from . import tensorfile
 from .bundle import BUNDLE_VERSION, FORMAT, GRAPH_KEY, MANIFEST_KEY
 from .checks import BundleError, Where
-from .codec import _Codes, decode_calls, decode_derived, decode_modules, decode_ops, parse_dtype
+from .codec import (
+    _Codes,
+    decode_calls,
+    decode_derived,
+    decode_function_calls,
+    decode_modules,
+    decode_ops,
+    decode_profile,
+    parse_dtype,
+)
 from .lazy import LazyGrads, LazyValues, TensorSource
 
 MAX_HEADER = tensorfile.MAX_HEADER
@@ -151,6 +160,7 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
         ops=tuple(ops),
         children=tuple(tuple(c) for c in children),
         calls=tuple(calls),
+        function_calls=decode_function_calls(raw.get("function_calls", []), at, n, len(calls)),
         modules=decode_modules(at.field(raw, "modules"), at.at("modules")),
         param_shapes={
             a: torch.Size(at.at("param_shapes").ints(s))
@@ -173,6 +183,7 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=at.at("complete").boolean(at.field(raw, "complete")),
+        **decode_profile(raw, at, n),
     )
     derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)
     if derived is None:  # written by a version whose derived facts differ: recompute them
