@@ -67,7 +67,7 @@ def save_bundle(history: ModelHistory, path: str | os.PathLike[str]) -> Path:
         raise LensError(f"{target} is a directory; give a file name for the bundle")
     tensors, names, skipped = _tensors(history)
     graph = {
-        "wire": to_wire(history),
+        "wire": to_wire(history, source_text=True),
         "trace": encode_trace(history._trace),
         "derived": encode_derived(history._derived),
         "tensors": names,

@@ -30,6 +30,10 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         "module_calls": graph["module_calls"],
         "modules": modules,
         "branch_edges": graph["branch_edges"],
+        "frames": graph["frames"],
+        "caller_frames": graph["caller_frames"],
+        "failure": graph["failure"],
+        "source_text": graph["source_text"],
     }
 
 

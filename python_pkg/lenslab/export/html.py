@@ -45,7 +45,7 @@ def render_html(history: ModelHistory, *, budget_mb: float = 20.0, view_options:
     from .wire import to_wire
 
     script, css = _static("standalone.js"), _static("widget.css")
-    graph = to_wire(history)
+    graph = to_wire(history, source_text=True)
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
     data = {
         "graph": graph,

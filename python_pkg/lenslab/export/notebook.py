@@ -33,7 +33,7 @@ def kept_view_bundle(history: ModelHistory) -> dict[str, Any]:
         f'border:0" title="lenslab graph" srcdoc="{html.escape(page, quote=True)}"></iframe>'
     )
     return {
-        GRAPH_MIME: dict(compact(to_wire(history))),
+        GRAPH_MIME: dict(compact(to_wire(history, source_text=True))),
         "text/html": frame,
         "text/plain": f"{history!r} (static view: the interactive widget needs the kernel)",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from types import CodeType
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import torch
 
 from ..capture import INPUT, OUTPUT, ActivationStore, ModuleCall, ModuleEntry, OpRecord
-from ..capture.builder import TraceBuilder
+from ..capture.builder import Failure, TraceBuilder
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +31,9 @@ class Trace:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     complete: bool  # False when the forward raised and this is the part recorded before
+    caller_frames: tuple[tuple[CodeType, int], ...] = ()  # user code that called lens()
+    failure: Failure | None = None  # the torch call that raised (partial captures)
+    captured_at: float = 0.0  # time.time() when frozen: source files changed later say so
 
 
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
@@ -54,4 +58,7 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=complete,
+        caller_frames=builder.caller_frames,
+        failure=builder.failure,
+        captured_at=time.time(),
     )

@@ -28,8 +28,16 @@ ErrorCode = Literal[
     "bad_dtype",  # an encoding we do not send, or a tensor we cannot show (complex, sparse)
     "internal",
 ]
-Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats"]
-METHODS: tuple[Method, ...] = ("stats", "histogram", "slice", "tiles", "grad_norms", "all_stats")
+Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats", "source"]
+METHODS: tuple[Method, ...] = (
+    "stats",
+    "histogram",
+    "slice",
+    "tiles",
+    "grad_norms",
+    "all_stats",
+    "source",  # lines of user code around a frame of the call stacks (source.py)
+)
 TensorKind = Literal["activation", "gradient"]
 Encoding = Literal["float32", "uint8"]
 
