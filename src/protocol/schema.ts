@@ -30,7 +30,7 @@ export interface WireOp {
   caller: string;
   /** Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
    * version 1: older graphs lack it (read as -1). */
-  frame: number;
+  frame?: number;
 }
 
 export interface WireModuleCall {
@@ -40,7 +40,7 @@ export interface WireModuleCall {
   outputs: number[];
   /** User frames between the enclosing call and this one, outermost first (WireGraph.frames
    * positions). Added within version 1. */
-  frames: number[];
+  frames?: number[];
 }
 
 export interface WireModule {
@@ -79,11 +79,11 @@ export interface WireGraph {
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
   /** Added within version 1 (older graphs lack them: read as empty / null). */
-  frames: WireFrame[];
-  caller_frames: number[];
-  failure: WireFailure | null;
+  frames?: WireFrame[];
+  caller_frames?: number[];
+  failure?: WireFailure | null;
   /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
-  source_text: string[];
+  source_text?: string[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -101,8 +101,8 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
-  frames: WireFrame[];
-  caller_frames: number[];
-  failure: WireFailure | null;
-  source_text: string[];
+  frames?: WireFrame[];
+  caller_frames?: number[];
+  failure?: WireFailure | null;
+  source_text?: string[];
 }

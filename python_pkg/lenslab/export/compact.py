@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .schema import CompactWireGraph, InternedColumn, WireGraph
 
-# Columns dropped because the reader derives them.
-_DERIVED_OP_FIELDS = frozenset({"layer"})
+# Columns dropped because the reader derives them ("source" from "frame" and the frames table).
+_DERIVED_OP_FIELDS = frozenset({"layer", "source"})
 _DERIVED_MODULE_FIELDS = frozenset({"children"})
 
 

@@ -1,4 +1,4 @@
-"""``to_wire``: a ``ModelHistory`` as the ``WireGraph`` the browser reads (no tensors).
+"""``to_wire``: a ``Capture`` as the ``WireGraph`` the browser reads (no tensors).
 
 Each field follows ``schema.py``. Records link by position, not by label.
 """
@@ -6,7 +6,8 @@ Each field follows ``schema.py``. Records link by position, not by label.
 from __future__ import annotations
 
 from ..capture import ROLE_NAMES, OpRecord
-from ..trace.history import ModelHistory
+from ..trace.record import CaptureSource, as_capture
+from ..trace.trace import Trace
 from .frames import FrameTable
 from .schema import (
     SCHEMA_VERSION,
@@ -24,11 +25,12 @@ _ROLES: tuple[Role, ...] = ("op", "input", "output", "buffer")
 assert ROLE_NAMES == _ROLES
 
 
-def to_wire(history: ModelHistory, *, source_text: bool = False) -> WireGraph:
-    """The wire graph; ``source_text`` embeds each referenced line's code (standalone pages
-    and bundles, which have no kernel to ask)."""
-    trace = history._trace
-    derived = history._derived
+def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
+    """The wire graph; ``source_text`` embeds each referenced line's code (standalone pages,
+    bundles and kept notebook views, which have no kernel to ask)."""
+    capture = as_capture(source)
+    trace = capture.trace
+    derived = capture.derived
     table = FrameTable(trace)
     ops: list[WireOp] = []
     for i, op in enumerate(trace.ops):
@@ -91,7 +93,7 @@ def to_wire(history: ModelHistory, *, source_text: bool = False) -> WireGraph:
         "branch_edges": branches,
         "frames": _frames(table),
         "caller_frames": table.caller,
-        "failure": _failure(history, table),
+        "failure": _failure(trace, table),
         "source_text": _source_text(table) if source_text else [],
     }
 
@@ -107,11 +109,11 @@ def _frames(table: FrameTable) -> list[WireFrame]:
     ]
 
 
-def _failure(history: ModelHistory, table: FrameTable) -> WireFailure | None:
-    failure = history._trace.failure
+def _failure(trace: Trace, table: FrameTable) -> WireFailure | None:
+    failure = trace.failure
     if failure is None:
         return None
-    n = len(history._trace.ops)
+    n = len(trace.ops)
     return {
         "func": failure.name,
         "message": failure.message,
