@@ -119,7 +119,7 @@ class ModelHistory:
         return validate_capture(self.capture)
 
     def summary(self) -> str:
-        return table.summary(self.model_type, self._layers, self.complete)
+        return table.summary(self._trace, self._layers)
 
     def to_pandas(self) -> pandas.DataFrame:
         return table.to_pandas(self._layers)

@@ -71,6 +71,16 @@ export interface WireFailure {
   frame: number;
 }
 
+/** A composite torch function recorded op by op (added within version 1; missing means []). */
+export interface WireFunctionCall {
+  name: string;
+  module_call: number;
+  parent: number;
+  first_op: number;
+  end_op: number;
+  outputs: number[];
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -84,6 +94,7 @@ export interface WireGraph {
   failure?: WireFailure | null;
   /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
   source_text?: string[];
+  function_calls?: WireFunctionCall[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -105,4 +116,5 @@ export interface CompactWireGraph {
   caller_frames?: number[];
   failure?: WireFailure | null;
   source_text?: string[];
+  function_calls?: WireFunctionCall[];
 }

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -20,7 +20,7 @@ from lenslab.export.html import render_html
 from lenslab.export.wire import to_wire
 from lenslab.widget.data import DataServer
 
-MODEL_SOURCE = '''
+MODEL_SOURCE = """
 import torch
 from torch import nn
 
@@ -57,7 +57,7 @@ class Broken(nn.Module):
 
     def forward(self, x):
         return self.b(self.a(x))
-'''
+"""
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_stack_names_notebook_cells_in_n(monkeypatch: pytest.MonkeyPatch) -> Non
     code = "import torch\ndef f(x):\n    return torch.tanh(x)\n"
 
     class Compiler:
-        _filename_map = {name: 7}
+        _filename_map: ClassVar[dict[str, int]] = {name: 7}
 
     class Shell:
         compile = Compiler()
@@ -220,8 +220,9 @@ def test_input_gradient_says_to_require_grad_before_lens(models: Any) -> None:
             "params": {"layer": "input_1:1", "tensor": "gradient"},
         }
     )
-    assert "input does not require grad: call `x.requires_grad_()` before `lens`" in (
-        reply["error"]["message"]
+    assert (
+        "input does not require grad: call `x.requires_grad_()` before `lens`"
+        in (reply["error"]["message"])
     )
     x = torch.randn(2, 4).requires_grad_()
     h2 = lens(models.Net(), x, grads=True)

@@ -21,7 +21,7 @@ def compact(graph: WireGraph) -> CompactWireGraph:
     modules = [
         {k: v for k, v in m.items() if k not in _DERIVED_MODULE_FIELDS} for m in graph["modules"]
     ]
-    return {
+    out: CompactWireGraph = {
         "schema_version": graph["schema_version"],
         "model_type": graph["model_type"],
         "encoding": "columns",
@@ -32,9 +32,14 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         "branch_edges": graph["branch_edges"],
         "frames": graph["frames"],
         "caller_frames": graph["caller_frames"],
-        "failure": graph["failure"],
-        "source_text": graph["source_text"],
+        "function_calls": graph["function_calls"],
     }
+    # Left out when empty: the synced state stays small.
+    if graph["failure"] is not None:
+        out["failure"] = graph["failure"]
+    if graph["source_text"]:
+        out["source_text"] = graph["source_text"]
+    return out
 
 
 def _intern(values: list[object]) -> list[object] | InternedColumn:

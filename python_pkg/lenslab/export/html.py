@@ -41,9 +41,7 @@ def write_html(source: CaptureSource, path: str | os.PathLike[str], *, budget_mb
     return target
 
 
-def render_html(
-    source: CaptureSource, *, budget_mb: float = 20.0, view_options: Any = None
-) -> str:
+def render_html(source: CaptureSource, *, budget_mb: float = 20.0, view_options: Any = None) -> str:
     from ..trace.record import as_capture
     from .wire import to_wire
 

@@ -12,7 +12,7 @@ small (target: <= 300 bytes per op).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 SCHEMA_VERSION = 1
 
@@ -98,6 +98,20 @@ class WireFailure(TypedDict):
     frame: int  # position in WireGraph.frames, -1 unknown
 
 
+class WireFunctionCall(TypedDict):
+    """One call of a composite torch function recorded op by op (a collapsible frame).
+
+    Added after version 1 without a bump: readers treat a missing ``function_calls`` as [].
+    """
+
+    name: str  # "multi_head_attention_forward", "scaled_dot_product_attention"
+    module_call: int  # innermost module call it ran in (position), -1 at top level
+    parent: int  # enclosing function call (position in WireGraph.function_calls), -1 when none
+    first_op: int  # ops [first_op, end_op) ran inside it
+    end_op: int
+    outputs: list[int]  # ops (positions) whose outputs it returned
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -113,6 +127,7 @@ class WireGraph(TypedDict):
     caller_frames: list[int]
     failure: WireFailure | None
     source_text: list[str]
+    function_calls: list[WireFunctionCall]
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -142,5 +157,6 @@ class CompactWireGraph(TypedDict):
     branch_edges: list[WireBranchEdge]
     frames: list[WireFrame]
     caller_frames: list[int]
-    failure: WireFailure | None
-    source_text: list[str]
+    failure: NotRequired[WireFailure]  # only when there is one
+    source_text: NotRequired[list[str]]  # only when not empty
+    function_calls: list[WireFunctionCall]

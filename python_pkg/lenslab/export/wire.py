@@ -95,6 +95,17 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
         "caller_frames": table.caller,
         "failure": _failure(trace, table),
         "source_text": _source_text(table) if source_text else [],
+        "function_calls": [
+            {
+                "name": f.name,
+                "module_call": f.module_call,
+                "parent": f.parent,
+                "first_op": f.first_op,
+                "end_op": f.end_op,
+                "outputs": list(f.outputs),
+            }
+            for f in trace.function_calls
+        ],
     }
 
 

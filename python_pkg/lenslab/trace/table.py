@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..capture import BUFFER, INPUT, OUTPUT
+from ..errors import LensError
 from .layer import LayerPass
 from .trace import Trace
 
@@ -40,7 +41,13 @@ COLUMNS = (
 
 
 def to_pandas(layers: Sequence[LayerPass]) -> pandas.DataFrame:
-    import pandas  # imported here: pandas is optional and slow to import
+    try:
+        import pandas  # imported here: pandas is optional and slow to import
+    except ImportError as exc:
+        raise LensError(
+            "h.to_pandas() needs pandas, which is not installed: "
+            "pip install 'lenslab[pandas]' (or pip install pandas)"
+        ) from exc
 
     rows: list[dict[str, Any]] = []
     for layer in layers:
@@ -66,10 +73,8 @@ def describe(trace: Trace) -> str:
     )
 
 
-def summary(model_type: str, layers: Sequence[LayerPass], complete: bool) -> str:
-    header = f"{model_type}: {len(layers)} layer passes" + (
-        "" if complete else " (partial: the forward raised)"
-    )
+def summary(trace: Trace, layers: Sequence[LayerPass]) -> str:
+    header = describe(trace) + ("" if trace.complete else ": the forward raised")
     total_time = sum(layer.time_s for layer in layers)
     total_flops = sum(layer.flops for layer in layers)
     lines = [header, f"op time {total_time * 1e3:.2f} ms, {total_flops / 1e6:.1f} MFLOPs", ""]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from lenslab import tensormath as tensors
-from lenslab.trace.record import CaptureSource, as_capture
 from lenslab.export.frames import FrameTable
+from lenslab.trace.record import CaptureSource, as_capture
 
 from .messages import REPLY, Request, RequestError, error_reply, parse_request, request_id
 
