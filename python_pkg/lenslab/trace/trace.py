@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
 
@@ -36,6 +37,11 @@ class Trace:
     caller_frames: tuple[tuple[CodeType, int], ...] = ()  # user code that called lens()
     failure: Failure | None = None  # the torch call that raised (partial captures)
     captured_at: float = 0.0  # time.time() when frozen: source files changed later say so
+    # The engineer's profile (empty / None where not recorded, e.g. in a loaded bundle).
+    grad_fns: dict[int, str] = field(default_factory=dict)  # op -> autograd node class name
+    saved_bytes: dict[int, int] | None = None  # op -> bytes saved for backward (memory=True)
+    param_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
+    param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = field(default_factory=dict)
 
 
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
@@ -64,6 +70,10 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         caller_frames=builder.caller_frames,
         failure=builder.failure,
         captured_at=time.time(),
+        grad_fns=builder.grad_fns,
+        saved_bytes=builder.saved_bytes,
+        param_dtypes=builder.param_dtypes,
+        param_refs=builder.param_refs,
     )
 
 
