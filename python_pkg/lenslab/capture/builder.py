@@ -18,9 +18,11 @@ import torch
 
 from ..errors import LensError
 from .composite import SDPA, FunctionCall, body_of, sdpa_math
+from .flatten import iter_tensors
 from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
-from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord, intern_shape
+from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_shape
+from .select import Selection, StopForward
 from .source import augmented_operator, user_frame
 from .store import ActivationStore, storage_key
 
@@ -43,9 +45,12 @@ class TraceBuilder:
         keep_args: bool,
         tree: ModelTree | None = None,
         attention_weights: bool = False,
+        selection: Selection | None = None,
     ) -> None:
         if tree is None:
             tree = ModelTree(model)
+        self.selection = selection
+        self.stopped = False  # True when ``stop_after`` ended the forward
         self.thread = threading.get_ident()
         self.ops: list[OpRecord] = []
         self.store = store
@@ -61,15 +66,24 @@ class TraceBuilder:
         self._param_numel: dict[int, int] = {}
         self.param_shapes: dict[str, torch.Size] = {}
         self.param_trainable: dict[str, bool] = {}
+        self.param_dtypes: dict[str, torch.dtype] = {}
+        # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
+        self.param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = {}
+        self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
+        self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
         for address, param in tree.params:
             self._param_addr[id(param)] = address
             self._param_numel[id(param)] = param.numel()
             self.param_shapes[address] = intern_shape(param.shape)
             self.param_trainable[address] = param.requires_grad
+            self.param_dtypes[address] = param.dtype
+            self.param_refs[address] = weakref.ref(param)
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
         self.modules = ModuleTracker(model, tree, self)
+        if selection is not None:
+            selection.tracker = self.modules
         self.attention_weights = attention_weights
         self.function_calls: list[FunctionCall] = []
         self._function_call = -1  # the innermost open function call
@@ -110,7 +124,7 @@ class TraceBuilder:
         index = len(self.ops)
         record = OpRecord(kind, name, name, parents, slots, tensor, self.modules.current)
         self.ops.append(record)
-        self.store.add(index, tensor, name)
+        self._save(index, record, tensor, name)
         if kind != OUTPUT:
             self._set_producer(tensor, index)
         return index
@@ -137,12 +151,43 @@ class TraceBuilder:
         record.address = address
         self.ops.append(record)
         # Buffers are small and change under later calls (running stats): keep a copy.
-        if self.store.save_all:
+        if self._wanted(index, record):
             with torch.no_grad():
-                tensor = tensor.detach().clone()
-        self.store.add(index, tensor, address)
+                self.store.keep(index, tensor.detach().clone(), address)
+        else:
+            self.store.values.append(None)
         self._buffer_nodes[address] = (index, version)
         return index
+
+    def _wanted(self, index: int, record: OpRecord) -> bool:
+        if self.store.save_all:
+            return True
+        selection = self.selection
+        return selection is not None and selection.wants(index, record)
+
+    def _save(self, index: int, record: OpRecord, tensor: Tensor, hint: str) -> None:
+        if self._wanted(index, record):
+            self.store.keep(index, tensor, hint)
+        else:
+            self.store.values.append(None)
+
+    def call_ended(self, call: ModuleCall, output: Any) -> None:
+        """Keep what a module call returned if ``save`` names it; stop if ``stop_after`` does."""
+        selection = self.selection
+        if selection is None:
+            return
+        if selection.wants_call_output(call.address, call.call):
+            tensors = (
+                [output] if isinstance(output, Tensor) else [t for _, t in iter_tensors(output)]
+            )
+            for tensor in tensors:
+                entry = self._producer.get(id(tensor))
+                # A tensor changed in place since its op ran no longer holds that op's value.
+                if entry is not None and entry[0]() is tensor and _version(tensor) == entry[2]:
+                    self.store.keep_late(entry[1], tensor, call.address)
+        if selection.stop_module == (call.address, call.call):
+            self.stopped = True
+            raise StopForward
 
     # ---- ops -------------------------------------------------------------------------------
 
@@ -423,7 +468,9 @@ class TraceBuilder:
         store = self.store
         save = store.save_all
         values = store.values
+        selection = self.selection
         producer = self._producer
+        grad_fns = self.grad_fns
         multi = len(outs) > 1
         share = elapsed / len(outs) if multi else elapsed
         for out_index, out in enumerate(outs):
@@ -441,13 +488,22 @@ class TraceBuilder:
             ops.append(record)
             if save:
                 store.add(index, out, info.name)
+            elif selection is not None and selection.wants(index, record):
+                store.keep(index, out, info.name)
             else:
                 values.append(None)
             producer[id(out)] = (weakref.ref(out), index, _version(out))
+            if out.requires_grad:
+                node = out.grad_fn
+                if node is not None:
+                    grad_fns[index] = type(node).__name__
         if self.keep_args:
             # Containers are copied (tensors are not): DenseNet appends to the list it passed
             # to ``cat`` after the call, and replay must see the list as the op saw it.
             self.kept_args[first] = (func, _snapshot(args, 0), _snapshot(kwargs, 0))
+        if selection is not None and first <= selection.stop_index < len(ops):
+            self.stopped = True
+            raise StopForward
         return first
 
     def _mark_bool(self, tensor: Tensor, value: bool) -> None:

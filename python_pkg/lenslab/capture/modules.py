@@ -62,6 +62,7 @@ class ModelTree:
                 continue
             first_address[id(module)] = address
             entry = table[address] = ModuleEntry(address, type(module).__name__, 0)
+            entry.training = module.training
             if address:
                 parent = address.rpartition(".")[0]
                 if parent in table:
@@ -204,10 +205,12 @@ class ModuleTracker:
                     # call (as in TorchLens), so the module is visible in the graph.
                     producer = builder.add_identity(output, producer, index, call)
                 call.outputs = (producer,)
-            return
-        outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
-        if outputs:
-            call.outputs = tuple(outputs)
+        else:
+            outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
+            if outputs:
+                call.outputs = tuple(outputs)
+        if builder.selection is not None:
+            builder.call_ended(call, output)
 
     def _restore(self) -> None:
         """Point ``current`` and the source anchor at the innermost call still open."""
@@ -257,6 +260,7 @@ class _Released:
 
     in_op = True
     ops: tuple[Any, ...] = ()
+    selection = None
 
     def op_count(self) -> int:
         return 0

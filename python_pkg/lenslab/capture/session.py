@@ -13,9 +13,11 @@ from ..errors import LensError
 from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
+from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
+from .select import Selection, StopForward
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
@@ -30,12 +32,16 @@ def run_forward(
     keep_args: bool = False,
     tree: ModelTree | None = None,
     attention_weights: bool = False,
+    selection: Selection | None = None,
+    memory: bool = False,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
-    model's ``ModelTree`` when the caller has already walked it.
+    model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
+    forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
+    ``memory`` also records what autograd saves for backward, per op (``capture/memory.py``).
     """
     global _active
     with _active_lock:
@@ -46,7 +52,8 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree, attention_weights)
+        builder_class = MemoryTraceBuilder if memory else TraceBuilder
+        builder = builder_class(model, store, keep_args, tree, attention_weights, selection)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -56,8 +63,15 @@ def run_forward(
         ]
         mode = CaptureMode(builder)
         try:
-            with mode_stack_restored(mode):
+            saving = (
+                builder.saved_tensors_hooks()
+                if isinstance(builder, MemoryTraceBuilder)
+                else contextlib.nullcontext()
+            )
+            with mode_stack_restored(mode), saving:
                 result = model(*args, **kwargs)
+        except StopForward:
+            result = None
         except BaseException as exc:
             # Read by api.lens; exceptions with __slots__ take no attributes.
             with contextlib.suppress(AttributeError):
@@ -68,9 +82,10 @@ def run_forward(
                 handle.remove()
             tracker.close_all()
             tracker.release()
-        check_result(result)
-        for path, tensor in iter_tensors(result):
-            builder.add_output(tensor, path)
+        if not builder.stopped:
+            check_result(result)
+            for path, tensor in iter_tensors(result):
+                builder.add_output(tensor, path)
         warn_unseen(builder)
         return builder, result
     finally:
