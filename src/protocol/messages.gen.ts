@@ -7,7 +7,7 @@ export const PROTOCOL_VERSION = 2;
 export const NON_FINITE_CODE = 255;
 
 export type ErrorCode = 'bad_message' | 'unknown_layer' | 'not_saved' | 'no_grad' | 'out_of_range' | 'too_large' | 'bad_dtype' | 'internal' | 'version_mismatch';
-export type Method = 'stats' | 'histogram' | 'slice' | 'tiles' | 'grad_norms' | 'all_stats';
+export type Method = 'stats' | 'histogram' | 'slice' | 'tiles' | 'grad_norms' | 'all_stats' | 'source';
 export type TensorKind = 'activation' | 'gradient';
 export type Encoding = 'float32' | 'uint8';
 
@@ -50,6 +50,13 @@ export interface AllStatsParams {
   tensor?: TensorKind;
 }
 
+/** Lines of user code around one frame (a position in WireGraph.frames): `context` lines before and after its line (default 6), or the whole `function` it is in. */
+export interface SourceParams {
+  frame: number;
+  context?: number;
+  function?: boolean;
+}
+
 export interface MethodParams {
   stats: StatsParams;
   histogram: HistogramParams;
@@ -57,6 +64,7 @@ export interface MethodParams {
   tiles: TilesParams;
   grad_norms: Record<string, never>;
   all_stats: AllStatsParams;
+  source: SourceParams;
 }
 
 /** Over finite values (NaN and ±Inf are counted instead); null when there are none. */
@@ -110,6 +118,16 @@ export interface AllStatsResult {
   columns: string[];
 }
 
+/** `status` ok; changed: the file changed since the capture (no lines sent); missing: it is gone. `lines`: [line number, text] pairs; text, never HTML. */
+export interface SourceResult {
+  frame: number;
+  file: string;
+  line: number;
+  function: string;
+  status: 'ok' | 'changed' | 'missing';
+  lines: [number, string][];
+}
+
 export interface MethodResults {
   stats: Stats;
   histogram: HistogramResult;
@@ -117,6 +135,7 @@ export interface MethodResults {
   tiles: SliceResult;
   grad_norms: GradNormsResult;
   all_stats: AllStatsResult;
+  source: SourceResult;
 }
 
 /** How the reply's one binary buffer encodes its array: value = offset + code × step. */

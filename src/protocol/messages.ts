@@ -20,6 +20,8 @@ export type {
   ReplyMessage,
   SliceParams,
   SliceResult,
+  SourceParams,
+  SourceResult,
   Stats,
   StatsParams,
   TensorKind,

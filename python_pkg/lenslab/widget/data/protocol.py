@@ -19,7 +19,7 @@ REPLY = "lenslab:reply"
 PROTOCOL_VERSION = 2
 NON_FINITE_CODE = 255  # the uint8 code of NaN and ±Inf
 
-Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats"]
+Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats", "source"]
 TensorKind = Literal["activation", "gradient"]
 Encoding = Literal["float32", "uint8"]
 
@@ -56,6 +56,15 @@ class AllStatsParams(TypedDict):
     tensor: NotRequired[TensorKind]
 
 
+class SourceParams(TypedDict):
+    """Lines of user code around one frame (a position in WireGraph.frames): ``context`` lines
+    before and after its line (default 6), or the whole ``function`` it is in."""
+
+    frame: int
+    context: NotRequired[int]
+    function: NotRequired[bool]
+
+
 class MethodParams(TypedDict):
     stats: StatsParams
     histogram: HistogramParams
@@ -63,6 +72,7 @@ class MethodParams(TypedDict):
     tiles: TilesParams
     grad_norms: dict[str, Never]
     all_stats: AllStatsParams
+    source: SourceParams
 
 
 class TensorStats(TypedDict):
@@ -109,6 +119,18 @@ class AllStatsResult(TypedDict):
     columns: list[str]
 
 
+class SourceResult(TypedDict):
+    """``status`` ok; changed: the file changed since the capture (no lines sent); missing: it
+    is gone. ``lines``: [line number, text] pairs; text, never HTML."""
+
+    frame: int
+    file: str
+    line: int
+    function: str
+    status: Literal["ok", "changed", "missing"]
+    lines: list[tuple[int, str]]
+
+
 class MethodResults(TypedDict):
     stats: Stats
     histogram: HistogramResult
@@ -116,6 +138,7 @@ class MethodResults(TypedDict):
     tiles: SliceResult
     grad_norms: GradNormsResult
     all_stats: AllStatsResult
+    source: SourceResult
 
 
 class ArrayHeader(TypedDict):
