@@ -18,12 +18,16 @@ export interface ViewState {
   readonly overlay: Metric;
   /** Draw buffer nodes (BatchNorm running stats, …). Hidden by default, as in TorchLens. */
   readonly showBuffers: boolean;
+  /** Draw runs of repeated blocks folded (`Block ×N`, graph/fold.ts). */
+  readonly fold: boolean;
+  /** Opened folds showing one member (fold id → member index); absent: all members. */
+  readonly foldPick: ReadonlyMap<string, number>;
 }
 
 export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad';
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
-  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false };
+  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false, fold: false, foldPick: new Map() };
 }
 
 export function withExpanded(s: ViewState, addresses: Iterable<string>, open: boolean): ViewState {
@@ -79,3 +83,16 @@ export interface Camera {
 }
 
 export const IDENTITY_CAMERA: Camera = { x: 0, y: 0, k: 1 };
+
+export function withFold(s: ViewState, fold: boolean): ViewState {
+  return s.fold === fold ? s : { ...s, fold, selected: null, foldPick: new Map() };
+}
+
+/** Shows one member of an opened fold (`index`), or all of them (null). */
+export function withFoldPick(s: ViewState, fold: string, index: number | null): ViewState {
+  if ((s.foldPick.get(fold) ?? null) === index) return s;
+  const foldPick = new Map(s.foldPick);
+  if (index === null) foldPick.delete(fold);
+  else foldPick.set(fold, index);
+  return { ...s, foldPick };
+}

@@ -51,6 +51,13 @@ export interface WireBranchEdge {
   kind: 'IF' | 'THEN' | 'ELIF' | 'ELSE'; // ELIF added within version 1
 }
 
+/** A run of sibling module calls with the same structure, drawn folded ("block ×N"). Added within
+ *  version 1: a missing WireGraph.folds means none. */
+export interface WireFold {
+  calls: number[];
+  kind: 'copies' | 'passes';
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -58,6 +65,7 @@ export interface WireGraph {
   module_calls: WireModuleCall[];
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
+  folds?: WireFold[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -75,4 +83,5 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
+  folds?: WireFold[];
 }

@@ -17,6 +17,8 @@ export interface ViewOptions {
   depth?: unknown;
   rolled?: unknown;
   buffers?: unknown;
+  /** Fold repeated blocks (true/false); unset: fold where it helps (graph/fold.ts). */
+  fold?: unknown;
 }
 
 /** What a pipeline run does with the camera once the new frame is drawn. */

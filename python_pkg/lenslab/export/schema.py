@@ -12,7 +12,7 @@ small (target: <= 300 bytes per op).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 SCHEMA_VERSION = 1
 
@@ -74,6 +74,15 @@ class WireBranchEdge(TypedDict):
     kind: Literal["IF", "THEN", "ELIF", "ELSE"]  # ELIF: the arm of an ``elif``, added in v1
 
 
+class WireFold(TypedDict):
+    """A run of sibling module calls with the same structure (``transforms/folds.py``), drawn
+    folded as one ``block ×N`` node. Added within version 1: readers treat a missing
+    ``WireGraph.folds`` as no folds."""
+
+    calls: list[int]  # positions in WireGraph.module_calls, in execution order
+    kind: Literal["copies", "passes"]  # passes: one shared module called N times in a row
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -81,6 +90,7 @@ class WireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[WireModule]
     branch_edges: list[WireBranchEdge]
+    folds: NotRequired[list[WireFold]]  # added within version 1
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -108,3 +118,4 @@ class CompactWireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[dict[str, object]]  # WireModule minus "children"
     branch_edges: list[WireBranchEdge]
+    folds: NotRequired[list[WireFold]]

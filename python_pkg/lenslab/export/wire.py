@@ -10,6 +10,7 @@ import sys
 
 from ..capture import ROLE_NAMES, OpRecord
 from ..trace.history import ModelHistory
+from ..transforms.folds import find_folds
 from .schema import (
     SCHEMA_VERSION,
     Role,
@@ -73,7 +74,7 @@ def to_wire(history: ModelHistory) -> WireGraph:
     branches: list[WireBranchEdge] = [
         {"parent": p, "child": c, "kind": kind} for p, c, kind in derived.branch_edges
     ]
-    return {
+    graph: WireGraph = {
         "schema_version": SCHEMA_VERSION,
         "model_type": trace.model_type,
         "ops": ops,
@@ -81,6 +82,10 @@ def to_wire(history: ModelHistory) -> WireGraph:
         "modules": modules,
         "branch_edges": branches,
     }
+    folds = find_folds(trace)
+    if folds:  # absent when there are none, as in graphs written before folds existed
+        graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    return graph
 
 
 def _parent_args(op: OpRecord, parents: list[int]) -> list[str]:
