@@ -28,9 +28,14 @@ test: setup
 	echo "make test: $$(( $$(date +%s) - start )) s, $$([ $$status -eq 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
+# Style rules that a machine checks: ruff (incl. private access and complexity), the import
+# layers of the Python pipeline (import-linter, [tool.importlinter] in pyproject.toml), mypy,
+# and biome for the TypeScript (lint only: biome.json; the formatter is off).
 lint:
 	ruff check python_pkg tests/python ui-tests
+	lint-imports --no-cache
 	mypy
+	npm run --silent lint:ts
 
 typecheck:
 	npm run --silent typecheck

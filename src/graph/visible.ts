@@ -154,7 +154,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       const from = nodeIdOfItem[fromItem];
       if (from === undefined) return;
       if (from === to) {
-        if (toIsOp) selfLoops.add(to);
+        if (toIsOp || (h.rolled && crossesCalls(trace, h, from, p, i))) selfLoops.add(to);
         return;
       }
       const key = `${from}\u0000${to}`;
@@ -206,6 +206,30 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
+}
+
+const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();
+
+/**
+ * Rolled view, a closed module node: whether the edge from op `from` to op `to` runs from one call
+ * of the module into another (recurrence: a cell's state fed to its next call), not inside a call.
+ */
+function crossesCalls(trace: Trace, h: Hierarchy, nodeId: string, from: number, to: number): boolean {
+  let byNode = moduleAddressByNode.get(h);
+  if (!byNode) {
+    byNode = new Map();
+    for (const s of h.scopes.values()) if (!s.fn) byNode.set(s.nodeId, s.address);
+    moduleAddressByNode.set(h, byNode);
+  }
+  const address = byNode.get(nodeId);
+  if (address === undefined) return false;
+  const callAt = (op: number): number => {
+    let c = trace.ops[op]?.module_call ?? -1;
+    while (c >= 0 && trace.calls[c]?.address !== address) c = trace.calls[c]?.parent ?? -1;
+    return c;
+  };
+  const a = callAt(from);
+  return a >= 0 && a !== callAt(to);
 }
 
 /**

@@ -93,7 +93,7 @@ const segmentKey = (s: { group: string; from: string; to: string }): string => `
  * their in ports). Each piece is laid out by its own box's dagre run.
  */
 function segmentsOf(
-  edge: VisibleEdge,
+  _edge: VisibleEdge,
   a: VisibleNode,
   b: VisibleNode,
   chainOf: (g: string) => string[],
@@ -207,7 +207,7 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   const pieceText = new Map<string, string>();
   unlabelled.forEach(({ segments }, i) => {
     const l = labels[i];
-    const s = l && l.text ? segments[l.at] : undefined;
+    const s = l?.text ? segments[l.at] : undefined;
     if (s) pieceText.set(segmentKey(s), l?.text ?? '');
   });
   const routed = unlabelled.map(({ edge, segments }, i) => {

@@ -26,7 +26,6 @@ export class DataViews {
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
   gradNorms: Float32Array | null = null;
-  private trace: Trace | null = null;
   private shownId: string | null = null;
   private stats = new Map<number, RowStats>();
   private wantNorms = false;
@@ -80,7 +79,6 @@ export class DataViews {
   }
 
   setTrace(trace: Trace): void {
-    this.trace = trace;
     this.stats.clear();
     this.gradNorms = null;
     this.shownId = null;

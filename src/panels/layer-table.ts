@@ -28,7 +28,7 @@ export class LayerTable {
   private stats: StatsLookup = () => undefined;
   private frame = 0;
 
-  constructor(private readonly options: LayerTableOptions) {
+  constructor(options: LayerTableOptions) {
     this.el = html('div', 'lenslab-table');
     this.el.setAttribute('data-lenslab-table', '');
     const bar = html('div', 'lenslab-table-bar', this.el);

@@ -51,6 +51,16 @@ export interface WireBranchEdge {
   kind: 'IF' | 'THEN' | 'ELIF' | 'ELSE'; // ELIF added within version 1
 }
 
+/** A composite torch function recorded op by op (added within version 1; missing means []). */
+export interface WireFunctionCall {
+  name: string;
+  module_call: number;
+  parent: number;
+  first_op: number;
+  end_op: number;
+  outputs: number[];
+}
+
 /** A run of sibling module calls with the same structure, drawn folded ("block ×N"). Added within
  *  version 1: a missing WireGraph.folds means none. */
 export interface WireFold {
@@ -65,6 +75,7 @@ export interface WireGraph {
   module_calls: WireModuleCall[];
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
+  function_calls?: WireFunctionCall[];
   folds?: WireFold[];
 }
 
@@ -83,5 +94,6 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
+  function_calls?: WireFunctionCall[];
   folds?: WireFold[];
 }

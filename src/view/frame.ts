@@ -1,6 +1,7 @@
 // Everything around the graph that a pipeline run refreshes: search hits and overlay fills (the
 // scene state the renderer reads), the inspector, outline, legend, buffers switch, toolbar and
 // summary line. Panels go first: opening the inspector changes the stage the camera fits into.
+import { countLine } from '../graph/counts.ts';
 import type { Trace } from '../model/trace.ts';
 import type { ViewState } from '../model/view-state.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
@@ -58,6 +59,6 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
-  c.summary.textContent = `${trace.graph.model_type} \u00b7 ${trace.ops.length} ops \u00b7 ${graph.nodes.length} shown`;
+  c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
   return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }

@@ -10,11 +10,13 @@ import torch
 from torch.nn.modules import module as torch_module
 
 from ..errors import LensError
+from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
+from .select import Selection, StopForward
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
@@ -28,12 +30,15 @@ def run_forward(
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    attention_weights: bool = False,
+    selection: Selection | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
-    model's ``ModelTree`` when the caller has already walked it.
+    model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
+    forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
     """
     global _active
     with _active_lock:
@@ -44,7 +49,7 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree)
+        builder = TraceBuilder(model, store, keep_args, tree, attention_weights, selection)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -52,9 +57,12 @@ def run_forward(
             torch_module.register_module_forward_pre_hook(tracker.pre_hook),
             torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),
         ]
+        mode = CaptureMode(builder)
         try:
-            with CaptureMode(builder):
+            with mode_stack_restored(mode):
                 result = model(*args, **kwargs)
+        except StopForward:
+            result = None
         except BaseException as exc:
             # Read by api.lens; exceptions with __slots__ take no attributes.
             with contextlib.suppress(AttributeError):
@@ -65,8 +73,11 @@ def run_forward(
                 handle.remove()
             tracker.close_all()
             tracker.release()
-        for path, tensor in iter_tensors(result):
-            builder.add_output(tensor, path)
+        if not builder.stopped:
+            check_result(result)
+            for path, tensor in iter_tensors(result):
+                builder.add_output(tensor, path)
+        warn_unseen(builder)
         return builder, result
     finally:
         release_shapes()

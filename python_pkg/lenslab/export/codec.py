@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from ..capture import ModuleCall, ModuleEntry, OpRecord
+from ..capture.composite import FunctionCall
 from ..errors import LensError
 from ..trace.derived import Derived, ModuleInfo
 from ..trace.trace import Trace
@@ -79,6 +80,10 @@ def encode_trace(trace: Trace) -> dict[str, Any]:
         "modules": [
             [m.address, m.type, list(m.children), m.num_params, list(m.all_addresses)]
             for m in trace.modules.values()
+        ],
+        "function_calls": [
+            [f.name, f.module_call, f.parent, f.first_op, f.end_op, list(f.outputs)]
+            for f in trace.function_calls
         ],
         "param_shapes": {a: list(s) for a, s in trace.param_shapes.items()},
         "param_trainable": dict(trace.param_trainable),
@@ -236,6 +241,28 @@ def decode_calls(raw: Any, where: Where, codes: _Codes, num_ops: int) -> list[Mo
         call.code, call.line = codes.of(r[8], at), at.integer(r[9])
         calls.append(call)
     return calls
+
+
+def decode_function_calls(
+    raw: Any, where: Where, num_ops: int, num_calls: int
+) -> tuple[FunctionCall, ...]:
+    """Composite function calls (bundles written before they existed have none)."""
+    out: list[FunctionCall] = []
+    at_list = where.at("function_calls")
+    for i, row in enumerate(at_list.array(raw)):
+        at = at_list.at(i)
+        r = at.record(row, 6)
+        module_call, parent = at.integer(r[1]), at.integer(r[2])
+        first, end = at.integer(r[3]), at.integer(r[4])
+        if not (
+            -1 <= module_call < num_calls and -1 <= parent < i and 0 <= first <= end <= num_ops
+        ):
+            raise at.wrong("a function call inside the trace's ops and calls")
+        call = FunctionCall(at.string(r[0]), module_call, parent, first)
+        call.end_op = end
+        call.outputs = tuple(at.indexes(r[5], num_ops))
+        out.append(call)
+    return tuple(out)
 
 
 def decode_modules(raw: Any, where: Where) -> dict[str, ModuleEntry]:

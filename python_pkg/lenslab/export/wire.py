@@ -1,4 +1,4 @@
-"""``to_wire``: a ``ModelHistory`` as the ``WireGraph`` the browser reads (no tensors).
+"""``to_wire``: a ``Capture`` as the ``WireGraph`` the browser reads (no tensors).
 
 Each field follows ``schema.py``. Records link by position, not by label.
 """
@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..capture import ROLE_NAMES, OpRecord
-from ..trace.history import ModelHistory
+from ..trace.record import CaptureSource, as_capture
 from ..transforms.folds import find_folds
 from .schema import (
     SCHEMA_VERSION,
@@ -25,9 +25,10 @@ _ROLES: tuple[Role, ...] = ("op", "input", "output", "buffer")
 assert ROLE_NAMES == _ROLES
 
 
-def to_wire(history: ModelHistory) -> WireGraph:
-    trace = history._trace
-    derived = history._derived
+def to_wire(source: CaptureSource) -> WireGraph:
+    capture = as_capture(source)
+    trace = capture.trace
+    derived = capture.derived
     sources = _SourceNames()
     ops: list[WireOp] = []
     for i, op in enumerate(trace.ops):
@@ -81,6 +82,17 @@ def to_wire(history: ModelHistory) -> WireGraph:
         "module_calls": calls,
         "modules": modules,
         "branch_edges": branches,
+        "function_calls": [
+            {
+                "name": f.name,
+                "module_call": f.module_call,
+                "parent": f.parent,
+                "first_op": f.first_op,
+                "end_op": f.end_op,
+                "outputs": list(f.outputs),
+            }
+            for f in trace.function_calls
+        ],
     }
     folds = find_folds(trace)
     if folds:  # absent when there are none, as in graphs written before folds existed

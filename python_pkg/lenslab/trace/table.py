@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..capture import BUFFER, INPUT, OUTPUT
+from ..errors import LensError
 from .layer import LayerPass
+from .trace import Trace
 
 if TYPE_CHECKING:
     import pandas
@@ -38,7 +41,13 @@ COLUMNS = (
 
 
 def to_pandas(layers: Sequence[LayerPass]) -> pandas.DataFrame:
-    import pandas  # imported here: pandas is optional and slow to import
+    try:
+        import pandas  # imported here: pandas is optional and slow to import
+    except ImportError as exc:
+        raise LensError(
+            "h.to_pandas() needs pandas, which is not installed: "
+            "pip install 'lenslab[pandas]' (or pip install pandas)"
+        ) from exc
 
     rows: list[dict[str, Any]] = []
     for layer in layers:
@@ -50,10 +59,22 @@ def to_pandas(layers: Sequence[LayerPass]) -> pandas.DataFrame:
     return pandas.DataFrame(rows, columns=list(COLUMNS))
 
 
-def summary(model_type: str, layers: Sequence[LayerPass], complete: bool) -> str:
-    header = f"{model_type}: {len(layers)} layer passes" + (
-        "" if complete else " (partial: the forward raised)"
+def describe(trace: Trace) -> str:
+    """One line: ``TwoLayer: 5 layer passes (3 ops, 1 inputs, 1 outputs)``.
+
+    Counting vocabulary (repr, summary, widget footer, docs): a *layer pass* is every recorded
+    entry (inputs, outputs and buffers included); an *op* is a tensor operation the model ran.
+    """
+    ops = sum(1 for op in trace.ops if op.kind not in (INPUT, OUTPUT, BUFFER))
+    partial = ", partial" if not trace.complete else ""
+    return (
+        f"{trace.model_type}: {len(trace.ops)} layer passes ({ops} ops, "
+        f"{len(trace.inputs)} inputs, {len(trace.outputs)} outputs){partial}"
     )
+
+
+def summary(trace: Trace, layers: Sequence[LayerPass]) -> str:
+    header = describe(trace) + ("" if trace.complete else ": the forward raised")
     total_time = sum(layer.time_s for layer in layers)
     total_flops = sum(layer.flops for layer in layers)
     lines = [header, f"op time {total_time * 1e3:.2f} ms, {total_flops / 1e6:.1f} MFLOPs", ""]

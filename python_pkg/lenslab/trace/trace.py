@@ -10,6 +10,7 @@ import torch
 
 from ..capture import INPUT, OUTPUT, ActivationStore, ModuleCall, ModuleEntry, OpRecord
 from ..capture.builder import TraceBuilder
+from ..capture.composite import FunctionCall
 
 
 @dataclass(frozen=True, eq=False)
@@ -20,6 +21,7 @@ class Trace:
     ops: tuple[OpRecord, ...]
     children: tuple[tuple[int, ...], ...]
     calls: tuple[ModuleCall, ...]
+    function_calls: tuple[FunctionCall, ...]  # composite torch functions recorded op by op
     modules: dict[str, ModuleEntry]  # the address tree; the model itself is ""
     param_shapes: dict[str, torch.Size]
     param_trainable: dict[str, bool]  # requires_grad of each parameter at capture time
@@ -44,6 +46,7 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         ops=ops,
         children=tuple(tuple(c) for c in children),
         calls=tuple(builder.modules.calls),
+        function_calls=tuple(_closed(builder.function_calls, len(ops))),
         modules=builder.modules.table,
         param_shapes=builder.param_shapes,
         param_trainable=builder.param_trainable,
@@ -55,3 +58,11 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=complete,
     )
+
+
+def _closed(calls: list[FunctionCall], end: int) -> list[FunctionCall]:
+    """Calls left open by an exception end where the partial trace ends."""
+    for call in calls:
+        if call.end_op < 0:
+            call.end_op = end
+    return calls
