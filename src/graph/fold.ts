@@ -34,6 +34,15 @@ export interface FoldBuilding {
   childScopes: Map<string | null, string[]>;
 }
 
+/** Fold where it helps: some run of at least this many repeated blocks. */
+export const AUTO_FOLD_MIN = 3;
+
+/** `h.show(fold=...)`: true or false as asked; unset, fold when some run is long enough. */
+export function foldOption(trace: Trace, asked: unknown): boolean {
+  if (typeof asked === 'boolean') return asked;
+  return (trace.graph.folds ?? []).some((f) => f.calls.length >= AUTO_FOLD_MIN);
+}
+
 export function isFoldId(id: string): boolean {
   return id.startsWith(FOLD_PREFIX);
 }

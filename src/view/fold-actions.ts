@@ -6,14 +6,7 @@ import type { Hierarchy } from '../graph/hierarchy.ts';
 import { foldMemberStats } from '../graph/fold-describe.ts';
 import type { FoldPanel } from '../panels/fold-panel.ts';
 
-/** Fold where it helps: some run of at least this many repeated blocks. */
-export const AUTO_FOLD_MIN = 3;
-
-/** `h.show(fold=...)`: true or false as asked; unset, fold when some run is long enough. */
-export function foldOption(trace: Trace, asked: unknown): boolean {
-  if (typeof asked === 'boolean') return asked;
-  return (trace.graph.folds ?? []).some((f) => f.calls.length >= AUTO_FOLD_MIN);
-}
+export { foldOption } from '../graph/fold.ts';
 
 /** Stand-in node id (`fold:…~before` / `~after`) → its fold's id; null for other ids. */
 export function foldOfStandIn(id: string): string | null {

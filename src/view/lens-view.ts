@@ -13,7 +13,8 @@ import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hiera
 import type { Hierarchy } from '../graph/hierarchy.ts';
 import { buildVisibleGraph } from '../graph/visible.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
-import { defaultDepth, expandedForDepth, fullDepth } from '../graph/depth.ts';
+import { expandedForDepth, fullDepth } from '../graph/depth.ts';
+import { initialState } from '../graph/view-options.ts';
 import { scopesToReveal, searchNodes } from '../graph/search.ts';
 import { describeNode, hoverSummary } from '../graph/describe.ts';
 import { neighbour } from '../graph/navigate.ts';
@@ -161,13 +162,10 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.drawnKey = null;
       this.layouter.dispose();
       this.layouter = new LayoutClient();
+      // Folding is chosen first (`h.show(fold=...)`, else where it helps): depths count folded.
       const fold = foldOption(this.trace, options.fold);
-      const h = this.hierarchy(false, fold);
-      const asked = typeof options.depth === 'number' && options.depth >= 1 ? Math.round(options.depth) : null;
-      const depth = Math.min(asked ?? defaultDepth(h), fullDepth(h));
-      const start = withFold(initialViewState(expandedForDepth(h, depth), depth), fold);
-      const s = withRolled(start, options.rolled === true);
-      this.state = withShowBuffers(s, options.buffers === true);
+      this.state = withFold(initialState(this.trace, (rolled) => this.hierarchy(rolled, fold), options), fold);
+      if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
   }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 import torch
 import transformers
 from torch import nn
 
-from lenslab import lens
+from lenslab import LensError, lens
 from lenslab.export.compact import compact
+from lenslab.export.view_options import view_options
 from lenslab.export.wire import to_wire
 from lenslab.transforms.folds import find_folds, structure_ids
 from toy_models import ConvBlockLoop, Recurrent
@@ -95,3 +97,11 @@ def test_folds_travel_in_the_wire_graph_and_its_compact_form() -> None:
     assert [[calls[c]["address"] for c in f["calls"]] for f in wire.get("folds", [])] == [["block"] * 4]
     assert compact(wire).get("folds") == wire.get("folds")
     assert "folds" not in to_wire(lens(Recurrent(), torch.randn(2, 6)))  # none: the field is left out
+
+
+def test_show_takes_a_fold_flag() -> None:
+    history = lens(ConvBlockLoop(), torch.randn(1, 3, 8, 8))
+    assert view_options(history, {"fold": False}, static=False) == {"fold": False}
+    assert view_options(history, {"fold": None}, static=False) == {}  # unset: fold where it helps
+    with pytest.raises(LensError, match="fold must be True or False"):
+        view_options(history, {"fold": "yes"}, static=False)

@@ -30,6 +30,7 @@ from .codec import (
     decode_function_calls,
     decode_modules,
     decode_ops,
+    decode_profile,
 )
 from .lazy import LazyGrads, LazyValues, TensorSource
 
@@ -147,6 +148,7 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=at.at("complete").boolean(at.field(raw, "complete")),
+        **decode_profile(raw, at, n),
     )
     derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)
     if derived is None:  # written by a version whose derived facts differ: recompute them
