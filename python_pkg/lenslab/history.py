@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import pathlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .capture import BUFFER
 from .trace import table
@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     import pandas
 
     from .validation.report import ValidationReport
+
+
+class FailedCall(NamedTuple):
+    """The call that raised during a partial capture."""
+
+    func_name: str
+    message: str
+    parents: list[str]  # labels of the recorded ops it was given
+    module: str | None  # innermost module address
+    source: tuple[str, int] | None
 
 
 class ModelHistory:
@@ -93,6 +103,19 @@ class ModelHistory:
         """False for the partial history attached to an exception the model raised."""
         return self._trace.complete
 
+    @property
+    def failure(self) -> FailedCall | None:
+        """For a partial history: the torch call that raised, with the error message."""
+        failure = self._trace.failure
+        if failure is None:
+            return None
+        labels = self._derived.labels
+        calls = self._trace.calls
+        module = calls[failure.module_call].address if failure.module_call >= 0 else None
+        source = (failure.code.co_filename, failure.line) if failure.code is not None else None
+        parents = [labels[p] for p in failure.parents if 0 <= p < len(labels)]
+        return FailedCall(failure.name, failure.message, parents, module, source)
+
     def lookup_keys(self) -> list[str]:
         """Every unambiguous string key."""
         return self._index.keys()
@@ -110,12 +133,15 @@ class ModelHistory:
     def to_pandas(self) -> pandas.DataFrame:
         return table.to_pandas(self._layers)
 
-    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
+    def save(self, path: str | os.PathLike[str], *, strip_paths: bool = False) -> pathlib.Path:
         """Writes a portable ``.lens`` bundle (graph, metadata, saved tensors); ``lenslab.load``
-        reads it back. Returns the path written (``.lens`` is added when missing)."""
+        reads it back. Returns the path written (``.lens`` is added when missing).
+
+        A bundle names the source files that ran each op, with their full paths;
+        ``strip_paths=True`` keeps only the file names (see docs/guides/bundles.md)."""
         from .export.bundle import save_bundle  # imported on use, like every later stage
 
-        return save_bundle(self.capture, path)
+        return save_bundle(self.capture, path, strip_paths=strip_paths)
 
     def to_html(
         self, path: str | os.PathLike[str], *, budget_mb: float = 20.0, **view_options: Any

@@ -23,7 +23,10 @@ export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): Ten
   if (id === null) return null;
   const item = itemOf(h, id);
   const op = trace.ops[item ? (item.ops[0] ?? -1) : (scopeOfNode(h, id)?.outputOp ?? -1)];
-  return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+  if (!op?.shape) return null;
+  const call = trace.calls[op.module_call];
+  const moduleType = call ? (trace.modules.get(call.address)?.type ?? '') : '';
+  return { id, label: op.label, shape: op.shape, func: op.func, moduleType };
 }
 
 /** Module addresses of scope keys. */
