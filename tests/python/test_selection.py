@@ -51,7 +51,12 @@ def test_selected_values_equal_save_all() -> None:
     x = torch.randn(4, 64)
     model = Leaky()
     full = lens(model, x)
-    for save in (["blocks.3"], ["tanh"], ["tanh_2_4"], [lambda layer: layer.label == "linear_1_1:1"]):
+    for save in (
+        ["blocks.3"],
+        ["tanh"],
+        ["tanh_2_4"],
+        [lambda layer: layer.label == "linear_1_1:1"],
+    ):
         h = lens(model, x, save=save)
         kept = [layer for layer in h if layer.activation is not None]
         assert kept
