@@ -54,6 +54,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     seed: int | None = None,
     stop_after: str | int | None = None,
     attention_weights: bool = False,
+    memory: bool = False,
     keep_args: bool = False,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
@@ -67,6 +68,8 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     ``stop_after`` ends the forward once that op (or module call) has run (``h.complete`` is
     then ``False``). ``attention_weights=True`` records fused ``scaled_dot_product_attention``
     as its math (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
+    ``memory=True`` also records, per op, the bytes autograd keeps for its backward
+    (``layer.saved_for_backward_bytes``; ``None`` without it).
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -79,6 +82,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     keys = as_keys(save)
     options = _Options(save is not None and keys is None, postfunc, device, grads, keep_args)
     options.attention_weights = attention_weights
+    options.memory = memory
     metadata_only = _Options(False)
     metadata_only.attention_weights = attention_weights
     if keys is None and stop_after is None:
@@ -124,6 +128,7 @@ class _Options:
         self.grads = grads
         self.keep_args = keep_args
         self.attention_weights = False
+        self.memory = False  # saved-for-backward bytes per op (capture/memory.py)
 
 
 class _Origin:
@@ -209,6 +214,7 @@ def _capture(
                 tree,
                 options.attention_weights,
                 selection,
+                memory=options.memory,
             )
         except BaseException as exc:
             _attach_partial_history(exc, model)

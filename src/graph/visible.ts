@@ -2,7 +2,8 @@
 // op edges remapped onto those nodes (deduplicated). DOM-free and pure.
 import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape, opTitle, pairKey } from '../model/trace.ts';
-import type { ViewState } from '../model/view-state.ts';
+import type { Direction, ViewState } from '../model/view-state.ts';
+import { focusGraph } from './focus.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
@@ -61,6 +62,8 @@ export interface VisibleGraph {
   readonly edges: readonly VisibleEdge[];
   /** Drawn module boxes, parents before children. */
   readonly groups: readonly VisibleGroup[];
+  /** Layout direction (top to bottom when absent). */
+  readonly direction?: Direction;
 }
 
 /** Rolled view: more labelled inputs than this and pass ranges replace argument slots. */
@@ -186,7 +189,8 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
   acc.forEach((e, i) => {
     if (e.labels.length > 0 || passes[i]) labelledIn.set(e.to, (labelledIn.get(e.to) ?? 0) + 1);
   });
-  return {
+  const graph: VisibleGraph = {
+    direction: state.direction,
     nodes: [...nodes.values()].map((n) => (selfLoops.has(n.id) ? { ...n, selfLoop: true } : n)),
     edges: acc.map((e, i) => {
       const range = passes[i] ?? '';
@@ -195,6 +199,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
+  return state.focus ? focusGraph(graph, state.focus) : graph;
 }
 
 const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();

@@ -168,6 +168,7 @@ function placeLabels(routed: readonly { edge: VisibleEdge; segments: Segment[] }
 }
 
 export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new LayoutCache()): GraphLayout {
+  const direction = graph.direction ?? 'TB';
   const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
   const parentOf = new Map<string, string>(graph.groups.map((g) => [g.key, g.parent ?? ROOT]));
   const chains = new Map<string, string[]>();
@@ -241,10 +242,10 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   const layOut = (key: string): ShapeLayout => {
     const ids = members.get(key) ?? [];
     const segs = segmentsIn.get(key) ?? [];
-    const signature = shapeKey(ids, (id) => sizes.get(id), segs);
+    const signature = direction + shapeKey(ids, (id) => sizes.get(id), segs);
     let shape = cache.get(signature);
     if (!shape) {
-      shape = layOutBox(ids, sizes, segs);
+      shape = layOutBox(ids, sizes, segs, direction);
       cache.runs += 1;
       cache.set(signature, shape);
     }

@@ -18,6 +18,7 @@ import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
 import type { Chrome } from './chrome.ts';
+import { html } from '../render/svg.ts';
 
 export interface FrameInputs {
   readonly trace: Trace;
@@ -33,7 +34,7 @@ export interface FrameInputs {
 export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const { trace, hierarchy: h, state, graph, data, target } = f;
   const hits = state.query ? searchNodes(trace, h, state.query, state.showBuffers) : [];
-  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined);
+  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined, state.custom);
   const scale = state.overlay === 'none' ? null : colorScale(values.values());
   const fills = new Map<string, { color: string; dark: boolean }>();
   if (scale) {
@@ -47,7 +48,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   c.setInspectorOpen(selected !== null);
   data?.selected(target);
   c.outline.render(outlineRows(trace, h, state));
-  renderLegend(c.legend, state.overlay, scale, legendKeys(graph));
+  renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
     rolled: state.rolled,
@@ -57,6 +58,16 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
+  if (state.custom) customOption(c.toolbar, state.custom.name);
   c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
   return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+}
+
+/** The overlay menu entry for scores given from Python (added once). */
+function customOption(toolbar: HTMLElement, name: string): void {
+  const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
+  if (!overlay || overlay.querySelector('option[value="custom"]')) return;
+  const option = html('option', '', overlay, `colour: ${name}`);
+  option.value = 'custom';
+  overlay.value = 'custom';
 }

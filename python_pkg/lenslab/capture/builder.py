@@ -66,11 +66,18 @@ class TraceBuilder:
         self._param_numel: dict[int, int] = {}
         self.param_shapes: dict[str, torch.Size] = {}
         self.param_trainable: dict[str, bool] = {}
+        self.param_dtypes: dict[str, torch.dtype] = {}
+        # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
+        self.param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = {}
+        self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
+        self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
         for address, param in tree.params:
             self._param_addr[id(param)] = address
             self._param_numel[id(param)] = param.numel()
             self.param_shapes[address] = intern_shape(param.shape)
             self.param_trainable[address] = param.requires_grad
+            self.param_dtypes[address] = param.dtype
+            self.param_refs[address] = weakref.ref(param)
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
@@ -465,6 +472,7 @@ class TraceBuilder:
         values = store.values
         selection = self.selection
         producer = self._producer
+        grad_fns = self.grad_fns
         multi = len(outs) > 1
         share = elapsed / len(outs) if multi else elapsed
         for out_index, out in enumerate(outs):
@@ -487,6 +495,10 @@ class TraceBuilder:
             else:
                 values.append(None)
             producer[id(out)] = (weakref.ref(out), index, _version(out))
+            if out.requires_grad:
+                node = out.grad_fn
+                if node is not None:
+                    grad_fns[index] = type(node).__name__
         if self.keep_args:
             # Containers are copied (tensors are not): DenseNet appends to the list it passed
             # to ``cat`` after the call, and replay must see the list as the op saw it.

@@ -62,6 +62,7 @@ class ModelTree:
                 continue
             first_address[id(module)] = address
             entry = table[address] = ModuleEntry(address, type(module).__name__, 0)
+            entry.training = module.training
             if address:
                 parent = address.rpartition(".")[0]
                 if parent in table:

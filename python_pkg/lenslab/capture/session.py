@@ -13,6 +13,7 @@ from ..errors import LensError
 from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
+from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
@@ -32,6 +33,7 @@ def run_forward(
     tree: ModelTree | None = None,
     attention_weights: bool = False,
     selection: Selection | None = None,
+    memory: bool = False,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
@@ -39,6 +41,7 @@ def run_forward(
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
     model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
     forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
+    ``memory`` also records what autograd saves for backward, per op (``capture/memory.py``).
     """
     global _active
     with _active_lock:
@@ -49,7 +52,8 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree, attention_weights, selection)
+        builder_class = MemoryTraceBuilder if memory else TraceBuilder
+        builder = builder_class(model, store, keep_args, tree, attention_weights, selection)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -59,7 +63,12 @@ def run_forward(
         ]
         mode = CaptureMode(builder)
         try:
-            with mode_stack_restored(mode):
+            saving = (
+                builder.saved_tensors_hooks()
+                if isinstance(builder, MemoryTraceBuilder)
+                else contextlib.nullcontext()
+            )
+            with mode_stack_restored(mode), saving:
                 result = model(*args, **kwargs)
         except StopForward:
             result = None

@@ -89,11 +89,46 @@ def encode_trace(trace: Trace) -> dict[str, Any]:
         "param_trainable": dict(trace.param_trainable),
         "bool_values": [[i, v] for i, v in trace.bool_values.items()],
         "bool_sites": [[i, _file(code), line] for i, (code, line) in trace.bool_sites.items()],
+        "profile": _encode_profile(trace),
         "store": {
             "save_all": store.save_all,
             "postfunc": store.postfunc is not None,
             "device": str(store.device) if store.device is not None else None,
             "grads": store.want_grads,
+        },
+    }
+
+
+def _encode_profile(trace: Trace) -> dict[str, Any]:
+    saved = trace.saved_bytes
+    return {
+        "grad_fns": [[i, name] for i, name in trace.grad_fns.items()],
+        "saved_bytes": [[i, b] for i, b in saved.items()] if saved is not None else None,
+        "param_dtypes": {a: str(d).removeprefix("torch.") for a, d in trace.param_dtypes.items()},
+    }
+
+
+def decode_profile(raw: dict[str, Any], where: Where, num_ops: int) -> dict[str, Any]:
+    """``Trace`` keyword arguments for the profile; empty for bundles written before it."""
+    if "profile" not in raw:
+        return {}
+    at = where.at("profile")
+    obj = at.obj(raw["profile"])
+
+    def pairs(name: str, kind: type) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for item in at.at(name).array(obj[name]):
+            index, value = at.at(name).record(item, 2)
+            at.at(name).indexes([index], num_ops)
+            out[index] = at.at(name).string(value) if kind is str else at.at(name).integer(value)
+        return out
+
+    dtypes = at.at("param_dtypes").obj(at.field(obj, "param_dtypes"))
+    return {
+        "grad_fns": pairs("grad_fns", str) if "grad_fns" in obj else {},
+        "saved_bytes": pairs("saved_bytes", int) if obj.get("saved_bytes") is not None else None,
+        "param_dtypes": {
+            a: parse_dtype(at.at("param_dtypes").string(d), at) for a, d in dtypes.items()
         },
     }
 
@@ -281,7 +316,7 @@ def decode_derived(raw: Any, where: Where, num_ops: int) -> Derived | None:
     obj = where.obj(raw)
     fields = {f.name: str(f.type) for f in dataclasses.fields(Derived)}
     names = list(fields)
-    if set(obj) != set(names):
+    if set(obj) != set(names) or not _current_modules(obj["modules"]):
         return None
     values: dict[str, Any] = {}
     for name in names:
@@ -308,6 +343,14 @@ def decode_derived(raw: Any, where: Where, num_ops: int) -> Derived | None:
         return Derived(**values)
     except TypeError as exc:
         raise LensError(f"{where.path}: {exc}") from None
+
+
+def _current_modules(raw: Any) -> bool:
+    """False when the saved modules carry another version's fields (then re-derive); other
+    malformations are left to ``_decode_modules`` to name."""
+    names = {f.name for f in dataclasses.fields(ModuleInfo)}
+    items = raw if isinstance(raw, list) else []
+    return all(set(item) == names for item in items if isinstance(item, dict))
 
 
 def _decode_modules(raw: Any, where: Where) -> dict[str, ModuleInfo]:

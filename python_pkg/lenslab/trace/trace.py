@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
 
@@ -32,6 +33,11 @@ class Trace:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     complete: bool  # False when the forward raised and this is the part recorded before
+    # The engineer's profile (empty / None where not recorded, e.g. in a loaded bundle).
+    grad_fns: dict[int, str] = field(default_factory=dict)  # op -> autograd node class name
+    saved_bytes: dict[int, int] | None = None  # op -> bytes saved for backward (memory=True)
+    param_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
+    param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = field(default_factory=dict)
 
 
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
@@ -57,6 +63,10 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=complete,
+        grad_fns=builder.grad_fns,
+        saved_bytes=builder.saved_bytes,
+        param_dtypes=builder.param_dtypes,
+        param_refs=builder.param_refs,
     )
 
 
