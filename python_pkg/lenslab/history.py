@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import pathlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .capture import BUFFER
 from .errors import LensError
@@ -33,6 +33,16 @@ class Rerunnable(Protocol):
     def rerun(
         self, history: ModelHistory, inputs: Any, kwargs: Any, save: Any, strict: bool
     ) -> ModelHistory: ...
+
+
+class FailedCall(NamedTuple):
+    """The call that raised during a partial capture."""
+
+    func_name: str
+    message: str
+    parents: list[str]  # labels of the recorded ops it was given
+    module: str | None  # innermost module address
+    source: tuple[str, int] | None
 
 
 class ModelHistory:
@@ -126,6 +136,19 @@ class ModelHistory:
                 "an exception); call lenslab.lens(model, inputs) instead."
             )
         return self.origin.rerun(self, inputs, kwargs, save, strict)
+
+    @property
+    def failure(self) -> FailedCall | None:
+        """For a partial history: the torch call that raised, with the error message."""
+        failure = self._trace.failure
+        if failure is None:
+            return None
+        labels = self._derived.labels
+        calls = self._trace.calls
+        module = calls[failure.module_call].address if failure.module_call >= 0 else None
+        source = (failure.code.co_filename, failure.line) if failure.code is not None else None
+        parents = [labels[p] for p in failure.parents if 0 <= p < len(labels)]
+        return FailedCall(failure.name, failure.message, parents, module, source)
 
     def lookup_keys(self) -> list[str]:
         """Every unambiguous string key."""

@@ -49,6 +49,24 @@ export interface TilesParams extends TensorParams {
 export interface AllStatsParams {
   tensor?: TensorKind;
 }
+/** Lines of user code around one frame (a position in WireGraph.frames). */
+export interface SourceParams {
+  frame: number;
+  /** Lines before and after the frame's line (default 6). */
+  context?: number;
+  /** The whole function the frame is in (a module's forward) instead of `context` lines. */
+  function?: boolean;
+}
+export interface SourceResult {
+  frame: number;
+  file: string;
+  line: number;
+  function: string;
+  /** ok; changed: the file changed since the capture (no lines sent); missing: it is gone. */
+  status: 'ok' | 'changed' | 'missing';
+  /** [line number, text] pairs; text, never HTML. */
+  lines: [number, string][];
+}
 
 export interface MethodParams {
   stats: StatsParams;
@@ -57,6 +75,7 @@ export interface MethodParams {
   tiles: TilesParams;
   grad_norms: Record<string, never>;
   all_stats: AllStatsParams;
+  source: SourceParams;
 }
 export type Method = keyof MethodParams;
 
@@ -101,6 +120,7 @@ export interface MethodResults {
   tiles: SliceResult;
   grad_norms: { count: number };
   all_stats: { columns: string[] };
+  source: SourceResult;
 }
 
 export interface RequestMessage<M extends Method = Method> {
