@@ -7,7 +7,7 @@ import { focusGraph } from './focus.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
-export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module';
+export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
 export type BranchKind = '' | WireBranchEdge['kind'];
 
 export interface VisibleNode {

@@ -17,6 +17,7 @@ import { renderInspector } from '../render/inspector.ts';
 import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
 import { html } from '../render/svg.ts';
 
@@ -28,6 +29,8 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** The code the selected node shows, if any. */
+  readonly code?: SourceTarget | null;
 }
 
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
@@ -44,9 +47,9 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, data && target ? data.panel.el : undefined);
+  renderInspector(c.inspector, selected, data ? data.extra : undefined);
   c.setInspectorOpen(selected !== null);
-  data?.selected(target);
+  data?.selected(target, f.code ?? null);
   c.outline.render(outlineRows(trace, h, state));
   renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
