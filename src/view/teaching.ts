@@ -48,7 +48,7 @@ export class Teaching {
       b.addEventListener('click', run);
       return b;
     };
-    button('\u23ee', 'Back to the first op', () => void this.restart());
+    button('|\u25c0', 'Back to the first op', () => void this.restart());
     button('\u25c0', 'Step back one op', () => void this.step(-1));
     this.playButton = button('\u25b6', 'Play the forward pass, op by op', () => void (this.playing ? this.pause() : this.play()));
     this.playButton.dataset['action'] = 'play';
