@@ -227,3 +227,4 @@ register_view_option("focus", _focus)
 register_view_option("overlay", _overlay)
 register_view_option("direction", _direction)
 register_view_option("stats", _stats)
+register_view_option("fold", _flag("fold"))  # repeated blocks as one `Block ×N` node
