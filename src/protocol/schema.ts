@@ -81,6 +81,13 @@ export interface WireFunctionCall {
   outputs: number[];
 }
 
+/** A run of sibling module calls with the same structure, drawn folded ("block ×N"). Added within
+ *  version 1: a missing WireGraph.folds means none. */
+export interface WireFold {
+  calls: number[];
+  kind: 'copies' | 'passes';
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -95,6 +102,7 @@ export interface WireGraph {
   /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
   source_text?: string[];
   function_calls?: WireFunctionCall[];
+  folds?: WireFold[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -117,4 +125,5 @@ export interface CompactWireGraph {
   failure?: WireFailure | null;
   source_text?: string[];
   function_calls?: WireFunctionCall[];
+  folds?: WireFold[];
 }

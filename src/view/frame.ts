@@ -31,6 +31,8 @@ export interface FrameInputs {
   readonly target: TensorTarget | null;
   /** The code the selected node shows, if any. */
   readonly code?: SourceTarget | null;
+  /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
+  readonly foldPanel?: HTMLElement | null;
 }
 
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
@@ -47,9 +49,9 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, data ? data.extra : undefined);
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(target, f.code ?? null);
+  data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
   renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);

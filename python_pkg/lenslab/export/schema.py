@@ -112,6 +112,15 @@ class WireFunctionCall(TypedDict):
     outputs: list[int]  # ops (positions) whose outputs it returned
 
 
+class WireFold(TypedDict):
+    """A run of sibling module calls with the same structure (``transforms/folds.py``), drawn
+    folded as one ``block ×N`` node. Added within version 1: readers treat a missing
+    ``WireGraph.folds`` as no folds."""
+
+    calls: list[int]  # positions in WireGraph.module_calls, in execution order
+    kind: Literal["copies", "passes"]  # passes: one shared module called N times in a row
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -128,6 +137,7 @@ class WireGraph(TypedDict):
     failure: WireFailure | None
     source_text: list[str]
     function_calls: list[WireFunctionCall]
+    folds: NotRequired[list[WireFold]]  # added within version 1
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -160,3 +170,4 @@ class CompactWireGraph(TypedDict):
     failure: NotRequired[WireFailure]  # only when there is one
     source_text: NotRequired[list[str]]  # only when not empty
     function_calls: list[WireFunctionCall]
+    folds: NotRequired[list[WireFold]]

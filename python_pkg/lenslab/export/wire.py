@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
 from ..trace.trace import Trace
+from ..transforms.folds import find_folds
 from .frames import FrameTable
 from .schema import (
     SCHEMA_VERSION,
@@ -84,7 +85,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     branches: list[WireBranchEdge] = [
         {"parent": p, "child": c, "kind": kind} for p, c, kind in derived.branch_edges
     ]
-    return {
+    graph: WireGraph = {
         "schema_version": SCHEMA_VERSION,
         "model_type": trace.model_type,
         "ops": ops,
@@ -107,6 +108,10 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
             for f in trace.function_calls
         ],
     }
+    folds = find_folds(trace)
+    if folds:  # absent when there are none, as in graphs written before folds existed
+        graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    return graph
 
 
 def _source(table: FrameTable, frame: int) -> str:
