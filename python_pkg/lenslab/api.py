@@ -14,6 +14,7 @@ from .capture import ActivationStore, run_forward
 from .capture.flatten import iter_tensors
 from .capture.modules import ModelTree
 from .errors import LensError
+from .interventions import Intervene, plan_interventions
 from .trace.history import ModelHistory
 from .trace.trace import freeze
 from .transforms import derive
@@ -33,6 +34,7 @@ def lens(
     grads: bool = False,
     seed: int | None = None,
     keep_args: bool = False,
+    intervene: Intervene | None = None,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
 
@@ -41,6 +43,8 @@ def lens(
     ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys and substrings;
     ``postfunc`` is applied to each saved activation; ``device`` moves saved activations;
     ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
+    ``intervene={key: f}`` replaces each named op's output during the pass (later ops see the
+    replacement): ``f(activation, layer) -> tensor``, ``"zero"`` or a tensor.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -62,7 +66,10 @@ def lens(
     context = RunContext(model, args, call_kwargs) if keep_args else None
     with _gc_paused():
         try:
-            builder, _ = run_forward(model, args, call_kwargs, store, keep_args, tree)
+            targets = None
+            if intervene is not None:
+                targets = plan_interventions(model, args, call_kwargs, tree, intervene)
+            builder, _ = run_forward(model, args, call_kwargs, store, keep_args, tree, targets)
         except BaseException as exc:
             _attach_partial_history(exc, model)
             raise
@@ -71,6 +78,7 @@ def lens(
         # still paused: re-enabling it would otherwise scan them once more.
         del builder, tree
     if context is not None:
+        context.targets = targets
         attach_context(history, context)
     if selective is not None:
         _keep_selected(history, store, selective, postfunc, device)

@@ -58,6 +58,7 @@ export interface WireGraph {
   module_calls: WireModuleCall[];
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
+  intervened?: number[]; // ops replaced by lens(intervene=); absent means none
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -75,4 +76,5 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
+  intervened?: number[];
 }

@@ -12,6 +12,7 @@ from torch.nn.modules import module as torch_module
 from ..errors import LensError
 from .builder import TraceBuilder
 from .flatten import iter_tensors
+from .intervene import InterveningBuilder, Target
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
@@ -28,12 +29,14 @@ def run_forward(
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    targets: dict[int, Target] | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
-    model's ``ModelTree`` when the caller has already walked it.
+    model's ``ModelTree`` when the caller has already walked it. ``targets`` (op position ->
+    replacement) turns on interventions; without them the plain builder runs.
     """
     global _active
     with _active_lock:
@@ -44,7 +47,7 @@ def run_forward(
             )
         _active = True
     try:
-        builder = TraceBuilder(model, store, keep_args, tree)
+        builder = _builder(model, store, keep_args, tree, targets)
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -72,6 +75,21 @@ def run_forward(
         release_shapes()
         with _active_lock:
             _active = False
+
+
+def _builder(
+    model: torch.nn.Module,
+    store: ActivationStore,
+    keep_args: bool,
+    tree: ModelTree | None,
+    targets: dict[int, Target] | None,
+) -> TraceBuilder:
+    if not targets:
+        return TraceBuilder(model, store, keep_args, tree)
+    builder = InterveningBuilder(model, store, keep_args, tree)
+    builder.targets = targets
+    builder.intervened = {}
+    return builder
 
 
 def _input_path(path: str) -> str:

@@ -84,6 +84,7 @@ def encode_trace(trace: Trace) -> dict[str, Any]:
         "param_trainable": dict(trace.param_trainable),
         "bool_values": [[i, v] for i, v in trace.bool_values.items()],
         "bool_sites": [[i, _file(code), line] for i, (code, line) in trace.bool_sites.items()],
+        "intervened": [[i, how] for i, how in trace.intervened.items()],
         "store": {
             "save_all": store.save_all,
             "postfunc": store.postfunc is not None,

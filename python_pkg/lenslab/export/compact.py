@@ -21,7 +21,7 @@ def compact(graph: WireGraph) -> CompactWireGraph:
     modules = [
         {k: v for k, v in m.items() if k not in _DERIVED_MODULE_FIELDS} for m in graph["modules"]
     ]
-    return {
+    out: CompactWireGraph = {
         "schema_version": graph["schema_version"],
         "model_type": graph["model_type"],
         "encoding": "columns",
@@ -31,6 +31,9 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         "modules": modules,
         "branch_edges": graph["branch_edges"],
     }
+    if graph.get("intervened"):
+        out["intervened"] = graph["intervened"]
+    return out
 
 
 def _intern(values: list[object]) -> list[object] | InternedColumn:

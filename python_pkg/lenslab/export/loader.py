@@ -139,6 +139,7 @@ def _history(graph: dict[str, Any], source: TensorSource) -> ModelHistory:
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=at.at("complete").boolean(at.field(raw, "complete")),
+        intervened=_intervened(raw.get("intervened", []), at.at("intervened"), n),
     )
     derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)
     if derived is None:  # written by a version whose derived facts differ: recompute them
@@ -146,6 +147,12 @@ def _history(graph: dict[str, Any], source: TensorSource) -> ModelHistory:
 
         derived = derive(trace)
     return ModelHistory(trace, derived)
+
+
+def _intervened(raw: Any, where: Where, n: int) -> dict[int, str]:
+    """Op position -> how it was replaced; bundles written before interventions have none."""
+    records = (where.record(x, 2) for x in where.array(raw))
+    return {where.indexes([r[0]], n)[0]: where.string(r[1]) for r in records}
 
 
 def _not_callable(_: Any) -> Any:

@@ -12,7 +12,7 @@ small (target: <= 300 bytes per op).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 SCHEMA_VERSION = 1
 
@@ -81,6 +81,9 @@ class WireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[WireModule]
     branch_edges: list[WireBranchEdge]
+    # Ops whose output ``lens(intervene=)`` replaced (positions in ``ops``). Added after
+    # version 1 without a bump: absent means none.
+    intervened: NotRequired[list[int]]
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -108,3 +111,4 @@ class CompactWireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[dict[str, object]]  # WireModule minus "children"
     branch_edges: list[WireBranchEdge]
+    intervened: NotRequired[list[int]]  # written only when some op was replaced

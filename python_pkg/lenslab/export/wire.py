@@ -73,7 +73,7 @@ def to_wire(history: ModelHistory) -> WireGraph:
     branches: list[WireBranchEdge] = [
         {"parent": p, "child": c, "kind": kind} for p, c, kind in derived.branch_edges
     ]
-    return {
+    graph: WireGraph = {
         "schema_version": SCHEMA_VERSION,
         "model_type": trace.model_type,
         "ops": ops,
@@ -81,6 +81,9 @@ def to_wire(history: ModelHistory) -> WireGraph:
         "modules": modules,
         "branch_edges": branches,
     }
+    if trace.intervened:
+        graph["intervened"] = sorted(trace.intervened)
+    return graph
 
 
 def _parent_args(op: OpRecord, parents: list[int]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
 
@@ -30,6 +30,8 @@ class Trace:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     complete: bool  # False when the forward raised and this is the part recorded before
+    # Ops whose output ``lens(intervene=)`` replaced -> how: "zero", "tensor" or "function".
+    intervened: dict[int, str] = field(default_factory=dict)
 
 
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
@@ -54,4 +56,5 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=complete,
+        intervened=dict(getattr(builder, "intervened", {})),
     )
