@@ -4,11 +4,9 @@ from lenslab import lens
 h = lens(model, x)
 """
 
-from .api import lens
+from .api import lens, load, validate
 from .errors import LensError
-from .export.loader import load
-from .trace.history import ModelHistory
+from .history import ModelHistory
 from .trace.layer import LayerPass
-from .validate import validate
 
 __all__ = ["LayerPass", "LensError", "ModelHistory", "lens", "load", "validate"]

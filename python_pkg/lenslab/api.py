@@ -1,9 +1,14 @@
-"""``lens()``: check what the user passed, run one captured forward pass, freeze the result."""
+"""The entry points: ``lens()`` checks what the user passed, runs one captured forward pass and
+freezes the result; ``validate()`` captures for validation and checks; ``load()`` reads a bundle.
+
+This module and ``history`` are the facade on top of the pipeline (capture -> trace ->
+transforms -> validation / export -> widget); no stage imports them."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -14,11 +19,14 @@ from .capture import ActivationStore, run_forward
 from .capture.flatten import iter_tensors
 from .capture.modules import ModelTree
 from .errors import LensError
+from .export.loader import load_capture
+from .history import ModelHistory
+from .trace.record import Capture, make_capture
+from .trace.trace import Trace, freeze
 from .interventions import Intervene, plan_interventions
-from .trace.history import ModelHistory
-from .trace.trace import freeze
 from .transforms import derive
-from .validate.context import RunContext, attach_context
+from .validation import ValidationReport
+from .validation.context import RunContext, attach_context
 
 Save = str | Sequence[str | int] | None
 
@@ -73,13 +81,13 @@ def lens(
         except BaseException as exc:
             _attach_partial_history(exc, model)
             raise
-        history = ModelHistory(*_finish(freeze(builder, model, complete=True)))
+        history = ModelHistory(_finish(freeze(builder, model, complete=True)))
         # Free the capture's lookup tables (a weak reference per op) while the collector is
         # still paused: re-enabling it would otherwise scan them once more.
         del builder, tree
     if context is not None:
         context.targets = targets
-        attach_context(history, context)
+        attach_context(history.capture, context)
     if selective is not None:
         _keep_selected(history, store, selective, postfunc, device)
     return history
@@ -102,8 +110,23 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _finish(trace: Any) -> tuple[Any, Any]:
-    return trace, derive(trace)
+def validate(model: torch.nn.Module, inputs: Any, **lens_options: Any) -> ValidationReport:
+    """Capture ``model`` on ``inputs`` with everything validation needs, then validate.
+
+    ``lens_options`` are those of ``lens`` (``kwargs``, ``seed``, ...). The model's buffers and
+    the global RNG state are left as one ``lens`` call would leave them.
+    """
+    lens_options.pop("keep_args", None)
+    return lens(model, inputs, keep_args=True, **lens_options).validate()
+
+
+def load(path: str | os.PathLike[str]) -> ModelHistory:
+    """Opens a ``.lens`` bundle written by ``h.save(path)`` (tensors are read on first use)."""
+    return ModelHistory(load_capture(path))
+
+
+def _finish(trace: Trace) -> Capture:
+    return make_capture(trace, derive(trace))
 
 
 def _check_model(model: Any) -> torch.nn.Module:
@@ -181,7 +204,7 @@ def _attach_partial_history(exc: BaseException, model: torch.nn.Module) -> None:
         return
     try:
         del exc.lens_builder  # type: ignore[attr-defined]
-        exc.lens_history = ModelHistory(*_finish(freeze(builder, model, complete=False)))  # type: ignore[attr-defined]
+        exc.lens_history = ModelHistory(_finish(freeze(builder, model, complete=False)))  # type: ignore[attr-defined]
     except Exception:  # the user's exception matters more than a failed partial history
         pass
 

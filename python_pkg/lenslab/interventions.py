@@ -18,10 +18,11 @@ from .capture import OP, ActivationStore, run_forward
 from .capture.intervene import Replacement, Target
 from .capture.modules import ModelTree
 from .errors import LensError
-from .trace.history import ModelHistory
+from .history import ModelHistory
+from .trace.record import make_capture
 from .trace.trace import freeze
 from .transforms import derive
-from .validate.context import RngState
+from .validation.context import RngState
 
 Intervene = Mapping[str | int, Replacement]
 
@@ -82,7 +83,7 @@ def _metadata_pass(
                 if saved is not None and saved.shape == buffer.shape:
                     buffer.copy_(saved)
     trace = freeze(builder, model, complete=True)
-    return ModelHistory(trace, derive(trace))
+    return ModelHistory(make_capture(trace, derive(trace)))
 
 
 def _positions(history: ModelHistory, key: str | int) -> list[int]:

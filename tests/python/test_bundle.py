@@ -89,7 +89,7 @@ def test_grads_postfunc_and_save_none_round_trip(tmp_path: Path) -> None:
 def test_tensors_load_lazily_and_data_requests_work(tmp_path: Path) -> None:
     h = lens(TOYS["conv_block_loop"][0]().eval(), torch.randn(1, 3, 6, 6))
     g = round_trip(h, tmp_path)
-    store = g._trace.store
+    store = g.capture.trace.store
     unread = sum(1 for i in range(len(g)) if list.__getitem__(store.values, i) is not None)
     assert unread > 0 and all(
         not isinstance(list.__getitem__(store.values, i), torch.Tensor) for i in range(len(g))

@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from lenslab import lens
+from lenslab.tensormath import histogram, slice_view, tensor_stats, tiles_view
 from lenslab.widget import LensWidget
 from lenslab.widget.data import DataServer
-from lenslab.widget.data.tensors import histogram, slice_view, tensor_stats, tiles_view
 
 CONV = "conv2d_1_1:1"
 

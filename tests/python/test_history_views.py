@@ -74,6 +74,6 @@ def test_notebook_display_shows_the_widget() -> None:
 def test_keep_args_keeps_callables_and_arguments_for_replay() -> None:
     x = torch.randn(2, 4)
     h = lens(TwoLayer(), x, keep_args=True)
-    func, args, kwargs = h._trace.kept_args[h["fc1"].index]
+    func, args, kwargs = h.capture.trace.kept_args[h["fc1"].index]
     torch.testing.assert_close(func(*args, **kwargs), h["fc1"].activation)
-    assert lens(TwoLayer(), x)._trace.kept_args == {}
+    assert lens(TwoLayer(), x).capture.trace.kept_args == {}

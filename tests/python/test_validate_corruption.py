@@ -24,7 +24,7 @@ def captured(model: nn.Module, *inputs: torch.Tensor) -> ModelHistory:
     return h
 
 
-def broken(report: lenslab.validate.ValidationReport) -> set[tuple[str, str]]:
+def broken(report: lenslab.validation.ValidationReport) -> set[tuple[str, str]]:
     return {(f.check, f.label) for f in report.failures}
 
 
@@ -35,7 +35,7 @@ def two_layer() -> ModelHistory:
 def test_corrupted_activation_is_named_once_not_at_its_descendants() -> None:
     h = captured(RepeatedFreeBlock(), torch.randn(3))
     sin = h["sin_1_1:1"]
-    values = h._trace.store.values
+    values = h.capture.trace.store.values
     values[sin.index] = values[sin.index] + 1.0
     report = h.validate()
     assert not report
@@ -47,7 +47,7 @@ def test_corrupted_activation_is_named_once_not_at_its_descendants() -> None:
 def test_corrupted_module_output_is_named_by_replay_and_by_the_module_hook() -> None:
     h = two_layer()
     fc1 = h["fc1"]
-    values = h._trace.store.values
+    values = h.capture.trace.store.values
     values[fc1.index] = values[fc1.index] * 1.5
     assert broken(h.validate()) == {("replay", fc1.label), ("modules", fc1.label)}
 
@@ -55,7 +55,7 @@ def test_corrupted_module_output_is_named_by_replay_and_by_the_module_hook() -> 
 def test_corrupted_output_is_named_by_the_outputs_check() -> None:
     h = two_layer()
     out = h.outputs[0]
-    values = h._trace.store.values
+    values = h.capture.trace.store.values
     values[out.index] = values[out.index] - 2.0
     assert broken(h.validate()) == {("outputs", out.label), ("replay", out.label)}
 
@@ -63,7 +63,7 @@ def test_corrupted_output_is_named_by_the_outputs_check() -> None:
 def test_dropped_parent_edge_names_both_ends() -> None:
     h = two_layer()
     fc1, relu = h["fc1"], h["act"]
-    op = h._trace.ops[relu.index]
+    op = h.capture.trace.ops[relu.index]
     op.parents.clear()
     op.slots.clear()
     report = h.validate()
@@ -76,12 +76,12 @@ def test_dropped_parent_edge_names_both_ends() -> None:
 def test_edge_dropped_on_both_sides_is_caught_by_replay_and_ancestry() -> None:
     h = two_layer()
     fc1, relu = h["fc1"], h["act"]
-    op = h._trace.ops[relu.index]
+    op = h.capture.trace.ops[relu.index]
     op.parents.clear()
     op.slots.clear()
-    children = list(h._trace.children)
+    children = list(h.capture.trace.children)
     children[fc1.index] = ()
-    object.__setattr__(h._trace, "children", tuple(children))
+    object.__setattr__(h.capture.trace, "children", tuple(children))
     report = h.validate()
     assert broken(report) == {("replay", relu.label), ("graph", relu.label)}
 
@@ -89,7 +89,7 @@ def test_edge_dropped_on_both_sides_is_caught_by_replay_and_ancestry() -> None:
 def test_swapped_labels_are_both_named() -> None:
     h = two_layer()
     a, b = h["fc1"].index, h["act"].index
-    labels = h._derived.labels
+    labels = h.capture.derived.labels
     labels[a], labels[b] = labels[b], labels[a]
     report = h.validate()
     assert broken(report) == {("graph", labels[a]), ("graph", labels[b])}
@@ -99,10 +99,10 @@ def test_swapped_labels_are_both_named() -> None:
 def test_an_op_that_ignores_a_recorded_parent_fails_perturbation() -> None:
     h = captured(AddTwo(), torch.randn(3), torch.randn(3))
     add = next(layer for layer in h if layer.type == "add")
-    values = h._trace.store.values
+    values = h.capture.trace.store.values
     y = values[h.inputs[1].index].clone()
-    _, args, kwargs = h._trace.kept_args[add.index]
-    h._trace.kept_args[add.index] = (lambda a, b: a + y, args, kwargs)  # reads b's value never
+    _, args, kwargs = h.capture.trace.kept_args[add.index]
+    h.capture.trace.kept_args[add.index] = (lambda a, b: a + y, args, kwargs)  # reads b's value never
     report = h.validate()
     assert broken(report) == {("perturbation", add.label)}
     assert "argument 1" in report.failures[0].reason
@@ -121,7 +121,7 @@ def test_metadata_only_capture_skips_value_checks_and_says_how() -> None:
 
 def test_ordinary_capture_keeps_no_arguments_and_skips_replay() -> None:
     h = lens(TwoLayer(), torch.randn(2, 4))
-    assert not h._trace.kept_args
+    assert not h.capture.trace.kept_args
     report = h.validate()
     assert not report and not report.failures
     assert "keep_args=True" in str(report)
@@ -138,7 +138,7 @@ def test_selective_save_reports_unchecked_items_not_success() -> None:
 
 def test_report_prints_counts_and_first_failures_with_sources() -> None:
     h = captured(RepeatedFreeBlock(), torch.randn(3))
-    values = h._trace.store.values
+    values = h.capture.trace.store.values
     for layer in h:
         if layer.type == "sin":
             values[layer.index] = values[layer.index] + 1.0

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 import lenslab
-from lenslab.validate import exemptions
+from lenslab.validation import exemptions
 
 Forward = Callable[[torch.Tensor], torch.Tensor]
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import lenslab
-from lenslab.validate import ValidationReport
+from lenslab.validation import ValidationReport
 from toy_models import (
     TOYS,
     VISION,

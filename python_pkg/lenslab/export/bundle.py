@@ -37,7 +37,7 @@ from .codec import encode_derived, encode_trace
 from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import Capture, CaptureSource
 
 FORMAT = "lenslab"
 BUNDLE_VERSION = 1
@@ -58,18 +58,20 @@ def lenslab_version() -> str:
         return "0+unknown"
 
 
-def save_bundle(history: ModelHistory, path: str | os.PathLike[str]) -> Path:
-    """Writes ``history`` to ``path`` (``.lens`` added when missing); returns the path."""
+def save_bundle(source: CaptureSource, path: str | os.PathLike[str]) -> Path:
+    """Writes a capture to ``path`` (``.lens`` added when missing); returns the path."""
+    from ..trace.record import as_capture
     from .wire import to_wire
 
+    capture = as_capture(source)
     target = bundle_path(path)
     if target.is_dir():
         raise LensError(f"{target} is a directory; give a file name for the bundle")
-    tensors, names, skipped = _tensors(history)
+    tensors, names, skipped = _tensors(capture)
     graph = {
-        "wire": to_wire(history),
-        "trace": encode_trace(history._trace),
-        "derived": encode_derived(history._derived),
+        "wire": to_wire(capture),
+        "trace": encode_trace(capture.trace),
+        "derived": encode_derived(capture.derived),
         "tensors": names,
         "skipped": skipped,
     }
@@ -96,14 +98,14 @@ def save_bundle(history: ModelHistory, path: str | os.PathLike[str]) -> Path:
 
 
 def _tensors(
-    history: ModelHistory,
+    capture: Capture,
 ) -> tuple[dict[str, Callable[[], torch.Tensor]], dict[str, dict[str, str]], dict[str, str]]:
     """Storable tensors by name, names per op position, and why other saved values are not."""
-    store = history._trace.store
+    store = capture.trace.store
     tensors: dict[str, Callable[[], torch.Tensor]] = {}
     names: dict[str, dict[str, str]] = {}
     skipped: dict[str, str] = {}
-    for layer in history:
+    for layer in capture.layers:
         i = layer.index
         kinds = (("activation", store.values[i]), ("grad", store.grads.get(i)))
         for kind, value in kinds:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
-import torch.nn.functional as F
 
+from .. import tensormath
 from ..errors import LensError
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import CaptureSource
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HIST_BINS = 64  # what the tensor panel asks for (src/panels/tensor-panel.ts)
@@ -32,28 +32,32 @@ PREVIEW_ELEMENTS = 1 << 16  # per tensor at most (64 KB of uint8 codes)
 MISSING = "not included in this file: save it with a larger budget_mb, or open the .lens bundle"
 
 
-def write_html(history: ModelHistory, path: str | os.PathLike[str], *, budget_mb: float) -> Path:
+def write_html(source: CaptureSource, path: str | os.PathLike[str], *, budget_mb: float) -> Path:
     target = Path(path).expanduser()
     if target.suffix.lower() not in (".html", ".htm"):
         target = target.with_name(target.name + ".html")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(history, budget_mb=budget_mb), encoding="utf-8")
+    target.write_text(render_html(source, budget_mb=budget_mb), encoding="utf-8")
     return target
 
 
-def render_html(history: ModelHistory, *, budget_mb: float = 20.0, view_options: Any = None) -> str:
+def render_html(
+    source: CaptureSource, *, budget_mb: float = 20.0, view_options: Any = None
+) -> str:
+    from ..trace.record import as_capture
     from .wire import to_wire
 
+    capture = as_capture(source)
     script, css = _static("standalone.js"), _static("widget.css")
-    graph = to_wire(history)
+    graph = to_wire(capture)
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
     data = {
         "graph": graph,
         "view_options": view_options or {},
-        "tensors": tensor_previews(history, budget),
+        "tensors": tensor_previews(capture, budget),
         "missing": MISSING,
     }
-    title = html.escape(f"{history.model_type} · lenslab")
+    title = html.escape(f"{capture.model_type} · lenslab")
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
@@ -89,22 +93,22 @@ def _static(name: str) -> str:
     return file.read_text(encoding="utf-8")
 
 
-def tensor_previews(history: ModelHistory, budget: int) -> dict[str, Any]:
+def tensor_previews(source: CaptureSource, budget: int) -> dict[str, Any]:
     """Per saved activation (execution order) while ``budget`` bytes last: stats, histogram,
     preview. Stats and histograms go first for every tensor; previews fill what is left."""
-    from ..widget.data import tensors
+    from ..trace.record import as_capture
 
     out: dict[str, Any] = {}
     saved: list[tuple[str, torch.Tensor]] = []
-    for layer in history:
+    for layer in as_capture(source).layers:
         value = layer.activation
         if not isinstance(value, torch.Tensor) or value.numel() == 0:
             continue
         try:
-            real = tensors.as_real(value)
+            real = tensormath.as_real(value)
         except Exception:  # complex, sparse: nothing to show
             continue
-        entry = _summary(real, tensors)
+        entry = _summary(real)
         cost = len(json.dumps(entry))
         if cost > budget:
             break
@@ -121,10 +125,10 @@ def tensor_previews(history: ModelHistory, budget: int) -> dict[str, Any]:
     return out
 
 
-def _summary(real: torch.Tensor, tensors: Any) -> dict[str, Any]:
-    hist = tensors.histogram(real, HIST_BINS)
+def _summary(real: torch.Tensor) -> dict[str, Any]:
+    hist = tensormath.histogram(real, HIST_BINS)
     return {
-        "stats": tensors.tensor_stats(real).as_json(),
+        "stats": tensormath.tensor_stats(real).as_json(),
         "hist": {
             "counts": [int(c) for c in hist.counts.tolist()],
             "lo": _finite(hist.lo), "hi": _finite(hist.hi), "nan": hist.nan, "inf": hist.inf,
@@ -137,25 +141,6 @@ def _finite(v: float) -> float:
 
 
 def _preview(real: torch.Tensor, cap: int) -> dict[str, Any]:
-    """Block means (largest dims first) down to ``cap`` elements, as uint8 codes."""
-    shape = list(real.shape)
-    step = [1] * len(shape)
-    while math.prod(math.ceil(n / s) for n, s in zip(shape, step, strict=True)) > cap:
-        d = max(range(len(shape)), key=lambda k: math.ceil(shape[k] / step[k]))
-        step[d] *= 2
-    x = real.detach().to("cpu", torch.float32)
-    for d, s in enumerate(step):
-        if s > 1:
-            moved = x.movedim(d, -1)
-            lead = moved.shape[:-1]
-            pooled = F.avg_pool1d(moved.reshape(-1, 1, moved.shape[-1]), s, s, ceil_mode=True)
-            x = pooled.reshape(*lead, -1).movedim(-1, d)
-    values = x.reshape(-1)
-    finite = torch.isfinite(values)
-    kept = values[finite]
-    lo, hi = (float(v) for v in torch.aminmax(kept)) if kept.numel() else (0.0, 0.0)
-    scale = (hi - lo) / 254 if hi > lo else 1.0
-    codes = ((values - lo) / scale).round().clamp(0, 254)
-    codes = torch.where(finite, codes, torch.full_like(codes, 255.0)).to(torch.uint8)
+    codes, step, lo, scale = tensormath.preview(real, cap)
     data = base64.b64encode(codes.numpy().tobytes()).decode("ascii")
     return {"step": step, "offset": lo, "scale": scale, "data": data}

@@ -1,4 +1,4 @@
-"""``lenslab.load(path)``: a ``ModelHistory`` from a ``.lens`` bundle (see ``bundle.py``).
+"""``lenslab.load(path)``: the ``Capture`` in a ``.lens`` bundle (see ``bundle.py``).
 
 The file is opened with ``safetensors.safe_open`` (memory-mapped): the header is read and
 checked now, each tensor only when something asks for it, and its sha256 is checked then.
@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from ..capture import INPUT, OUTPUT, ActivationStore
-from ..trace.history import ModelHistory
+from ..trace.record import Capture, make_capture
 from ..trace.trace import Trace
 from . import tensorfile
 from .bundle import BUNDLE_VERSION, FORMAT, GRAPH_KEY, MANIFEST_KEY
@@ -29,8 +29,8 @@ from .lazy import LazyGrads, LazyValues, TensorSource
 MAX_HEADER = 100_000_000  # what the safetensors library accepts
 
 
-def load(path: str | os.PathLike[str]) -> ModelHistory:
-    """Opens a bundle written by ``h.save(path)``."""
+def load_capture(path: str | os.PathLike[str]) -> Capture:
+    """Opens a bundle written by ``h.save(path)`` (``lenslab.load`` wraps it for the user)."""
     file = Path(path).expanduser()
     if file.is_dir():
         raise BundleError(f"{file} is a directory; a lenslab bundle is one .lens file")
@@ -48,7 +48,7 @@ def load(path: str | os.PathLike[str]) -> ModelHistory:
     source.digests = {
         k: Where("manifest.tensors").string(v) for k, v in manifest["tensors"].items()
     }
-    return _history(graph, source)
+    return _capture(graph, source)
 
 
 def _check_size(file: Path) -> None:
@@ -96,7 +96,7 @@ def _check_manifest(
         raise BundleError(f"{file}: tensors and manifest disagree (e.g. {', '.join(extra)})")
 
 
-def _history(graph: dict[str, Any], source: TensorSource) -> ModelHistory:
+def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
     where = Where("graph")
     raw = where.at("trace").obj(where.field(graph, "trace"))
     at = where.at("trace")
@@ -146,7 +146,7 @@ def _history(graph: dict[str, Any], source: TensorSource) -> ModelHistory:
         from ..transforms import derive
 
         derived = derive(trace)
-    return ModelHistory(trace, derived)
+    return make_capture(trace, derived)
 
 
 def _intervened(raw: Any, where: Where, n: int) -> dict[int, str]:
@@ -187,4 +187,4 @@ def _store(
     return store
 
 
-__all__ = ["load", "tensorfile"]
+__all__ = ["load_capture", "tensorfile"]

@@ -16,30 +16,34 @@ import html
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import CaptureSource
 
 GRAPH_MIME = "application/vnd.lenslab.graph+json"
 HTML_BUDGET_MB = 0.0  # graph only: tensor previews would make every saved notebook heavy
 
 
-def kept_view_bundle(history: ModelHistory) -> dict[str, Any]:
+def kept_view_bundle(source: CaptureSource) -> dict[str, Any]:
+    from ..trace.record import as_capture
+    from ..trace.table import describe
     from .compact import compact
     from .html import render_html
     from .wire import to_wire
 
-    page = render_html(history, budget_mb=HTML_BUDGET_MB)
+    capture = as_capture(source)
+    page = render_html(capture, budget_mb=HTML_BUDGET_MB)
     frame = (
         '<iframe class="lenslab-static" sandbox="allow-scripts" style="width:100%;height:560px;'
         f'border:0" title="lenslab graph" srcdoc="{html.escape(page, quote=True)}"></iframe>'
     )
     return {
-        GRAPH_MIME: dict(compact(to_wire(history))),
+        GRAPH_MIME: dict(compact(to_wire(capture))),
         "text/html": frame,
-        "text/plain": f"{history!r} (static view: the interactive widget needs the kernel)",
+        "text/plain": f"<ModelHistory {describe(capture.trace)}> (static view: the interactive "
+        "widget needs the kernel)",
     }
 
 
-def publish_kept_view(history: ModelHistory) -> None:
+def publish_kept_view(source: CaptureSource) -> None:
     """Displays the kernel-free sibling output, when running under IPython."""
     try:
         from IPython import get_ipython
@@ -49,7 +53,7 @@ def publish_kept_view(history: ModelHistory) -> None:
     if get_ipython() is None:
         return
     try:
-        bundle = kept_view_bundle(history)
+        bundle = kept_view_bundle(source)
     except Exception:  # a missing front-end build must not stop the widget itself
         return
     publish_display_data(bundle, metadata={GRAPH_MIME: {"lenslab": "kept-view"}})  # type: ignore[no-untyped-call]  # IPython ships no annotations here

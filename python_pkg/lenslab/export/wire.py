@@ -1,4 +1,4 @@
-"""``to_wire``: a ``ModelHistory`` as the ``WireGraph`` the browser reads (no tensors).
+"""``to_wire``: a ``Capture`` as the ``WireGraph`` the browser reads (no tensors).
 
 Each field follows ``schema.py``. Records link by position, not by label.
 """
@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..capture import ROLE_NAMES, OpRecord
-from ..trace.history import ModelHistory
+from ..trace.record import CaptureSource, as_capture
 from .schema import (
     SCHEMA_VERSION,
     Role,
@@ -24,9 +24,10 @@ _ROLES: tuple[Role, ...] = ("op", "input", "output", "buffer")
 assert ROLE_NAMES == _ROLES
 
 
-def to_wire(history: ModelHistory) -> WireGraph:
-    trace = history._trace
-    derived = history._derived
+def to_wire(source: CaptureSource) -> WireGraph:
+    capture = as_capture(source)
+    trace = capture.trace
+    derived = capture.derived
     sources = _SourceNames()
     ops: list[WireOp] = []
     for i, op in enumerate(trace.ops):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..capture import BUFFER, INPUT, OUTPUT
 from .layer import LayerPass
+from .trace import Trace
 
 if TYPE_CHECKING:
     import pandas
@@ -48,6 +50,20 @@ def to_pandas(layers: Sequence[LayerPass]) -> pandas.DataFrame:
         )
         rows.append(row)
     return pandas.DataFrame(rows, columns=list(COLUMNS))
+
+
+def describe(trace: Trace) -> str:
+    """One line: ``TwoLayer: 5 layer passes (3 ops, 1 inputs, 1 outputs)``.
+
+    Counting vocabulary (repr, summary, widget footer, docs): a *layer pass* is every recorded
+    entry (inputs, outputs and buffers included); an *op* is a tensor operation the model ran.
+    """
+    ops = sum(1 for op in trace.ops if op.kind not in (INPUT, OUTPUT, BUFFER))
+    partial = ", partial" if not trace.complete else ""
+    return (
+        f"{trace.model_type}: {len(trace.ops)} layer passes ({ops} ops, "
+        f"{len(trace.inputs)} inputs, {len(trace.outputs)} outputs){partial}"
+    )
 
 
 def summary(model_type: str, layers: Sequence[LayerPass], complete: bool) -> str:

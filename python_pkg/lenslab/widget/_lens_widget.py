@@ -13,7 +13,7 @@ from lenslab.errors import LensError
 from lenslab.widget.data import DataServer, watch_grads
 
 if TYPE_CHECKING:
-    from lenslab.trace.history import ModelHistory
+    from lenslab.trace.record import CaptureSource
 
 STATIC_DIR = pathlib.Path(__file__).resolve().parent.parent / "static"
 ESM_PATH = STATIC_DIR / "widget.js"
@@ -50,18 +50,19 @@ class LensWidget(anywidget.AnyWidget):
     # Bumped after each backward pass (grads=True), so the front end refetches gradients.
     grads_version = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, history: ModelHistory, **view_options: Any) -> None:
+    def __init__(self, source: CaptureSource, **view_options: Any) -> None:
         if "_esm" not in LensWidget.__dict__:
             raise FrontEndMissingError()
-        # Imported here: export depends on trace, and trace imports this module lazily.
         from lenslab.export.compact import compact
         from lenslab.export.wire import to_wire
+        from lenslab.trace.record import as_capture
 
-        super().__init__(graph=dict(compact(to_wire(history))), view_options=view_options)
+        capture = as_capture(source)
+        super().__init__(graph=dict(compact(to_wire(capture))), view_options=view_options)
         # Tensors stay here; the front end asks for statistics and slices over custom messages.
-        self._data = DataServer(history)
+        self._data = DataServer(capture)
         self.on_msg(self._on_data_request)
-        watch_grads(history, self)
+        watch_grads(capture, self)
 
     def _on_data_request(self, _widget: Any, content: Any, buffers: Any) -> None:
         reply, arrays = self._data.handle(content)

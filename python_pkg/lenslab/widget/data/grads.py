@@ -17,7 +17,7 @@ import torch
 
 if TYPE_CHECKING:
     from lenslab.capture import ActivationStore
-    from lenslab.trace.history import ModelHistory
+    from lenslab.trace.record import CaptureSource
 
 
 class GradListener(Protocol):
@@ -29,8 +29,10 @@ _listeners: weakref.WeakKeyDictionary[ActivationStore, weakref.WeakSet[Any]] = (
 )
 
 
-def watch_grads(history: ModelHistory, listener: GradListener) -> None:
-    store = history._trace.store
+def watch_grads(source: CaptureSource, listener: GradListener) -> None:
+    from lenslab.trace.record import as_capture
+
+    store = as_capture(source).trace.store
     listener.grads_version = 1 if store.grads else 0
     if not store.want_grads:
         return

@@ -14,33 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lenslab.errors import ErrorCode, RequestError
+
+__all__ = ["REPLY", "REQUEST", "ErrorCode", "Request", "RequestError"]
+
 REQUEST = "lenslab:request"
 REPLY = "lenslab:reply"
 PROTOCOL_VERSION = 1
 
-ErrorCode = Literal[
-    "bad_message",  # not a request, or a field of the wrong type
-    "unknown_layer",
-    "not_saved",  # the layer's activation was not kept (save=None or a save list without it)
-    "no_grad",
-    "out_of_range",
-    "too_large",
-    "bad_dtype",  # an encoding we do not send, or a tensor we cannot show (complex, sparse)
-    "internal",
-]
 Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats"]
 METHODS: tuple[Method, ...] = ("stats", "histogram", "slice", "tiles", "grad_norms", "all_stats")
 TensorKind = Literal["activation", "gradient"]
 Encoding = Literal["float32", "uint8"]
-
-
-class RequestError(Exception):
-    """A request the kernel cannot answer; it becomes an error reply, never an exception."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code: ErrorCode = code
-        self.message = message
 
 
 @dataclass(frozen=True)

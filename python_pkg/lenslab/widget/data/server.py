@@ -1,4 +1,4 @@
-"""``DataServer``: answers the widget's data requests for one ``ModelHistory``.
+"""``DataServer``: answers the widget's data requests for one ``Capture``.
 
 ``handle`` never raises: a bad request, a missing layer or a bug in a handler all become an
 error reply, so the kernel keeps serving. Replies carry ``kernel_ms`` (handler time) for
@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from . import tensors
+from lenslab import tensormath as tensors
+from lenslab.trace.record import CaptureSource, as_capture
+
 from .messages import REPLY, Request, RequestError, error_reply, parse_request, request_id
 
 if TYPE_CHECKING:
-    from lenslab.trace.history import ModelHistory
     from lenslab.trace.layer import LayerPass
 
 Reply = tuple[dict[str, Any], list[bytes]]
@@ -31,8 +32,8 @@ HOW_TO_GRAD = (
 
 
 class DataServer:
-    def __init__(self, history: ModelHistory) -> None:
-        self._history = history
+    def __init__(self, source: CaptureSource) -> None:
+        self._capture = as_capture(source)
         self._handlers: dict[str, Callable[[Request], ArrayOut]] = {
             "stats": self._stats,
             "histogram": self._histogram,
@@ -78,7 +79,7 @@ class DataServer:
     def _layer(self, request: Request) -> LayerPass:
         key = request.layer()
         try:
-            return self._history[key]
+            return self._capture.layer(key)
         except (KeyError, IndexError) as exc:
             raise RequestError(
                 "unknown_layer", str(exc.args[0]) if exc.args else str(exc)
@@ -89,7 +90,7 @@ class DataServer:
         if request.kind() == "gradient":
             grad = layer.grad
             if grad is None:
-                wanted = self._history._trace.store.want_grads
+                wanted = self._capture.trace.store.want_grads
                 why = (
                     "has no gradient yet: run a backward pass"
                     if wanted
@@ -143,8 +144,8 @@ class DataServer:
 
     def _grad_norms(self, request: Request) -> ArrayOut:
         """L2 norm of every pass's gradient (NaN where there is none), in execution order."""
-        grads = self._history._trace.store.grads
-        norms = torch.full((len(self._history),), float("nan"), dtype=torch.float32)
+        grads = self._capture.trace.store.grads
+        norms = torch.full((len(self._capture),), float("nan"), dtype=torch.float32)
         for index, grad in list(grads.items()):
             if 0 <= index < len(norms):
                 norms[index] = tensors.grad_norm(grad)
@@ -154,8 +155,8 @@ class DataServer:
         """Statistics of every saved tensor of one kind: float32 [passes, 8], NaN where absent
         (columns numel, mean, std, min, max, zeros, nan, inf)."""
         kind = request.kind()
-        rows = torch.full((len(self._history), 8), float("nan"), dtype=torch.float64)
-        for layer in self._history:
+        rows = torch.full((len(self._capture), 8), float("nan"), dtype=torch.float64)
+        for layer in self._capture.layers:
             t = layer.grad if kind == "gradient" else layer.activation
             if not isinstance(t, torch.Tensor):
                 continue

@@ -1,4 +1,8 @@
-"""``ModelHistory``: the frozen, indexed result of ``lens()``."""
+"""``ModelHistory``: the user's view of one ``Capture`` (the frozen, indexed result of ``lens()``).
+
+This is the facade: it sits above every stage and calls into validation, export and the widget
+on demand. The stages themselves read the public ``Capture`` record (``h.capture``).
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,27 @@ import pathlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..capture import BUFFER, INPUT, OUTPUT
-from . import table
-from .derived import BranchKind, Derived, ModuleInfo
-from .layer import LayerPass
-from .lookup import build_index
-from .trace import Trace
+from .capture import BUFFER
+from .trace import table
+from .trace.derived import BranchKind, ModuleInfo
+from .trace.layer import LayerPass
+from .trace.record import Capture
 
 if TYPE_CHECKING:
     import pandas
 
-    from ..validate.report import ValidationReport
+    from .validation.report import ValidationReport
 
 
 class ModelHistory:
     """Every op of one forward pass, in execution order, with inputs, outputs and buffers."""
 
-    def __init__(self, trace: Trace, derived: Derived) -> None:
-        self._trace = trace
-        self._derived = derived
-        self._layers = [LayerPass(trace, derived, i) for i in range(len(trace.ops))]
-        self._index = build_index(trace, derived)
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+        self._trace = capture.trace
+        self._derived = capture.derived
+        self._layers = list(capture.layers)
+        self._index = capture.index
 
     def __len__(self) -> int:
         return len(self._layers)
@@ -87,9 +91,9 @@ class ModelHistory:
 
     def validate(self) -> ValidationReport:
         """Replay, perturb and cross-check every saved op (see ``lenslab.validate``)."""
-        from ..validate import validate_history  # validation runs after the trace: lazy
+        from .validation import validate_capture  # imported on use: validation is optional work
 
-        return validate_history(self)
+        return validate_capture(self.capture)
 
     def summary(self) -> str:
         return table.summary(self.model_type, self._layers, self.complete)
@@ -100,22 +104,22 @@ class ModelHistory:
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Writes a portable ``.lens`` bundle (graph, metadata, saved tensors); ``lenslab.load``
         reads it back. Returns the path written (``.lens`` is added when missing)."""
-        from ..export.bundle import save_bundle  # export builds on trace: imported on use
+        from .export.bundle import save_bundle  # imported on use, like every later stage
 
-        return save_bundle(self, path)
+        return save_bundle(self.capture, path)
 
     def to_html(self, path: str | os.PathLike[str], *, budget_mb: float = 20.0) -> pathlib.Path:
         """Writes one self-contained HTML file: the interactive graph, no kernel, no network,
         with previews and statistics of saved activations within ``budget_mb``."""
-        from ..export.html import write_html
+        from .export.html import write_html
 
-        return write_html(self, path, budget_mb=budget_mb)
+        return write_html(self.capture, path, budget_mb=budget_mb)
 
     def show(self, **view_options: Any) -> Any:
         """The interactive widget for this history."""
-        from ..widget import LensWidget  # type: ignore[import-not-found, unused-ignore]  # written by the widget side; imported only when shown
+        from .widget import LensWidget  # imported only when shown (anywidget is slow to import)
 
-        return LensWidget(self, **view_options)
+        return LensWidget(self.capture, **view_options)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         try:
@@ -125,15 +129,10 @@ class ModelHistory:
         bundle = getattr(widget, "_repr_mimebundle_", None)
         if bundle is None:
             return {"text/plain": repr(self)}
-        from ..export.notebook import publish_kept_view  # what a saved notebook shows
+        from .export.notebook import publish_kept_view  # what a saved notebook shows
 
-        publish_kept_view(self)
+        publish_kept_view(self.capture)
         return bundle(**kwargs)
 
     def __repr__(self) -> str:
-        ops = sum(1 for op in self._trace.ops if op.kind not in (INPUT, OUTPUT, BUFFER))
-        partial = ", partial" if not self.complete else ""
-        return (
-            f"<ModelHistory {self.model_type}: {len(self)} layer passes ({ops} ops, "
-            f"{len(self._trace.inputs)} inputs, {len(self._trace.outputs)} outputs){partial}>"
-        )
+        return f"<ModelHistory {table.describe(self._trace)}>"

@@ -2,8 +2,8 @@
 and buffers as they were just before the forward pass, and the grad mode.
 
 ``lens(..., keep_args=True)`` builds a ``RunContext`` before the pass and attaches it to the
-history afterwards; ordinary captures build none. Histories are keys of a weak mapping, so a
-context lives exactly as long as its history.
+``Capture`` afterwards; ordinary captures build none. Captures are keys of a weak mapping, so a
+context lives exactly as long as its capture.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import Capture
 
 
 def _cuda_in_use() -> bool:
@@ -92,12 +92,12 @@ class RunContext:
                     buffer.copy_(saved)
 
 
-_CONTEXTS: weakref.WeakKeyDictionary[ModelHistory, RunContext] = weakref.WeakKeyDictionary()
+_CONTEXTS: weakref.WeakKeyDictionary[Capture, RunContext] = weakref.WeakKeyDictionary()
 
 
-def attach_context(history: ModelHistory, context: RunContext) -> None:
-    _CONTEXTS[history] = context
+def attach_context(capture: Capture, context: RunContext) -> None:
+    _CONTEXTS[capture] = context
 
 
-def context_of(history: ModelHistory) -> RunContext | None:
-    return _CONTEXTS.get(history)
+def context_of(capture: Capture) -> RunContext | None:
+    return _CONTEXTS.get(capture)

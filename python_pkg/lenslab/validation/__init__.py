@@ -1,4 +1,5 @@
-"""Validation: prove every saved activation right (``h.validate()``, ``lenslab.validate``).
+"""Validation: prove every saved activation of a ``Capture`` right (``h.validate()``,
+``lenslab.validate``).
 
 Five checks, one per module: ``outputs`` (a plain forward pass agrees), ``replay`` (each op
 re-run from its saved parents reproduces its output), ``perturbation`` (other parent values
@@ -8,11 +9,8 @@ change the output), ``modules`` (forward hooks agree with each module call's out
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-import torch
-
 from ..capture import OP
+from ..trace.record import Capture, CaptureSource, as_capture
 from .context import RngState, context_of
 from .graph import check_graph
 from .modules import check_modules
@@ -21,10 +19,7 @@ from .reference import run_reference
 from .replay import check_replay
 from .report import CheckResult, Failure, ValidationReport
 
-if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
-
-__all__ = ["CheckResult", "Failure", "ValidationReport", "validate", "validate_history"]
+__all__ = ["CheckResult", "Failure", "ValidationReport", "validate_capture"]
 
 HOW = (
     "capture for validation with lenslab.validate(model, inputs, **lens_options), "
@@ -32,26 +27,14 @@ HOW = (
 )
 
 
-def validate(model: torch.nn.Module, inputs: Any, **lens_options: Any) -> ValidationReport:
-    """Capture ``model`` on ``inputs`` with everything validation needs, then validate.
-
-    ``lens_options`` are those of ``lens`` (``kwargs``, ``seed``, ...). The model's buffers and
-    the global RNG state are left as one ``lens`` call would leave them.
-    """
-    from ..api import lens
-
-    lens_options.pop("keep_args", None)
-    history = lens(model, inputs, keep_args=True, **lens_options)
-    return validate_history(history)
-
-
-def validate_history(history: ModelHistory) -> ValidationReport:
-    """Run every check that the way ``history`` was captured allows; skip the rest, saying why."""
-    trace = history._trace
-    labels = history._derived.labels
-    report = ValidationReport(f"{trace.model_type} ({len(history)} layer passes)")
-    context = context_of(history)
-    reasons = _why_not(history, context is not None)
+def validate_capture(source: CaptureSource) -> ValidationReport:
+    """Run every check that the way ``source`` was captured allows; skip the rest, saying why."""
+    capture = as_capture(source)
+    trace = capture.trace
+    labels = capture.derived.labels
+    report = ValidationReport(f"{trace.model_type} ({len(capture)} layer passes)")
+    context = context_of(capture)
+    reasons = _why_not(capture, context is not None)
     for check, reason in reasons.items():
         report.skip_check(check, reason)
     if not trace.complete:
@@ -66,7 +49,7 @@ def validate_history(history: ModelHistory) -> ValidationReport:
             check_replay(trace, labels, report, context)
     finally:
         user_rng.restore()  # validation must not change what the user's next random call draws
-    check_graph(history, report)
+    check_graph(capture, report)
     if any(c.skipped for c in report.checks.values()):
         report.notes.append("some activations were not saved: capture with save='all'")
     if reasons:
@@ -74,9 +57,9 @@ def validate_history(history: ModelHistory) -> ValidationReport:
     return report
 
 
-def _why_not(history: ModelHistory, has_context: bool) -> dict[str, str]:
-    """Checks that cannot run on this history, with the reason."""
-    trace = history._trace
+def _why_not(capture: Capture, has_context: bool) -> dict[str, str]:
+    """Checks that cannot run on this capture, with the reason."""
+    trace = capture.trace
     store = trace.store
     reasons: dict[str, str] = {}
     value_checks = ("outputs", "replay", "perturbation", "modules")

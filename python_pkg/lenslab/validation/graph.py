@@ -10,26 +10,26 @@ from ..capture import BUFFER, INPUT, OP, OUTPUT
 from .report import ValidationReport
 
 if TYPE_CHECKING:
-    from ..trace.history import ModelHistory
+    from ..trace.record import Capture
 
 CHECK = "graph"
 _LABEL = re.compile(r"^(?P<type>[^_]+)_(?P<count>\d+)(?:_(?P<step>\d+))?:(?P<pass>\d+)$")
 _ROLE_TYPES = {INPUT: "input", OUTPUT: "output", BUFFER: "buffer"}
 
 
-def check_graph(history: ModelHistory, report: ValidationReport) -> None:
-    trace, derived = history._trace, history._derived
+def check_graph(capture: Capture, report: ValidationReport) -> None:
+    trace, derived = capture.trace, capture.derived
     labels = derived.labels
     problems: dict[int, list[str]] = {}
     for index in range(len(trace.ops)):
         found = problems.setdefault(index, [])
-        found += _edges(history, index)
-        found += _ancestry(history, index)
-        found += _containment(history, index)
-        found += _label(history, index)
-    for index, reason in _lookup(history):
+        found += _edges(capture, index)
+        found += _ancestry(capture, index)
+        found += _containment(capture, index)
+        found += _label(capture, index)
+    for index, reason in _lookup(capture):
         problems.setdefault(index, []).append(reason)
-    for index, call_problem in _calls(history):
+    for index, call_problem in _calls(capture):
         problems.setdefault(index, []).append(call_problem)
     result = report.checks[CHECK]
     for index, reasons in problems.items():
@@ -41,8 +41,8 @@ def check_graph(history: ModelHistory, report: ValidationReport) -> None:
         report.fail(CHECK, labels[index], "; ".join(dict.fromkeys(reasons)), source)
 
 
-def _edges(history: ModelHistory, index: int) -> list[str]:
-    trace, labels = history._trace, history._derived.labels
+def _edges(capture: Capture, index: int) -> list[str]:
+    trace, labels = capture.trace, capture.derived.labels
     op = trace.ops[index]
     found: list[str] = []
     if len(op.parents) != len(op.slots):
@@ -64,9 +64,9 @@ def _edges(history: ModelHistory, index: int) -> list[str]:
     return found
 
 
-def _ancestry(history: ModelHistory, index: int) -> list[str]:
-    op = history._trace.ops[index]
-    flags = history._derived.has_input_ancestor
+def _ancestry(capture: Capture, index: int) -> list[str]:
+    op = capture.trace.ops[index]
+    flags = capture.derived.has_input_ancestor
     expected = op.kind == INPUT or any(flags[p] for p in op.parents if 0 <= p < len(flags))
     if flags[index] == expected:
         return []
@@ -75,8 +75,8 @@ def _ancestry(history: ModelHistory, index: int) -> list[str]:
     return ["descends from an input, but is marked internally generated"]
 
 
-def _containment(history: ModelHistory, index: int) -> list[str]:
-    trace = history._trace
+def _containment(capture: Capture, index: int) -> list[str]:
+    trace = capture.trace
     call_index = trace.ops[index].module_call
     if call_index < 0:
         return []
@@ -85,21 +85,21 @@ def _containment(history: ModelHistory, index: int) -> list[str]:
     call = trace.calls[call_index]
     if not call.first_op <= index < max(call.end_op, call.first_op + 1):
         return [f"ran outside the op range of its module call {call.address}:{call.call}"]
-    info = history._derived.modules.get(call.address)
+    info = capture.derived.modules.get(call.address)
     if info is None or index not in info.ops:
         return [f"module {call.address!r} does not list it among its ops"]
     return []
 
 
-def _calls(history: ModelHistory) -> list[tuple[int, str]]:
+def _calls(capture: Capture) -> list[tuple[int, str]]:
     """Module calls nest: each lies inside its enclosing call and names a known module."""
-    trace = history._trace
+    trace = capture.trace
     found: list[tuple[int, str]] = []
     for number, call in enumerate(trace.calls):
         anchor = call.outputs[0] if call.outputs else min(call.first_op, len(trace.ops) - 1)
         name = f"module call {call.address}:{call.call}"
-        known = call.address in history._derived.modules or any(
-            call.address in m.all_addresses for m in history._derived.modules.values()
+        known = call.address in capture.derived.modules or any(
+            call.address in m.all_addresses for m in capture.derived.modules.values()
         )
         if not known:
             found.append((anchor, f"{name} names no module of the model"))
@@ -112,8 +112,8 @@ def _calls(history: ModelHistory) -> list[tuple[int, str]]:
     return found
 
 
-def _label(history: ModelHistory, index: int) -> list[str]:
-    trace, derived = history._trace, history._derived
+def _label(capture: Capture, index: int) -> list[str]:
+    trace, derived = capture.trace, capture.derived
     op, label = trace.ops[index], derived.labels[index]
     match = _LABEL.match(label)
     if match is None:
@@ -129,25 +129,26 @@ def _label(history: ModelHistory, index: int) -> list[str]:
     return found
 
 
-def _lookup(history: ModelHistory) -> list[tuple[int, str]]:
+def _lookup(capture: Capture) -> list[tuple[int, str]]:
     """Labels are unique and every key resolves to the pass it names."""
     found: list[tuple[int, str]] = []
-    labels = history._derived.labels
+    labels = capture.derived.labels
     first: dict[str, int] = {}
     for index, label in enumerate(labels):
         other = first.setdefault(label, index)
         if other != index:
             found.append((index, f"label {label!r} is also the label of pass #{other}"))
         try:
-            resolved = history._index.resolve(label, len(labels))
+            resolved = capture.index.resolve(label, len(labels))
         except KeyError:
             found.append((index, f"its label {label!r} does not resolve"))
             continue
         if resolved != index:
             found.append((index, f"its label {label!r} resolves to {labels[resolved]!r}"))
-    for key in history.lookup_keys():
+    keys = capture.index.keys()  # a KeyIndex, not a dict: its keys() lists unambiguous keys
+    for key in keys:
         try:
-            history._index.resolve(key, len(labels))
+            capture.index.resolve(key, len(labels))
         except KeyError as exc:
             found.append((0, f"lookup key {key!r} does not resolve: {exc}"))
     return found

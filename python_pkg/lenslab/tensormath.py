@@ -1,4 +1,7 @@
-"""What the browser draws, computed from one tensor in torch: statistics, histograms, slices.
+"""What the browser draws, computed from one tensor in torch: statistics, histograms, slices,
+and the uint8 previews of the standalone HTML page. The widget's data server and the HTML
+export both use this module (the one Python implementation; ``src/local/tensor-math.ts`` is the
+TypeScript one for kernel-free pages).
 
 Every function takes a tensor and plain numbers and returns plain numbers or a small float32
 tensor; none of them knows about messages. Statistics ignore NaN and ±Inf (they are counted
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .messages import RequestError
+from .errors import RequestError
 
 MAX_VIEW = 512  # pixels per side of a 2-D view
 MAX_LINE = 4096  # points of a 1-D view
@@ -251,3 +254,23 @@ def quantize_uint8(values: torch.Tensor) -> tuple[torch.Tensor, float, float]:
 
 def grad_norm(tensor: torch.Tensor) -> float:
     return float(torch.linalg.vector_norm(as_real(tensor).float()))
+
+
+def preview(real: torch.Tensor, cap: int) -> tuple[torch.Tensor, list[int], float, float]:
+    """Block means (largest dims first) down to ``cap`` elements, as uint8 codes.
+
+    Returns (codes, step per dim, offset, scale): value ≈ offset + code * scale."""
+    shape = list(real.shape)
+    step = [1] * len(shape)
+    while math.prod(math.ceil(n / s) for n, s in zip(shape, step, strict=True)) > cap:
+        d = max(range(len(shape)), key=lambda k: math.ceil(shape[k] / step[k]))
+        step[d] *= 2
+    x = real.detach().to("cpu", torch.float32)
+    for d, s in enumerate(step):
+        if s > 1:
+            moved = x.movedim(d, -1)
+            lead = moved.shape[:-1]
+            pooled = F.avg_pool1d(moved.reshape(-1, 1, moved.shape[-1]), s, s, ceil_mode=True)
+            x = pooled.reshape(*lead, -1).movedim(-1, d)
+    codes, lo, scale = quantize_uint8(x.reshape(-1))
+    return codes, step, lo, scale
