@@ -21,9 +21,9 @@ from .capture.modules import ModelTree
 from .errors import LensError
 from .export.loader import load_capture
 from .history import ModelHistory
+from .interventions import Intervene, plan_interventions
 from .trace.record import Capture, make_capture
 from .trace.trace import Trace, freeze
-from .interventions import Intervene, plan_interventions
 from .transforms import derive
 from .validation import ValidationReport
 from .validation.context import RunContext, attach_context

@@ -9,7 +9,8 @@ back before the second, so the second pass draws what one plain pass would have 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
@@ -67,14 +68,13 @@ def _check(intervene: Any) -> None:
             )
 
 
-def _metadata_pass(
-    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], tree: ModelTree
-) -> ModelHistory:
+@contextlib.contextmanager
+def untouched(model: torch.nn.Module) -> Iterator[None]:
+    """Run something that must leave no trace: RNG state and buffers are put back after it."""
     rng = RngState()
     buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
-    store = ActivationStore(save_all=False, postfunc=None, device=None, grads=False)
     try:
-        builder, _ = run_forward(model, args, kwargs, store, False, tree)
+        yield
     finally:
         rng.restore()
         with torch.no_grad():
@@ -82,6 +82,14 @@ def _metadata_pass(
                 saved = buffers.get(name)
                 if saved is not None and saved.shape == buffer.shape:
                     buffer.copy_(saved)
+
+
+def _metadata_pass(
+    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], tree: ModelTree
+) -> ModelHistory:
+    store = ActivationStore(save_all=False, postfunc=None, device=None, grads=False)
+    with untouched(model):
+        builder, _ = run_forward(model, args, kwargs, store, False, tree)
     trace = freeze(builder, model, complete=True)
     return ModelHistory(make_capture(trace, derive(trace)))
 

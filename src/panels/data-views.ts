@@ -6,7 +6,7 @@ import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
 import { html } from '../render/svg.ts';
 import { LayerTable } from './layer-table.ts';
-import { layerRows } from './table-model.ts';
+import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
@@ -77,6 +77,14 @@ export class DataViews {
 
   get currentTab(): Tab {
     return this.tab;
+  }
+
+  /** Compare widgets: a difference column, sortable, and the table sorted by it (largest first). */
+  setDiffs(values: ArrayLike<number>): void {
+    if (!this.trace) return;
+    this.table.setColumns(columnsWithDiff());
+    this.table.setRows(withDiffs(layerRows(this.trace), values));
+    this.table.sortBy('diff', true);
   }
 
   setTrace(trace: Trace): void {

@@ -26,6 +26,8 @@ interface TensorParams {
   layer: string;
   tensor?: TensorKind;
   encoding?: Encoding;
+  /** Compare widgets: run a (default), run b's matching op, or b - a. */
+  side?: 'a' | 'b' | 'diff';
 }
 
 export interface StatsParams extends TensorParams {}

@@ -10,6 +10,8 @@ export interface LensViewApi {
   setDepth(depth: number): Promise<void>;
   select(id: string): Promise<void>;
   search(query: string): string[];
+  /** Compare widgets (CONTRACT): the difference drawn on that node, or null. */
+  diffOf(id: string): number | null;
 }
 
 /** The initial view asked for from Python: `h.show(depth=2, rolled=True)`. */

@@ -17,6 +17,10 @@ import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
 import type { Chrome } from './chrome.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffColor, diffScale, ONLY_A_COLOR } from '../graph/diff.ts';
+import { renderCompareLegend } from '../render/compare-legend.ts';
+import type { ComparePanels } from '../panels/compare-panels.ts';
 
 export interface FrameInputs {
   readonly trace: Trace;
@@ -26,6 +30,8 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** Compare widgets: the comparison, the difference per visible node, the side-by-side panels. */
+  readonly compare?: { data: CompareData; diffs: ReadonlyMap<string, NodeDiff>; panels: ComparePanels | null } | undefined;
 }
 
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
@@ -42,11 +48,30 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, data && target ? data.panel.el : undefined);
+  const cmp = f.compare;
+  const panels = cmp?.panels && target ? cmp.panels : null;
+  renderInspector(c.inspector, selected, data && target ? (panels?.el ?? data.panel.el) : undefined);
+  if (panels && data && target) {
+    const side = panels.el.querySelector('[data-side="a"]');
+    if (side && data.panel.el.parentElement !== side) side.appendChild(data.panel.el);
+    const op = trace.opByLabel.get(target.label);
+    panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''));
+  }
   c.setInspectorOpen(selected !== null);
   data?.selected(target);
   c.outline.render(outlineRows(trace, h, state));
-  renderLegend(c.legend, state.overlay, scale, legendKeys(graph));
+  if (cmp) {
+    const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));
+    fills.clear();
+    for (const [id, d] of cmp.diffs) {
+      if (d.onlyA) fills.set(id, { color: ONLY_A_COLOR, dark: false });
+      else if (d.branch || (!Number.isNaN(d.value) && (cmp.data.kind === 'scores' || d.value > cmp.data.threshold))) {
+        const at = d.branch ? 1 : scale.position(d.value);
+        fills.set(id, { color: diffColor(at), dark: at > 0.62 });
+      }
+    }
+    renderCompareLegend(c.legend, cmp.data, scale);
+  } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph));
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
     rolled: state.rolled,

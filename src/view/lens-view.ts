@@ -36,6 +36,10 @@ import { refreshPanels } from './frame.ts';
 import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
+import { parseCompare } from '../model/compare.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffPerNode } from '../graph/diff.ts';
+import { ComparePanels } from '../panels/compare-panels.ts';
 import type { ToolbarTarget } from './toolbar-actions.ts';
 
 export type { LensViewApi, ViewOptions } from './api.ts';
@@ -63,6 +67,11 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
+  /** Compare widgets: the trait as sent, parsed against the trace, and what each node shows. */
+  private compareRaw: unknown = null;
+  private compare: CompareData | null = null;
+  private comparePanels: ComparePanels | null = null;
+  private diffs: ReadonlyMap<string, NodeDiff> = new Map();
   /** Set once a host took the inspector and layer table (detachSidePanels). */
   private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
 
@@ -104,6 +113,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   dispose(): void {
     this.detach();
     this.sidePanels?.table.remove();
+    this.comparePanels?.dispose();
     this.data?.dispose();
     this.layouter.dispose();
     this.chrome.dispose();
@@ -147,6 +157,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       }
       this.trace = createTrace(raw);
       this.data?.setTrace(this.trace);
+      this.applyCompare();
       this.hierarchies = new Map();
       this.layouter.dispose();
       this.layouter = new LayoutClient();
@@ -157,6 +168,36 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.state = withShowBuffers(s, options.buffers === true);
       return this.refresh({ fit: true });
     });
+  }
+
+  /**
+   * A second run and its difference (the compare trait; null: an ordinary widget). The root
+   * carries data-mode="compare" (or "scores" for patching effects) once it is set.
+   */
+  setCompare(raw: unknown): Promise<void> {
+    return this.enqueue(() => {
+      this.compareRaw = raw;
+      if (!this.trace) return;
+      this.applyCompare();
+      return this.refresh({});
+    });
+  }
+
+  /** Compare widgets: the difference drawn on node `id` (the largest of its ops), or null. */
+  diffOf(id: string): number | null {
+    const v = this.diffs.get(id)?.value;
+    return v === undefined || Number.isNaN(v) ? null : v;
+  }
+
+  private applyCompare(): void {
+    const trace = this.trace;
+    this.compare = trace ? parseCompare(this.compareRaw, trace.ops.length) : null;
+    if (this.compare) this.root.dataset['mode'] = this.compare.kind;
+    else delete this.root.dataset['mode'];
+    if (this.compare && this.data) {
+      this.data.setDiffs(this.compare.values);
+      if (this.compare.kind === 'compare' && !this.comparePanels) this.comparePanels = new ComparePanels(this.data.client, this.data.panel);
+    }
   }
 
   visibleNodeIds(): string[] {
@@ -249,7 +290,10 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
-    if (this.trace) data.setTrace(this.trace);
+    if (this.trace) {
+      data.setTrace(this.trace);
+      this.applyCompare();
+    }
     return data;
   }
 
@@ -377,7 +421,9 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.layout = layout;
     const t1 = performance.now();
     const c = this.chrome;
-    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected) });
+    this.diffs = this.compare ? diffPerNode(this.compare, h, graph) : new Map();
+    const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
+    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected), compare });
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
     // (a canvas would otherwise draw at the old camera, then again on the next animation frame).

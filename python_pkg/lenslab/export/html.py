@@ -42,8 +42,13 @@ def write_html(source: CaptureSource, path: str | os.PathLike[str], *, budget_mb
 
 
 def render_html(
-    source: CaptureSource, *, budget_mb: float = 20.0, view_options: Any = None
+    source: CaptureSource,
+    *,
+    budget_mb: float = 20.0,
+    view_options: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
+    """``extra`` adds fields to the embedded data (a comparison's second run and its trait)."""
     from ..trace.record import as_capture
     from .wire import to_wire
 
@@ -51,7 +56,9 @@ def render_html(
     script, css = _static("standalone.js"), _static("widget.css")
     graph = to_wire(capture)
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
+    budget -= len(json.dumps(extra)) if extra else 0
     data = {
+        **(extra or {}),
         "graph": graph,
         "view_options": view_options or {},
         "tensors": tensor_previews(capture, budget),
