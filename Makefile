@@ -9,7 +9,7 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; on our machines everyone is root.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup build lab test lint typecheck test-ts test-python test-ui clean distclean
+.PHONY: setup build lab test lint typecheck test-ts test-python test-ui docs clean distclean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,9 +28,14 @@ test: setup
 	echo "make test: $$(( $$(date +%s) - start )) s, $$([ $$status -eq 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
+# Style rules that a machine checks: ruff (incl. private access and complexity), the import
+# layers of the Python pipeline (import-linter, [tool.importlinter] in pyproject.toml), mypy,
+# and biome for the TypeScript (lint only: biome.json; the formatter is off).
 lint:
 	ruff check python_pkg tests/python ui-tests
+	lint-imports --no-cache
 	mypy
+	npm run --silent lint:ts
 
 typecheck:
 	npm run --silent typecheck
@@ -45,13 +50,18 @@ test-python:
 test-ui:
 	npm run --silent test:ui
 
+# The documentation site (mkdocs.yml), offline, into site/; --strict fails on any broken link
+# or API reference. tests/python/test_docs.py runs the same build in `make test`.
+docs: setup
+	mkdocs build --strict
+
 # Minutes-long tests (big model configs, multi-process runs), kept out of `make test`.
 .PHONY: test-heavy
 test-heavy: setup
 	python -m pytest -m heavy
 
 clean:
-	rm -rf lib python_pkg/lenslab/static python_pkg/lenslab/labextension ui-tests/output \
+	rm -rf lib site python_pkg/lenslab/static python_pkg/lenslab/labextension ui-tests/output \
 		.pytest_cache .ruff_cache .mypy_cache dist build
 	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
 		-exec rm -rf {} +

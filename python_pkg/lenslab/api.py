@@ -16,22 +16,26 @@ from typing import Any
 import torch
 
 from .capture import ActivationStore, run_forward
+from .capture.blind import check_model
 from .capture.flatten import iter_tensors
+from .capture.intervene import Target
 from .capture.modules import ModelTree
+from .capture.select import Selection, plan
 from .errors import LensError
 from .export.loader import load_capture
 from .history import ModelHistory
 from .interventions import Intervene, plan_interventions
+from .selection import Snapshot, as_keys, check_hits, check_same_graph, resolve
 from .trace.record import Capture, make_capture
 from .trace.trace import Trace, freeze
 from .transforms import derive
 from .validation import ValidationReport
 from .validation.context import RunContext, attach_context
 
-Save = str | Sequence[str | int] | None
+Save = str | Sequence[str | int | Callable[[Any], bool]] | Callable[[Any], bool] | None
 
 
-def lens(
+def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     model: torch.nn.Module,
     inputs: Any,
     *,
@@ -41,6 +45,9 @@ def lens(
     device: str | torch.device = "same",
     grads: bool = False,
     seed: int | None = None,
+    stop_after: str | int | None = None,
+    attention_weights: bool = False,
+    memory: bool = False,
     keep_args: bool = False,
     intervene: Intervene | None = None,
 ) -> ModelHistory:
@@ -48,9 +55,15 @@ def lens(
 
     ``inputs`` is one tensor, a tuple/list of positional arguments or a dict of keyword
     arguments (nested containers of tensors work); ``kwargs`` adds keyword arguments.
-    ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys and substrings;
+    ``save`` is ``"all"``, ``None`` (metadata only) or a list of keys, substrings and callables
+    ``f(layer) -> bool``, decided as each op runs (see ``lenslab.selection`` for the rule);
     ``postfunc`` is applied to each saved activation; ``device`` moves saved activations;
     ``grads=True`` keeps the gradient of every saved pass once the user runs a backward pass.
+    ``stop_after`` ends the forward once that op (or module call) has run (``h.complete`` is
+    then ``False``). ``attention_weights=True`` records fused ``scaled_dot_product_attention``
+    as its math (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
+    ``memory=True`` also records, per op, the bytes autograd keeps for its backward
+    (``layer.saved_for_backward_bytes``; ``None`` without it).
     ``intervene={key: f}`` replaces each named op's output during the pass (later ops see the
     replacement): ``f(activation, layer) -> tensor``, ``"zero"`` or a tensor.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
@@ -60,37 +73,108 @@ def lens(
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
         tree = ModelTree(model)  # the module tree, walked once for everything below
+    check_model(tree)
     _check_devices(tree, args, call_kwargs)
-    selective = _selection(save)
-    store = ActivationStore(
-        save_all=save is not None,
-        postfunc=None if selective else postfunc,
-        device=None if selective or device == "same" else torch.device(device),
-        grads=grads,
-    )
+    keys = as_keys(save)
+    options = _Options(save is not None and keys is None, postfunc, device, grads, keep_args)
+    options.attention_weights = attention_weights
+    options.memory = memory
+    if intervene is not None:
+        if seed is not None:
+            _seed_everything(seed)
+        options.targets = plan_interventions(
+            model, args, call_kwargs, tree, intervene, attention_weights
+        )
+    metadata_only = _Options(False)
+    metadata_only.attention_weights = attention_weights
+    if keys is None and stop_after is None:
+        return _capture(model, args, call_kwargs, tree, options, None, seed)
+    selection, deferred = plan(keys or [], _addresses(tree), stop_after)
+    snapshot = Snapshot(tree.buffers) if deferred or selection.callables else None
+    first: ModelHistory | None = None
+    if deferred:
+        # Keys that depend on the finished graph: a metadata-only pass first (as TorchLens).
+        first = _capture(model, args, call_kwargs, tree, metadata_only, None, seed)
+        selection = resolve(first, keys or [], stop_after)
+        snapshot.restore()  # type: ignore[union-attr]  # set whenever keys are deferred
+    history = _capture(model, args, call_kwargs, tree, options, selection, seed)
+    if selection.needs_graph:  # a callable read a label: this pass was the metadata pass
+        first = history
+        selection = resolve(first, keys or [], stop_after)
+        snapshot.restore()  # type: ignore[union-attr]  # set whenever there are callables
+        history = _capture(model, args, call_kwargs, tree, options, selection, seed)
+    if first is not None:
+        check_same_graph(first, history, keys or [])
+    elif keys:
+        check_hits(history, selection, keys)
+    return history
+
+
+class _Options:
+    """How a pass stores what it keeps."""
+
+    def __init__(
+        self,
+        save_all: bool,
+        postfunc: Callable[[torch.Tensor], Any] | None = None,
+        device: str | torch.device = "same",
+        grads: bool = False,
+        keep_args: bool = False,
+    ) -> None:
+        self.save_all = save_all
+        self.postfunc = postfunc
+        self.device = None if device == "same" else torch.device(device)
+        self.grads = grads
+        self.keep_args = keep_args
+        self.attention_weights = False
+        self.memory = False  # saved-for-backward bytes per op (capture/memory.py)
+        self.targets: dict[int, Target] | None = None  # lens(intervene=): op -> replacement
+
+
+def _capture(
+    model: torch.nn.Module,
+    args: tuple[Any, ...],
+    call_kwargs: dict[str, Any],
+    tree: ModelTree,
+    options: _Options,
+    selection: Selection | None,
+    seed: int | None,
+) -> ModelHistory:
+    store = ActivationStore(options.save_all, options.postfunc, options.device, options.grads)
     if seed is not None:
         _seed_everything(seed)
     # Validation re-runs the model: keep it, its inputs, buffers and RNG state from before.
-    context = RunContext(model, args, call_kwargs) if keep_args else None
+    context = RunContext(model, args, call_kwargs) if options.keep_args else None
     with _gc_paused():
         try:
-            targets = None
-            if intervene is not None:
-                targets = plan_interventions(model, args, call_kwargs, tree, intervene)
-            builder, _ = run_forward(model, args, call_kwargs, store, keep_args, tree, targets)
+            builder, _ = run_forward(
+                model,
+                args,
+                call_kwargs,
+                store,
+                options.keep_args,
+                tree,
+                options.attention_weights,
+                selection,
+                memory=options.memory,
+                targets=options.targets,
+            )
         except BaseException as exc:
             _attach_partial_history(exc, model)
             raise
-        history = ModelHistory(_finish(freeze(builder, model, complete=True)))
+        complete = not builder.stopped
+        history = ModelHistory(_finish(freeze(builder, model, complete=complete)))
         # Free the capture's lookup tables (a weak reference per op) while the collector is
         # still paused: re-enabling it would otherwise scan them once more.
-        del builder, tree
+        del builder
     if context is not None:
-        context.targets = targets
+        context.targets = options.targets
         attach_context(history.capture, context)
-    if selective is not None:
-        _keep_selected(history, store, selective, postfunc, device)
     return history
+
+
+def _addresses(tree: ModelTree) -> tuple[set[str], set[str]]:
+    return set(tree.table), {address for address, _ in tree.buffers}
 
 
 @contextlib.contextmanager
@@ -177,16 +261,6 @@ def _check_devices(tree: ModelTree, args: tuple[Any, ...], kwargs: dict[str, Any
             )
 
 
-def _selection(save: Save) -> list[str | int] | None:
-    if save is None or save == "all":
-        return None
-    if isinstance(save, str):
-        return [save]
-    if isinstance(save, Sequence) and all(isinstance(s, (str, int)) for s in save):
-        return list(save)
-    raise LensError('save must be "all", None, or a list of layer keys and substrings.')
-
-
 def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     random.seed(seed)
@@ -207,36 +281,3 @@ def _attach_partial_history(exc: BaseException, model: torch.nn.Module) -> None:
         exc.lens_history = ModelHistory(_finish(freeze(builder, model, complete=False)))  # type: ignore[attr-defined]
     except Exception:  # the user's exception matters more than a failed partial history
         pass
-
-
-def _keep_selected(
-    history: ModelHistory,
-    store: ActivationStore,
-    keys: list[str | int],
-    postfunc: Callable[[torch.Tensor], Any] | None,
-    device: str | torch.device,
-) -> None:
-    """Drop activations that ``save`` did not ask for, then apply postfunc/device to the rest.
-
-    A key that names a pass (label, module address, int) keeps it; any other string keeps
-    every pass whose label, module or returning module call contains it.
-    """
-    keep: set[int] = set()
-    substrings: list[str] = []
-    for key in keys:
-        if key in history:
-            keep.add(history[key].index)
-        elif isinstance(key, str):
-            substrings.append(key)
-    if substrings:
-        for layer in history:
-            names = (layer.label, layer.module or "", *layer.output_of_modules)
-            if any(key in name for key in substrings for name in names):
-                keep.add(layer.index)
-    store.drop_except(keep)
-    store.postfunc = postfunc
-    store.device = None if device == "same" else torch.device(device)
-    for index in sorted(keep):
-        value = store.values[index]
-        if isinstance(value, torch.Tensor) and (postfunc is not None or store.device is not None):
-            store.values[index] = store._transform(value, history[index].label)

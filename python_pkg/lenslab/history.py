@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from .capture import BUFFER
 from .trace import table
-from .trace.derived import BranchKind, ModuleInfo
+from .trace.derived import BranchKind
 from .trace.layer import LayerPass
+from .trace.modules import ModuleTable
+from .trace.params import ParamInfo, param_infos
 from .trace.record import Capture
 
 if TYPE_CHECKING:
@@ -66,9 +68,15 @@ class ModelHistory:
         return [layer for layer in self._layers if self._trace.ops[layer.index].kind == BUFFER]
 
     @property
-    def modules(self) -> dict[str, ModuleInfo]:
-        """Module address -> ``ModuleInfo``; the model itself is ``""``."""
-        return dict(self._derived.modules)
+    def modules(self) -> ModuleTable:
+        """Module address -> ``ModuleInfo``; the model itself is ``""``. A dict, also shown as
+        a table (``h.modules.to_pandas()``)."""
+        return ModuleTable(self._derived.modules)
+
+    @property
+    def params(self) -> dict[str, ParamInfo]:
+        """Parameter address -> ``ParamInfo`` (shape, dtype, trainable, used_by, grad)."""
+        return param_infos(self._trace, self._derived.labels)
 
     @property
     def branch_edges(self) -> list[tuple[str, str, BranchKind]]:
@@ -95,8 +103,9 @@ class ModelHistory:
 
         return validate_capture(self.capture)
 
-    def summary(self) -> str:
-        return table.summary(self.model_type, self._layers, self.complete)
+    def summary(self, depth: int = 3) -> str:
+        """A module table down to ``depth`` (like torchinfo), then one row per layer pass."""
+        return table.summary(self._trace, self._layers, self._derived.modules, depth)
 
     def to_pandas(self) -> pandas.DataFrame:
         return table.to_pandas(self._layers)
@@ -108,15 +117,46 @@ class ModelHistory:
 
         return save_bundle(self.capture, path)
 
-    def to_html(self, path: str | os.PathLike[str], *, budget_mb: float = 20.0) -> pathlib.Path:
+    def to_html(
+        self, path: str | os.PathLike[str], *, budget_mb: float = 20.0, **view_options: Any
+    ) -> pathlib.Path:
         """Writes one self-contained HTML file: the interactive graph, no kernel, no network,
-        with previews and statistics of saved activations within ``budget_mb``."""
+        with previews and statistics of saved activations within ``budget_mb``. It opens on
+        the view that ``view_options`` (as for ``show``) ask for."""
         from .export.html import write_html
+        from .export.view_options import view_options as check
 
-        return write_html(self.capture, path, budget_mb=budget_mb)
+        view = check(self.capture, view_options, static=True)
+        return write_html(self.capture, path, budget_mb=budget_mb, view_options=view)
+
+    def to_svg(self, path: str | os.PathLike[str] | None = None, **view_options: Any) -> str:
+        """The widget's drawing of this history as SVG text, made without a browser (the same
+        layout and drawing code, run in an embedded JavaScript engine); also written to
+        ``path`` when given. ``view_options`` as for ``show``."""
+        from .export.figure import capture_svg, write_text
+
+        svg = capture_svg(self.capture, **view_options)
+        if path is not None:
+            write_text(path, svg)
+        return svg
+
+    def to_png(
+        self, path: str | os.PathLike[str], scale: float = 2.0, **view_options: Any
+    ) -> pathlib.Path:
+        """Writes the drawing of ``to_svg`` as a PNG at ``scale`` pixels per SVG unit."""
+        from .export.figure import capture_svg, svg_to_png
+
+        png = svg_to_png(capture_svg(self.capture, **view_options), scale)
+        target = pathlib.Path(path).expanduser()
+        target.write_bytes(png)
+        return target
 
     def show(self, **view_options: Any) -> Any:
-        """The interactive widget for this history."""
+        """The interactive widget for this history. ``view_options``: ``depth=``,
+        ``rolled=``, ``buffers=``, ``collapsed=[address, ...]``, ``expanded=[...]``,
+        ``focus=address`` (one module with its inputs and outputs), ``overlay=`` a metric
+        name (``"time"``, ``"output size"``, ``"kept for backward"``, ``"gradient flow"``, ...)
+        or ``{layer key: score}``, ``direction="TB"|"LR"`` (see ``export/view_options.py``)."""
         from .widget import LensWidget  # imported only when shown (anywidget is slow to import)
 
         return LensWidget(self.capture, **view_options)

@@ -34,21 +34,23 @@ def plan_interventions(
     kwargs: dict[str, Any],
     tree: ModelTree,
     intervene: Intervene,
+    attention_weights: bool = False,
 ) -> dict[int, Target]:
-    """Op position -> what replaces its output, for every op the keys of ``intervene`` name."""
+    """Op position -> what replaces its output, for every op the keys of ``intervene`` name.
+    ``attention_weights`` must be as in the real pass: it changes which ops are recorded."""
     _check(intervene)
-    history = _metadata_pass(model, args, kwargs, tree)
+    history = _metadata_pass(model, args, kwargs, tree, attention_weights)
     targets: dict[int, Target] = {}
     for key, how in intervene.items():
         for index in _positions(history, key):
             layer = history[index]
-            if history._trace.ops[index].kind != OP:
+            if history.capture.trace.ops[index].kind != OP:
                 raise LensError(
                     f"intervene={{{key!r}: ...}} names {layer.label}, which is {layer.role} "
                     "node, not an op: pass different inputs instead, or intervene on the op "
                     "that produces it."
                 )
-            targets[index] = Target(str(key), layer, history._trace.ops[index].name, how)
+            targets[index] = Target(str(key), layer, history.capture.trace.ops[index].name, how)
     return targets
 
 
@@ -85,11 +87,15 @@ def untouched(model: torch.nn.Module) -> Iterator[None]:
 
 
 def _metadata_pass(
-    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], tree: ModelTree
+    model: torch.nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    tree: ModelTree,
+    attention_weights: bool,
 ) -> ModelHistory:
     store = ActivationStore(save_all=False, postfunc=None, device=None, grads=False)
     with untouched(model):
-        builder, _ = run_forward(model, args, kwargs, store, False, tree)
+        builder, _ = run_forward(model, args, kwargs, store, False, tree, attention_weights)
     trace = freeze(builder, model, complete=True)
     return ModelHistory(make_capture(trace, derive(trace)))
 

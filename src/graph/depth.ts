@@ -8,12 +8,12 @@ export const DEFAULT_NODE_BUDGET = 60;
 
 /**
  * Addresses open at `depth`: every module whose scope sits above it (depth 1 = all closed).
- * Function groups (hierarchy.ts, FN_PREFIX) are not a nesting level: they stay closed at every
+ * Composite function frames (fn.frame) open like modules. Caller groups (hierarchy.ts, FN_PREFIX) are not a nesting level: they stay closed at every
  * depth until opened one by one (expand, search, select).
  */
 export function expandedForDepth(h: Hierarchy, depth: number): Set<string> {
   const open = new Set<string>();
-  for (const s of h.scopes.values()) if (s.depth < depth && !s.fn) open.add(s.address);
+  for (const s of h.scopes.values()) if (s.depth < depth && (!s.fn || s.fn.frame)) open.add(s.address);
   return open;
 }
 

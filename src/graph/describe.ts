@@ -29,7 +29,7 @@ function callStack(trace: Trace, call: number): string {
   const parts: string[] = [];
   for (let c = call; c >= 0; c = trace.calls[c]?.parent ?? -1) {
     const mc = trace.calls[c];
-    if (mc && mc.address) parts.unshift(`${mc.address}:${mc.call}`);
+    if (mc?.address) parts.unshift(`${mc.address}:${mc.call}`);
   }
   return parts.join(' \u203a ');
 }

@@ -31,6 +31,8 @@ export interface FnInfo {
   readonly call: number;
   /** Ops inside (all passes). */
   readonly ops: number;
+  /** A composite torch function call (WireFunctionCall): a real nesting level, opened by depth. */
+  readonly frame?: boolean;
 }
 
 export interface Item {
@@ -164,7 +166,10 @@ export function buildHierarchy(trace: Trace, rolled: boolean): Hierarchy {
     items.push({ id: rolled ? op.layer : op.label, ops: [i], scope });
     if (scope !== null) directItems.set(scope, (directItems.get(scope) ?? 0) + 1);
   });
-  groupLooseItems(trace, { items, scopes, scopeOrder, childScopes, directItems, bufferItems });
+  const building = { items, scopes, scopeOrder, childScopes, directItems, bufferItems };
+  const frameDepth = addFunctionFrames(trace, building, itemOfOp, (c) => (c < 0 ? null : callScope[effective(c)] ?? null), rolled);
+  maxDepth = Math.max(maxDepth, frameDepth);
+  groupLooseItems(trace, building);
   return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, directBuffers, bufferItems, childScopes, maxDepth };
 }
 
@@ -177,10 +182,87 @@ interface Building {
   bufferItems: ReadonlySet<number>;
 }
 
+function addScope(b: Building, s: Scope): void {
+  b.scopes.set(s.key, s);
+  b.scopeOrder.push(s.key);
+  const siblings = b.childScopes.get(s.parent);
+  if (siblings) siblings.push(s.key);
+  else b.childScopes.set(s.parent, [s.key]);
+}
+
+function moveItem(b: Building, i: number, key: string): void {
+  const item = b.items[i];
+  if (!item) return;
+  if (item.scope !== null) b.directItems.set(item.scope, (b.directItems.get(item.scope) ?? 0) - 1);
+  b.items[i] = { ...item, scope: key };
+  b.directItems.set(key, (b.directItems.get(key) ?? 0) + 1);
+}
+
+/**
+ * Composite torch function calls (`WireGraph.function_calls`, e.g. multi_head_attention_forward)
+ * become scopes nested in the module call (or function call) they ran in: id
+ * `"fn:" + parentNodeId + ":" + name + "()"`, plus `"#" + k` when that level holds several calls
+ * of the function (unrolled; the rolled view merges them like module calls). Returns the deepest
+ * frame depth.
+ */
+function addFunctionFrames(
+  trace: Trace, b: Building, itemOfOp: readonly number[], scopeOfCall: (c: number) => string | null, rolled: boolean,
+): number {
+  const frames = trace.graph.function_calls ?? [];
+  const parentKey = (f: number, keys: readonly string[]): string | null => {
+    const fc = frames[f];
+    if (!fc) return null;
+    return fc.parent >= 0 ? (keys[fc.parent] ?? null) : scopeOfCall(fc.module_call);
+  };
+  const keys: string[] = [];
+  // Calls of one function at one level, by level identity (parent call, or module scope).
+  const levelOf = (f: number): string => {
+    const fc = frames[f];
+    return fc ? `${fc.parent >= 0 ? `f${fc.parent}` : `m${scopeOfCall(fc.module_call) ?? ''}`}\u0000${fc.name}` : '';
+  };
+  const counts = new Map<string, number>();
+  frames.forEach((_, f) => counts.set(levelOf(f), (counts.get(levelOf(f)) ?? 0) + 1));
+  const seen = new Map<string, number>();
+  let maxDepth = 0;
+  frames.forEach((fc, f) => {
+    const parent = parentKey(f, keys);
+    const level = levelOf(f);
+    const total = counts.get(level) ?? 1;
+    const k = (seen.get(level) ?? 0) + 1;
+    seen.set(level, k);
+    const base = `${FN_PREFIX}${parent === null ? '' : (b.scopes.get(parent)?.nodeId ?? parent)}:${fc.name}()`;
+    const split = !rolled && total > 1;
+    const key = split ? `${base}#${k}` : base;
+    keys.push(key);
+    const parentScope = parent === null ? undefined : b.scopes.get(parent);
+    const depth = (parentScope?.depth ?? 0) + 1;
+    maxDepth = Math.max(maxDepth, depth);
+    let opsInside = 0;
+    for (let i = fc.first_op; i < fc.end_op; i += 1) {
+      const it = itemOfOp[i] ?? -1;
+      const item = b.items[it];
+      if (item && item.ops[0] === i && item.scope === parent) moveItem(b, it, key);
+      if (item) opsInside += 1;
+    }
+    const existing = b.scopes.get(key);
+    if (existing?.fn) {
+      b.scopes.set(key, { ...existing, fn: { ...existing.fn, calls: existing.fn.calls + 1, ops: existing.fn.ops + opsInside } });
+      return;
+    }
+    addScope(b, {
+      key, address: key, call: split ? k : 0, parent, depth, nodeId: key,
+      outputOp: fc.outputs[fc.outputs.length - 1] ?? fc.end_op - 1,
+      chain: [...(parentScope?.chain ?? []), key],
+      fn: { caller: `${fc.name}()`, calls: split ? total : 1, call: split ? k : 0, ops: opsInside, frame: true },
+    });
+  });
+  return maxDepth;
+}
+
 /** `WireOp.caller`, '' when unknown (graphs written before the field existed lack it). */
 function callerOf(trace: Trace, item: Item): string {
   const op = trace.ops[item.ops[0] ?? -1];
-  if (!op || op.role !== 'op') return '';
+  if (op?.role !== 'op') return '';
   const c = (op as { caller?: unknown }).caller;
   return typeof c === 'string' ? c : '';
 }
@@ -221,37 +303,23 @@ function groupLooseItems(trace: Trace, b: Building): void {
       const opsIn = (run: readonly number[]): number => run.reduce((n, i) => n + (b.items[i]?.ops.length ?? 0), 0);
       const lastRun = calls[calls.length - 1] ?? [];
       const lastItem = b.items[lastRun[lastRun.length - 1] ?? -1];
-      const addScope = (s: Scope): void => {
-        b.scopes.set(s.key, s);
-        b.scopeOrder.push(s.key);
-        const siblings = b.childScopes.get(s.parent);
-        if (siblings) siblings.push(s.key);
-        else b.childScopes.set(s.parent, [s.key]);
-      };
-      addScope({
+      addScope(b, {
         key: id, address: id, call: 0, parent: level, depth, nodeId: id,
         outputOp: calls.length === 1 ? (lastItem?.ops[0] ?? -1) : -1,
         chain, fn: { caller, calls: calls.length, call: 0, ops: calls.reduce((n, r) => n + opsIn(r), 0) },
       });
-      const move = (i: number, key: string): void => {
-        const item = b.items[i];
-        if (!item) return;
-        if (item.scope !== null) b.directItems.set(item.scope, (b.directItems.get(item.scope) ?? 0) - 1);
-        b.items[i] = { ...item, scope: key };
-        b.directItems.set(key, (b.directItems.get(key) ?? 0) + 1);
-      };
       calls.forEach((run, k) => {
         let key = id;
         if (calls.length > 1 && run.length >= FN_CALL_MIN_ITEMS) {
           key = `${id}#${k + 1}`;
           const out = b.items[run[run.length - 1] ?? -1];
-          addScope({
+          addScope(b, {
             key, address: key, call: k + 1, parent: id, depth: depth + 1, nodeId: key,
             outputOp: out?.ops[0] ?? -1, chain: [...chain, key],
             fn: { caller, calls: calls.length, call: k + 1, ops: opsIn(run) },
           });
         }
-        for (const i of run) move(i, key);
+        for (const i of run) moveItem(b, i, key);
       });
     }
   }

@@ -2,7 +2,7 @@
 // FLOPs, gradient norm), and the colour scale that paints it. A closed module sums the ops
 // inside it (the largest gradient norm, for gradients: norms do not add up).
 import type { Trace } from '../model/trace.ts';
-import type { Metric } from '../model/view-state.ts';
+import type { CustomOverlay, Metric } from '../model/view-state.ts';
 import type { WireOp } from '../protocol/schema.ts';
 import type { Hierarchy } from './hierarchy.ts';
 import type { VisibleGraph } from './visible.ts';
@@ -13,6 +13,7 @@ export const METRIC_NAMES: Record<Exclude<Metric, 'none'>, string> = {
   params: 'parameters',
   flops: 'FLOPs',
   grad: 'gradient norm',
+  custom: 'scores',
 };
 
 const DTYPE_BYTES: Record<string, number> = {
@@ -29,7 +30,7 @@ export function outputBytes(op: WireOp): number {
   return elements * (DTYPE_BYTES[op.dtype.replace(/^torch\./, '')] ?? 4);
 }
 
-function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad'>): number {
+function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom'>): number {
   switch (metric) {
     case 'time':
       return op.time_s;
@@ -46,10 +47,13 @@ function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad'>): number {
  * The metric for every visible node; op nodes sum their passes, module nodes their ops.
  * `gradNorms` (per op, NaN where none; fetched from the kernel) feeds the 'grad' metric.
  */
-export function metricValues(trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: Metric, gradNorms?: ArrayLike<number>): Map<string, number> {
+export function metricValues(
+  trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: Metric, gradNorms?: ArrayLike<number>, custom?: CustomOverlay | null,
+): Map<string, number> {
   const values = new Map<string, number>();
   if (metric === 'none') return values;
   if (metric === 'grad') return gradValues(h, graph, gradNorms ?? []);
+  if (metric === 'custom') return gradValues(h, graph, custom?.values ?? [], custom?.aggregate === 'sum');
   const moduleNodeOfScope = new Map<string, string>();
   for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
   const visible = new Set(graph.nodes.map((n) => n.id));
@@ -79,8 +83,9 @@ export function metricValues(trace: Trace, h: Hierarchy, graph: VisibleGraph, me
   return values;
 }
 
-/** Largest gradient norm per visible node (ops of a closed module count for the module). */
-function gradValues(h: Hierarchy, graph: VisibleGraph, norms: ArrayLike<number>): Map<string, number> {
+/** Largest gradient norm (or score; their sum with `sum`) per visible node (ops of a closed
+ *  module count for the module). */
+function gradValues(h: Hierarchy, graph: VisibleGraph, norms: ArrayLike<number>, sum = false): Map<string, number> {
   const values = new Map<string, number>();
   const moduleNodeOfScope = new Map<string, string>();
   for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
@@ -94,7 +99,9 @@ function gradValues(h: Hierarchy, graph: VisibleGraph, norms: ArrayLike<number>)
     if (id === undefined) continue;
     for (const o of item.ops) {
       const v = norms[o];
-      if (v !== undefined && Number.isFinite(v)) values.set(id, Math.max(values.get(id) ?? 0, v));
+      if (v === undefined || !Number.isFinite(v)) continue;
+      const was = values.get(id);
+      values.set(id, was === undefined ? v : sum ? was + v : Math.max(was, v));
     }
   }
   return values;
@@ -127,9 +134,15 @@ export interface ColorScale {
 export function colorScale(values: Iterable<number>): ColorScale {
   let min = Infinity;
   let max = -Infinity;
+  let lowest = Infinity;
   for (const v of values) {
     if (v > 0 && v < min) min = v;
     if (v > max) max = v;
+    if (v < lowest) lowest = v;
+  }
+  // Scores below zero (given from Python): a linear scale from the lowest to the highest.
+  if (lowest < 0 && max > lowest) {
+    return { min: lowest, max, log: false, position: (v) => (v - lowest) / (max - lowest) };
   }
   if (!Number.isFinite(min) || max <= 0) return { min: 0, max: 0, log: false, position: () => 0 };
   const log = max / min > 100;
@@ -142,7 +155,7 @@ export function colorScale(values: Iterable<number>): ColorScale {
 
 /** Text for a metric value: seconds, bytes or a count. */
 export function formatMetric(metric: Metric, v: number): string {
-  if (metric === 'grad') return v >= 1e4 || (v > 0 && v < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+  if (metric === 'grad' || metric === 'custom') return v >= 1e4 || (v > 0 && v < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
   if (metric === 'time') {
     if (v >= 1) return `${v.toFixed(2)} s`;
     if (v >= 1e-3) return `${(v * 1e3).toFixed(2)} ms`;

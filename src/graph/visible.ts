@@ -2,7 +2,8 @@
 // op edges remapped onto those nodes (deduplicated). DOM-free and pure.
 import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape, opTitle, pairKey } from '../model/trace.ts';
-import type { ViewState } from '../model/view-state.ts';
+import type { Direction, ViewState } from '../model/view-state.ts';
+import { focusGraph } from './focus.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
@@ -61,6 +62,8 @@ export interface VisibleGraph {
   readonly edges: readonly VisibleEdge[];
   /** Drawn module boxes, parents before children. */
   readonly groups: readonly VisibleGroup[];
+  /** Layout direction (top to bottom when absent). */
+  readonly direction?: Direction;
 }
 
 /** Rolled view: more labelled inputs than this and pass ranges replace argument slots. */
@@ -143,7 +146,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       const from = nodeIdOfItem[fromItem];
       if (from === undefined) return;
       if (from === to) {
-        if (toIsOp) selfLoops.add(to);
+        if (toIsOp || (h.rolled && crossesCalls(trace, h, from, p, i))) selfLoops.add(to);
         return;
       }
       const key = `${from}\u0000${to}`;
@@ -186,7 +189,8 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
   acc.forEach((e, i) => {
     if (e.labels.length > 0 || passes[i]) labelledIn.set(e.to, (labelledIn.get(e.to) ?? 0) + 1);
   });
-  return {
+  const graph: VisibleGraph = {
+    direction: state.direction,
     nodes: [...nodes.values()].map((n) => (selfLoops.has(n.id) ? { ...n, selfLoop: true } : n)),
     edges: acc.map((e, i) => {
       const range = passes[i] ?? '';
@@ -195,6 +199,31 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
+  return state.focus ? focusGraph(graph, state.focus) : graph;
+}
+
+const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();
+
+/**
+ * Rolled view, a closed module node: whether the edge from op `from` to op `to` runs from one call
+ * of the module into another (recurrence: a cell's state fed to its next call), not inside a call.
+ */
+function crossesCalls(trace: Trace, h: Hierarchy, nodeId: string, from: number, to: number): boolean {
+  let byNode = moduleAddressByNode.get(h);
+  if (!byNode) {
+    byNode = new Map();
+    for (const s of h.scopes.values()) if (!s.fn) byNode.set(s.nodeId, s.address);
+    moduleAddressByNode.set(h, byNode);
+  }
+  const address = byNode.get(nodeId);
+  if (address === undefined) return false;
+  const callAt = (op: number): number => {
+    let c = trace.ops[op]?.module_call ?? -1;
+    while (c >= 0 && trace.calls[c]?.address !== address) c = trace.calls[c]?.parent ?? -1;
+    return c;
+  };
+  const a = callAt(from);
+  return a >= 0 && a !== callAt(to);
 }
 
 /**

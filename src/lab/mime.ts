@@ -49,7 +49,10 @@ class LensRenderer extends Widget {
       const mine = this.node.closest('.jp-OutputArea-child');
       const next = mine?.nextElementSibling;
       if (!(mine instanceof HTMLElement)) {
-        if (final && !drawn) (drawn = true), draw();
+        if (final && !drawn) {
+          drawn = true;
+          draw();
+        }
         return;
       }
       if (next instanceof HTMLElement && next.querySelector('.lenslab-root:not(.lenslab-kept-view .lenslab-root)')) {

@@ -7,6 +7,7 @@ import { layeredLayout } from './layered.ts';
 import { edgeLabelSize } from './size.ts';
 import type { Size } from './size.ts';
 import type { Box, Point } from './layout.ts';
+import type { Direction } from '../model/view-state.ts';
 
 /** One edge piece inside a box, between two of its items (nodes, child boxes or ports). */
 export interface Piece {
@@ -47,14 +48,22 @@ export function shapeKey(ids: readonly string[], sizeOf: (id: string) => Size | 
   return `${parts.join(',')}\u0002${edges.join(',')}`;
 }
 
-export function layOutBox(ids: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Piece[]): ShapeLayout {
+export function layOutBox(ids: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Piece[], direction: Direction = 'TB'): ShapeLayout {
   const sizeOf = (id: string): Size => (isPort(id) ? { width: 2, height: 2 } : (sizes.get(id) ?? { width: 60, height: 30 }));
   const chain = chainOrder(ids, segs);
+  // Left to right: dagre turns itself; the chain and layered engines lay out the transposed
+  // box (widths and heights swapped) top to bottom, and their result is transposed back.
+  const lr = direction === 'LR';
+  const swapped = (id: string): Size => {
+    const z = sizeOf(id);
+    return lr ? { width: z.height, height: z.width } : z;
+  };
+  const turn = (p: Placed): Placed => (lr ? transpose(p) : p);
   const placed = chain
-    ? stackChain(chain, sizeOf, segs)
+    ? turn(stackChain(chain, swapped, segs))
     : ids.length + segs.length >= LAYERED_MIN_SIZE
-      ? layeredLayout(ids, sizeOf, segs)
-      : runDagre(ids, sizeOf, segs);
+      ? turn(layeredLayout(ids, swapped, segs))
+      : runDagre(ids, sizeOf, segs, direction);
   return {
     size: placed.size,
     items: ids.map((id) => placed.items.get(id) ?? { x: 0, y: 0, width: 0, height: 0 }),
@@ -104,9 +113,19 @@ function stackChain(order: readonly string[], sizeOf: (id: string) => Size, segs
   return { size: { width, height: Math.max(0, y - RANK_SEP) }, items, edges: routes };
 }
 
-function runDagre(ids: readonly string[], sizeOf: (id: string) => Size, segs: readonly Piece[]): Placed {
+/** Swaps x and y everywhere: a top-to-bottom layout of a transposed box becomes left to right. */
+function transpose(p: Placed): Placed {
+  const pt = (q: Point): Point => ({ x: q.y, y: q.x });
+  const items = new Map<string, Box>();
+  for (const [id, b] of p.items) items.set(id, { x: b.y, y: b.x, width: b.height, height: b.width });
+  const edges = new Map<string, { points: Point[]; labelAt: Point | null }>();
+  for (const [k, e] of p.edges) edges.set(k, { points: e.points.map(pt), labelAt: e.labelAt ? pt(e.labelAt) : null });
+  return { size: { width: p.size.height, height: p.size.width }, items, edges };
+}
+
+function runDagre(ids: readonly string[], sizeOf: (id: string) => Size, segs: readonly Piece[], direction: Direction): Placed {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: RANK_SEP, edgesep: 12, marginx: 0, marginy: 0 });
+  g.setGraph({ rankdir: direction, nodesep: 22, ranksep: RANK_SEP, edgesep: 12, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of ids) {
     const s = sizeOf(id);

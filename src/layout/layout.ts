@@ -93,7 +93,7 @@ const segmentKey = (s: { group: string; from: string; to: string }): string => `
  * their in ports). Each piece is laid out by its own box's dagre run.
  */
 function segmentsOf(
-  edge: VisibleEdge,
+  _edge: VisibleEdge,
   a: VisibleNode,
   b: VisibleNode,
   chainOf: (g: string) => string[],
@@ -168,6 +168,7 @@ function placeLabels(routed: readonly { edge: VisibleEdge; segments: Segment[] }
 }
 
 export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new LayoutCache()): GraphLayout {
+  const direction = graph.direction ?? 'TB';
   const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
   const parentOf = new Map<string, string>(graph.groups.map((g) => [g.key, g.parent ?? ROOT]));
   const chains = new Map<string, string[]>();
@@ -207,7 +208,7 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   const pieceText = new Map<string, string>();
   unlabelled.forEach(({ segments }, i) => {
     const l = labels[i];
-    const s = l && l.text ? segments[l.at] : undefined;
+    const s = l?.text ? segments[l.at] : undefined;
     if (s) pieceText.set(segmentKey(s), l?.text ?? '');
   });
   const routed = unlabelled.map(({ edge, segments }, i) => {
@@ -241,10 +242,10 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
   const layOut = (key: string): ShapeLayout => {
     const ids = members.get(key) ?? [];
     const segs = segmentsIn.get(key) ?? [];
-    const signature = shapeKey(ids, (id) => sizes.get(id), segs);
+    const signature = direction + shapeKey(ids, (id) => sizes.get(id), segs);
     let shape = cache.get(signature);
     if (!shape) {
-      shape = layOutBox(ids, sizes, segs);
+      shape = layOutBox(ids, sizes, segs, direction);
       cache.runs += 1;
       cache.set(signature, shape);
     }

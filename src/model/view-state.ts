@@ -18,12 +18,33 @@ export interface ViewState {
   readonly overlay: Metric;
   /** Draw buffer nodes (BatchNorm running stats, …). Hidden by default, as in TorchLens. */
   readonly showBuffers: boolean;
+  /** Layout direction: top to bottom (default) or left to right. */
+  readonly direction: Direction;
+  /** Draw only this module (an address) with the nodes feeding it and fed by it; null: all. */
+  readonly focus: string | null;
+  /** Scores given from Python (`overlay={label: score}`), shown by the 'custom' metric. */
+  readonly custom: CustomOverlay | null;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad';
+export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad' | 'custom';
+export type Direction = 'TB' | 'LR';
+
+export interface CustomOverlay {
+  /** Legend title. */
+  readonly name: string;
+  /** Score per op position (NaN: none). */
+  readonly values: Float64Array;
+  /** How a closed module combines the scores of its ops. */
+  readonly aggregate: 'sum' | 'max';
+  /** How values read in the legend: bytes ('size') or plain numbers. */
+  readonly format: 'size' | 'number';
+}
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
-  return { expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false };
+  return {
+    expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false,
+    direction: 'TB', focus: null, custom: null,
+  };
 }
 
 export function withExpanded(s: ViewState, addresses: Iterable<string>, open: boolean): ViewState {

@@ -26,12 +26,12 @@ export class DataViews {
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
   gradNorms: Float32Array | null = null;
-  private trace: Trace | null = null;
   private shownId: string | null = null;
   private stats = new Map<number, RowStats>();
   private wantNorms = false;
   private tab: Tab = 'graph';
   private selectedLabel: string | null = null;
+  private trace: Trace | null = null;
 
   constructor(
     readonly client: DataClient,

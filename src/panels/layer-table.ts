@@ -29,7 +29,7 @@ export class LayerTable {
   private frame = 0;
   private columns: readonly Column[] = COLUMNS;
 
-  constructor(private readonly options: LayerTableOptions) {
+  constructor(options: LayerTableOptions) {
     this.el = html('div', 'lenslab-table');
     this.el.setAttribute('data-lenslab-table', '');
     const bar = html('div', 'lenslab-table-bar', this.el);

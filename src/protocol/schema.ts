@@ -51,6 +51,16 @@ export interface WireBranchEdge {
   kind: 'IF' | 'THEN' | 'ELIF' | 'ELSE'; // ELIF added within version 1
 }
 
+/** A composite torch function recorded op by op (added within version 1; missing means []). */
+export interface WireFunctionCall {
+  name: string;
+  module_call: number;
+  parent: number;
+  first_op: number;
+  end_op: number;
+  outputs: number[];
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -58,6 +68,7 @@ export interface WireGraph {
   module_calls: WireModuleCall[];
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
+  function_calls?: WireFunctionCall[];
   intervened?: number[]; // ops replaced by lens(intervene=); absent means none
 }
 
@@ -76,5 +87,6 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
+  function_calls?: WireFunctionCall[];
   intervened?: number[];
 }

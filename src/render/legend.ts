@@ -1,5 +1,5 @@
 // The legend: what the node colours and shapes mean, or, with an overlay on, the colour scale.
-import type { Metric } from '../model/view-state.ts';
+import type { CustomOverlay, Metric } from '../model/view-state.ts';
 import type { ColorScale } from '../graph/overlay.ts';
 import { METRIC_NAMES, formatMetric, rampColor } from '../graph/overlay.ts';
 import { FN_PREFIX } from '../graph/hierarchy.ts';
@@ -32,14 +32,18 @@ export function legendKeys(graph: VisibleGraph): Set<LegendKey> {
 }
 
 /** A compact, one-line legend (it wraps when the widget is narrow). */
-export function renderLegend(el: HTMLElement, overlay: Metric, scale: ColorScale | null, present?: ReadonlySet<LegendKey>): void {
+export function renderLegend(
+  el: HTMLElement, overlay: Metric, scale: ColorScale | null, present?: ReadonlySet<LegendKey>, custom?: CustomOverlay | null,
+): void {
   el.replaceChildren();
   if (overlay !== 'none' && scale) {
-    html('span', 'lenslab-legend-title', el, METRIC_NAMES[overlay] + (scale.log ? ' (log scale)' : ''));
-    html('span', 'lenslab-legend-end', el, scale.max > 0 ? formatMetric(overlay, scale.min) : '\u2014');
+    const title = overlay === 'custom' && custom ? custom.name : METRIC_NAMES[overlay];
+    html('span', 'lenslab-legend-title', el, title + (scale.log ? ' (log scale)' : ''));
+    const shown = overlay === 'custom' && custom?.format === 'size' ? 'size' : overlay;
+    html('span', 'lenslab-legend-end', el, scale.max > 0 ? formatMetric(shown, scale.min) : '\u2014');
     const bar = html('span', 'lenslab-legend-ramp', el);
     bar.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(rampColor).join(', ')})`;
-    html('span', 'lenslab-legend-end', el, scale.max > 0 ? formatMetric(overlay, scale.max) : 'no data');
+    html('span', 'lenslab-legend-end', el, scale.max !== scale.min || scale.max > 0 ? formatMetric(shown, scale.max) : 'no data');
     return;
   }
   for (const [key, text] of LEGEND_KEYS) {

@@ -14,12 +14,8 @@ export interface LensViewApi {
   diffOf(id: string): number | null;
 }
 
-/** The initial view asked for from Python: `h.show(depth=2, rolled=True)`. */
-export interface ViewOptions {
-  depth?: unknown;
-  rolled?: unknown;
-  buffers?: unknown;
-}
+/** The initial view asked for from Python: `h.show(depth=2, focus="layer1", direction="LR")`. */
+export type { ViewOptions } from '../graph/view-options.ts';
 
 /** What a pipeline run does with the camera once the new frame is drawn. */
 export interface RefreshOptions {

@@ -1,6 +1,7 @@
 // Everything around the graph that a pipeline run refreshes: search hits and overlay fills (the
 // scene state the renderer reads), the inspector, outline, legend, buffers switch, toolbar and
 // summary line. Panels go first: opening the inspector changes the stage the camera fits into.
+import { countLine } from '../graph/counts.ts';
 import type { Trace } from '../model/trace.ts';
 import type { ViewState } from '../model/view-state.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
@@ -21,6 +22,7 @@ import type { CompareData, NodeDiff } from '../model/compare.ts';
 import { diffColor, diffScale, ONLY_A_COLOR } from '../graph/diff.ts';
 import { renderCompareLegend } from '../render/compare-legend.ts';
 import type { ComparePanels } from '../panels/compare-panels.ts';
+import { html } from '../render/svg.ts';
 
 export interface FrameInputs {
   readonly trace: Trace;
@@ -38,7 +40,7 @@ export interface FrameInputs {
 export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const { trace, hierarchy: h, state, graph, data, target } = f;
   const hits = state.query ? searchNodes(trace, h, state.query, state.showBuffers) : [];
-  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined);
+  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined, state.custom);
   const scale = state.overlay === 'none' ? null : colorScale(values.values());
   const fills = new Map<string, { color: string; dark: boolean }>();
   if (scale) {
@@ -71,7 +73,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
       }
     }
     renderCompareLegend(c.legend, cmp.data, scale);
-  } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph));
+  } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
     rolled: state.rolled,
@@ -81,6 +83,16 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
-  c.summary.textContent = `${trace.graph.model_type} \u00b7 ${trace.ops.length} ops \u00b7 ${graph.nodes.length} shown`;
+  if (state.custom) customOption(c.toolbar, state.custom.name);
+  c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
   return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+}
+
+/** The overlay menu entry for scores given from Python (added once). */
+function customOption(toolbar: HTMLElement, name: string): void {
+  const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
+  if (!overlay || overlay.querySelector('option[value="custom"]')) return;
+  const option = html('option', '', overlay, `colour: ${name}`);
+  option.value = 'custom';
+  overlay.value = 'custom';
 }

@@ -13,7 +13,8 @@ import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hiera
 import type { Hierarchy } from '../graph/hierarchy.ts';
 import { buildVisibleGraph } from '../graph/visible.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
-import { defaultDepth, expandedForDepth, fullDepth } from '../graph/depth.ts';
+import { expandedForDepth, fullDepth } from '../graph/depth.ts';
+import { initialState } from '../graph/view-options.ts';
 import { scopesToReveal, searchNodes } from '../graph/search.ts';
 import { describeNode, hoverSummary } from '../graph/describe.ts';
 import { neighbour } from '../graph/navigate.ts';
@@ -161,11 +162,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.hierarchies = new Map();
       this.layouter.dispose();
       this.layouter = new LayoutClient();
-      const h = this.hierarchy(false);
-      const asked = typeof options.depth === 'number' && options.depth >= 1 ? Math.round(options.depth) : null;
-      const depth = Math.min(asked ?? defaultDepth(h), fullDepth(h));
-      const s = withRolled(initialViewState(expandedForDepth(h, depth), depth), options.rolled === true);
-      this.state = withShowBuffers(s, options.buffers === true);
+      this.state = initialState(this.trace, (rolled) => this.hierarchy(rolled), options);
+      if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
   }

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from lenslab import LayerPass, ModelHistory, lens
+from lenslab import LayerPass, LensError, ModelHistory, lens
 from toy_models import DynamicIf, TwoLayer
 
 
 def test_repr_is_one_line() -> None:
     h = lens(TwoLayer(), torch.randn(2, 4))
     text = repr(h)
-    assert "\n" not in text and "TwoLayer" in text and "5 layer passes" in text
+    assert "\n" not in text and "TwoLayer" in text and "5 layer passes (3 ops," in text
     assert repr(h["fc1"]) == "<LayerPass linear_1_1:1 2x8 @fc1>"
 
 
 def test_summary_lists_every_pass() -> None:
     h = lens(TwoLayer(), torch.randn(2, 4))
     text = h.summary()
+    # One counting vocabulary: layer passes are all entries, ops the tensor operations.
+    assert text.splitlines()[0] == "TwoLayer: 5 layer passes (3 ops, 1 inputs, 1 outputs)"
     for layer in h:
         assert layer.label in text
 
@@ -28,6 +31,13 @@ def test_to_pandas_has_one_row_per_pass() -> None:
     assert len(frame) == len(h)
     assert list(frame["label"]) == [layer.label for layer in h]
     assert frame.loc[frame["label"] == "gt_1_3:1", "bool_value"].item() is True
+
+
+def test_to_pandas_without_pandas_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    h = lens(TwoLayer(), torch.randn(2, 4))
+    monkeypatch.setitem(__import__("sys").modules, "pandas", None)  # import pandas -> ImportError
+    with pytest.raises(LensError, match=r"pip install 'lenslab\[pandas\]'"):
+        h.to_pandas()
 
 
 def test_layer_pass_has_every_contract_attribute() -> None:

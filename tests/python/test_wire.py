@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import torch
 from torch import nn
+from torchvision.models.vision_transformer import EncoderBlock
 
 from lenslab import lens
 from lenslab.export import schema
@@ -95,17 +96,29 @@ def dump(graph: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
+class VitBlock(EncoderBlock):
+    """torchvision's ViT encoder block, small: attention inside multi_head_attention_forward,
+    two residual adds on two lines (two layers, no loop)."""
+
+    def __init__(self) -> None:
+        super().__init__(num_heads=2, hidden_dim=8, mlp_dim=16, dropout=0.0, attention_dropout=0.0)
+        self.eval()
+
+
 @pytest.mark.parametrize(
-    ("name", "model", "inputs"),
+    ("name", "model", "inputs", "options"),
     [
-        ("two_layer", TwoLayer, (2, 4)),
-        ("recurrent", Recurrent, (2, 6)),
-        ("dynamic_if", DynamicIf, (2, 4)),
+        ("two_layer", TwoLayer, (2, 4), {}),
+        ("recurrent", Recurrent, (2, 6), {}),
+        ("dynamic_if", DynamicIf, (2, 4), {}),
+        ("vit_block", VitBlock, (1, 5, 8), {"attention_weights": True}),
     ],
 )
-def test_golden_wire_graphs(name: str, model: type[nn.Module], inputs: tuple[int, ...]) -> None:
+def test_golden_wire_graphs(
+    name: str, model: type[nn.Module], inputs: tuple[int, ...], options: dict[str, Any]
+) -> None:
     torch.manual_seed(0)
-    graph = stable(to_wire(lens(model(), torch.randn(*inputs))))
+    graph = stable(to_wire(lens(model(), torch.randn(*inputs), **options)))
     path = GOLDEN / f"{name}.json"
     if UPDATE:
         path.write_text(dump(graph))

@@ -16,10 +16,14 @@ from typing import Any
 
 import torch
 
+from ..errors import LensError
+from .composite import SDPA, FunctionCall, body_of, sdpa_math
+from .flatten import iter_tensors
 from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
-from .records import BUFFER, INPUT, OP, OUTPUT, OpRecord, intern_shape
-from .source import user_frame
+from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_shape
+from .select import Selection, StopForward
+from .source import augmented_operator, user_frame
 from .store import ActivationStore, storage_key
 
 Tensor = torch.Tensor
@@ -40,9 +44,13 @@ class TraceBuilder:
         store: ActivationStore,
         keep_args: bool,
         tree: ModelTree | None = None,
+        attention_weights: bool = False,
+        selection: Selection | None = None,
     ) -> None:
         if tree is None:
             tree = ModelTree(model)
+        self.selection = selection
+        self.stopped = False  # True when ``stop_after`` ended the forward
         self.thread = threading.get_ident()
         self.ops: list[OpRecord] = []
         self.store = store
@@ -58,15 +66,28 @@ class TraceBuilder:
         self._param_numel: dict[int, int] = {}
         self.param_shapes: dict[str, torch.Size] = {}
         self.param_trainable: dict[str, bool] = {}
+        self.param_dtypes: dict[str, torch.dtype] = {}
+        # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
+        self.param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = {}
+        self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
+        self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
         for address, param in tree.params:
             self._param_addr[id(param)] = address
             self._param_numel[id(param)] = param.numel()
             self.param_shapes[address] = intern_shape(param.shape)
             self.param_trainable[address] = param.requires_grad
+            self.param_dtypes[address] = param.dtype
+            self.param_refs[address] = weakref.ref(param)
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
         self.modules = ModuleTracker(model, tree, self)
+        if selection is not None:
+            selection.tracker = self.modules
+        self.attention_weights = attention_weights
+        self.function_calls: list[FunctionCall] = []
+        self._function_call = -1  # the innermost open function call
+        self.unseen_reads = 0  # tensor arguments made by autograd-tracked ops nobody recorded
 
     def op_count(self) -> int:
         return len(self.ops)
@@ -103,9 +124,18 @@ class TraceBuilder:
         index = len(self.ops)
         record = OpRecord(kind, name, name, parents, slots, tensor, self.modules.current)
         self.ops.append(record)
-        self.store.add(index, tensor, name)
+        self._save(index, record, tensor, name)
         if kind != OUTPUT:
             self._set_producer(tensor, index)
+        return index
+
+    def add_identity(self, tensor: Tensor, parent: int, call_index: int, call: Any) -> int:
+        """An ``identity`` op for a module call that returned a tensor it was given."""
+        index = self._new_node(OP, "identity", tensor, [parent], ["0"])
+        record = self.ops[index]
+        record.module_call = call_index
+        record.code, record.line = call.code, call.line
+        call.end_op = len(self.ops)
         return index
 
     def _buffer_node(self, tensor: Tensor, address: str) -> int:
@@ -121,12 +151,43 @@ class TraceBuilder:
         record.address = address
         self.ops.append(record)
         # Buffers are small and change under later calls (running stats): keep a copy.
-        if self.store.save_all:
+        if self._wanted(index, record):
             with torch.no_grad():
-                tensor = tensor.detach().clone()
-        self.store.add(index, tensor, address)
+                self.store.keep(index, tensor.detach().clone(), address)
+        else:
+            self.store.values.append(None)
         self._buffer_nodes[address] = (index, version)
         return index
+
+    def _wanted(self, index: int, record: OpRecord) -> bool:
+        if self.store.save_all:
+            return True
+        selection = self.selection
+        return selection is not None and selection.wants(index, record)
+
+    def _save(self, index: int, record: OpRecord, tensor: Tensor, hint: str) -> None:
+        if self._wanted(index, record):
+            self.store.keep(index, tensor, hint)
+        else:
+            self.store.values.append(None)
+
+    def call_ended(self, call: ModuleCall, output: Any) -> None:
+        """Keep what a module call returned if ``save`` names it; stop if ``stop_after`` does."""
+        selection = self.selection
+        if selection is None:
+            return
+        if selection.wants_call_output(call.address, call.call):
+            tensors = (
+                [output] if isinstance(output, Tensor) else [t for _, t in iter_tensors(output)]
+            )
+            for tensor in tensors:
+                entry = self._producer.get(id(tensor))
+                # A tensor changed in place since its op ran no longer holds that op's value.
+                if entry is not None and entry[0]() is tensor and _version(tensor) == entry[2]:
+                    self.store.keep_late(entry[1], tensor, call.address)
+        if selection.stop_module == (call.address, call.call):
+            self.stopped = True
+            raise StopForward
 
     # ---- ops -------------------------------------------------------------------------------
 
@@ -153,6 +214,88 @@ class TraceBuilder:
             self._record(func, info, args, kwargs, self._scan(args, kwargs), out, elapsed)
         elif info.is_bool and isinstance(out, bool) and args and isinstance(args[0], Tensor):
             self._mark_bool(args[0], out)
+        return out
+
+    def run_special(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        mode: Any,
+    ) -> Any:
+        """A composite function (its body recorded op by op), or an op run as usual."""
+        if info.rename:
+            return self._run_renamed(func, info, args, kwargs)
+        if info.name == SDPA:
+            if not self.attention_weights:
+                return self.run(func, info, args, kwargs)
+            return self._run_attention(func, args, kwargs, mode)
+        body = body_of(func)
+        if body is None:
+            return self.run(func, info, args, kwargs)
+        return self._run_body(info.name, body, args, kwargs, mode)
+
+    def _run_renamed(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """``split`` with a list of sizes is TorchLens' ``split_with_sizes``."""
+        first = len(self.ops)
+        out = self.run(func, info, args, kwargs)
+        sizes = (
+            args[1]
+            if len(args) > 1
+            else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
+        )
+        if isinstance(sizes, (list, tuple)):
+            for record in self.ops[first:]:
+                record.type = "splitwithsizes"
+        return out
+
+    def _run_body(
+        self,
+        name: str,
+        body: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        mode: Any,
+    ) -> Any:
+        """Run ``body`` with the capture mode pushed again: its ops are recorded one by one."""
+        calls = self.function_calls
+        index = len(calls)
+        record = FunctionCall(name, self.modules.current, self._function_call, len(self.ops))
+        calls.append(record)
+        self._function_call = index
+        try:
+            with mode:
+                out = body(*args, **kwargs)
+        finally:
+            self._function_call = record.parent
+            record.end_op = len(self.ops)
+        found = [self.producer_of(t) for t in _tensors_of(out)]
+        record.outputs = tuple(i for i in found if i >= record.first_op)
+        return out
+
+    def _run_attention(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], mode: Any
+    ) -> Any:
+        """Fused attention as its math; checked against the fused result when deterministic."""
+        out = self._run_body(SDPA, sdpa_math, args, kwargs, mode)
+        dropout = args[4] if len(args) > 4 else kwargs.get("dropout_p", 0.0)
+        if not dropout:
+            with torch.no_grad():
+                fused = func(*args, **kwargs)
+                close = torch.allclose(out, fused, rtol=1e-3, atol=1e-5, equal_nan=True)
+            if not close:
+                raise LensError(
+                    "attention_weights=True: scaled_dot_product_attention written out as its "
+                    "math differs from the fused result here (low precision or an unusual mask). "
+                    "Run lens() without attention_weights to record the fused call."
+                )
         return out
 
     def _call(
@@ -200,6 +343,10 @@ class TraceBuilder:
         else:
             return out
         first = self._record(func, info, args, kwargs, scan, outs, elapsed)
+        if info.method_inplace:
+            dunder = augmented_operator(1)
+            if dunder:  # ``x += y`` arrives as ``add_``: label it ``iadd``, as TorchLens does
+                self.ops[first].name, self.ops[first].type = dunder, dunder.strip("_")
         # C++ running-stat updates do not bump the version counter: training norms always write.
         changed = (
             targets
@@ -276,6 +423,10 @@ class TraceBuilder:
         if address is not None:
             parents.append(self._buffer_node(tensor, address))
             slots.append(slot)
+        elif tensor.grad_fn is not None:
+            # Made by tracked ops the capture never saw: another thread, a TorchScript
+            # submodule, or work done before the pass. Counted and reported after it.
+            self.unseen_reads += 1
         # Otherwise the tensor came from outside the pass (a plain attribute): no parent node.
         return 0
 
@@ -317,7 +468,9 @@ class TraceBuilder:
         store = self.store
         save = store.save_all
         values = store.values
+        selection = self.selection
         producer = self._producer
+        grad_fns = self.grad_fns
         multi = len(outs) > 1
         share = elapsed / len(outs) if multi else elapsed
         for out_index, out in enumerate(outs):
@@ -335,11 +488,22 @@ class TraceBuilder:
             ops.append(record)
             if save:
                 store.add(index, out, info.name)
+            elif selection is not None and selection.wants(index, record):
+                store.keep(index, out, info.name)
             else:
                 values.append(None)
             producer[id(out)] = (weakref.ref(out), index, _version(out))
+            if out.requires_grad:
+                node = out.grad_fn
+                if node is not None:
+                    grad_fns[index] = type(node).__name__
         if self.keep_args:
-            self.kept_args[first] = (func, args, kwargs)
+            # Containers are copied (tensors are not): DenseNet appends to the list it passed
+            # to ``cat`` after the call, and replay must see the list as the op saw it.
+            self.kept_args[first] = (func, _snapshot(args, 0), _snapshot(kwargs, 0))
+        if selection is not None and first <= selection.stop_index < len(ops):
+            self.stopped = True
+            raise StopForward
         return first
 
     def _mark_bool(self, tensor: Tensor, value: bool) -> None:
@@ -348,6 +512,26 @@ class TraceBuilder:
             self.bool_values[index] = value
             modules = self.modules
             self.bool_sites[index] = user_frame(1, modules.anchor, modules.anchored)
+
+
+def _snapshot(value: Any, depth: int) -> Any:
+    """``value`` with its lists, tuples and dicts copied (up to 10 levels); leaves shared."""
+    if depth > 10:
+        return value
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return kind(_snapshot(v, depth + 1) for v in value)
+    if kind is dict:
+        return {k: _snapshot(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _tensors_of(out: Any) -> list[Tensor]:
+    if isinstance(out, Tensor):
+        return [out]
+    if isinstance(out, _SEQ):
+        return [o for o in out if isinstance(o, Tensor)]
+    return []
 
 
 def _version(tensor: Tensor) -> int:

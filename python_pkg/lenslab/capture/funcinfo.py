@@ -8,6 +8,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from .composite import COMPOSITE_NAMES, SDPA
+
 # Tensor attributes and methods that never return a computed tensor: skipping them before the
 # call keeps shape/dtype queries (frequent in transformer code) almost free.
 _METADATA = frozenset(
@@ -72,6 +74,9 @@ _METADATA = frozenset(
     }
 )
 
+# Layer types spelled as TorchLens spells them (it records the C function these call).
+_TYPE_NAMES = {"grid_sample": "gridsampler"}
+
 # Functions that mutate buffers they are given (running statistics), in C++.
 _NORM_WITH_RUNNING_STATS = frozenset({"batch_norm", "instance_norm", "_batch_norm_impl_index"})
 
@@ -79,12 +84,23 @@ _NORM_WITH_RUNNING_STATS = frozenset({"batch_norm", "instance_norm", "_batch_nor
 class FuncInfo:
     """What lenslab needs to know about one callable before and after calling it."""
 
-    __slots__ = ("inplace", "inplace_pos", "is_bool", "name", "norm_stats", "skip", "type")
+    __slots__ = (
+        "inplace",
+        "inplace_pos",
+        "is_bool",
+        "method_inplace",
+        "name",
+        "norm_stats",
+        "rename",
+        "skip",
+        "special",
+        "type",
+    )
 
     def __init__(self, func: Any) -> None:
         name = _callable_name(func)
         self.name: str = name
-        self.type: str = name.replace("_", "").lower() or "op"
+        self.type: str = _TYPE_NAMES.get(name) or name.replace("_", "").lower() or "op"
         self.skip: bool = name in _METADATA
         dunder = name.startswith("__") and name.endswith("__")
         self.inplace: bool = (
@@ -99,6 +115,11 @@ class FuncInfo:
         self.inplace_pos: int = _inplace_position(func)
         self.is_bool: bool = name in ("__bool__", "item")
         self.norm_stats: bool = name in _NORM_WITH_RUNNING_STATS
+        # ``add_`` may be ``x += y`` (labelled ``iadd``): checked for in-place methods only.
+        self.method_inplace: bool = self.inplace and not dunder and name != "__setitem__"
+        self.rename: bool = name == "split"  # ``split_with_sizes`` when given a list of sizes
+        # Skipped, composite or renamed: one test on the hot path covers them all.
+        self.special: bool = self.skip or self.rename or name in COMPOSITE_NAMES or name == SDPA
 
 
 def _callable_name(func: Any) -> str:

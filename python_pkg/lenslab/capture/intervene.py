@@ -49,11 +49,28 @@ class InterveningBuilder(TraceBuilder):
         kwargs: dict[str, Any],
     ) -> Any:
         before = len(self.ops)
-        out = super().run(func, info, args, kwargs)
+        return self._swap(before, super().run(func, info, args, kwargs))
+
+    def run_special(
+        self,
+        func: Callable[..., Any],
+        info: FuncInfo,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        mode: Any,
+    ) -> Any:
+        before = len(self.ops)
+        return self._swap(before, super().run_special(func, info, args, kwargs, mode))
+
+    def _swap(self, before: int, out: Any) -> Any:
+        """Replace the output of any target op recorded since ``before`` (a target recorded in
+        a nested call was replaced there, and is what ``out`` already holds)."""
         after = len(self.ops)
         if after == before or not any(i in self.targets for i in range(before, after)):
             return out
         for index in range(before, after):
+            if index in self.intervened:
+                continue
             target = self.targets.get(index)
             if target is not None and self.ops[index].kind == OP:
                 out = self._replace(index, target, out)

@@ -34,6 +34,10 @@ class CaptureMode(TorchFunctionMode):
         if kwargs is None:
             kwargs = {}
         info = func_info(func)
-        if info.skip or threading.get_ident() != self._thread:
+        if info.special:
+            if info.skip or threading.get_ident() != self._thread:
+                return func(*args, **kwargs)
+            return self._builder.run_special(func, info, args, kwargs, self)
+        if threading.get_ident() != self._thread:
             return func(*args, **kwargs)
         return self._builder.run(func, info, args, kwargs)

@@ -31,7 +31,7 @@ class ModelTree:
     de-duplication rules as those torch methods.
     """
 
-    __slots__ = ("buffers", "first_address", "params", "table")
+    __slots__ = ("blind", "buffers", "first_address", "params", "table")
 
     def __init__(self, model: torch.nn.Module) -> None:
         walk: list[tuple[str, torch.nn.Module]] = []
@@ -48,6 +48,9 @@ class ModelTree:
             self.params,
             self.buffers,
         )
+        # Modules whose ops the capture cannot see (capture/blind.py): DataParallel, TorchScript.
+        blind_types = (torch.nn.DataParallel, torch.jit.ScriptModule)
+        self.blind = [(a, m) for a, m in walk if isinstance(m, blind_types)]
         seen_params: set[int] = set()
         seen_buffers: set[int] = set()
         shared = False  # any module or parameter reachable twice
@@ -59,6 +62,7 @@ class ModelTree:
                 continue
             first_address[id(module)] = address
             entry = table[address] = ModuleEntry(address, type(module).__name__, 0)
+            entry.training = module.training
             if address:
                 parent = address.rpartition(".")[0]
                 if parent in table:
@@ -181,25 +185,32 @@ class ModuleTracker:
             return
         stack = self._stack
         if stack and stack[-1][1] == id(module):  # the usual case: the innermost call ends
-            call = self.calls[stack.pop()[0]]
+            index = stack.pop()[0]
+            call = self.calls[index]
             call.end_op = len(builder.ops)
             self._restore()
         elif id(module) in self._address:
-            found = self._close(id(module))
-            if found is None:
+            index = self._close(id(module))
+            if index < 0:
                 return
-            call = found
+            call = self.calls[index]
         else:
             return
         producer_of = builder.producer_of
         if isinstance(output, torch.Tensor):
             producer = producer_of(output)
             if producer >= 0:
+                if producer < call.first_op and call.end_op == call.first_op:
+                    # nn.Identity and other pass-through calls: an ``identity`` op inside the
+                    # call (as in TorchLens), so the module is visible in the graph.
+                    producer = builder.add_identity(output, producer, index, call)
                 call.outputs = (producer,)
-            return
-        outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
-        if outputs:
-            call.outputs = tuple(outputs)
+        else:
+            outputs = [p for p in map(producer_of, _tensors(output)) if p >= 0]
+            if outputs:
+                call.outputs = tuple(outputs)
+        if builder.selection is not None:
+            builder.call_ended(call, output)
 
     def _restore(self) -> None:
         """Point ``current`` and the source anchor at the innermost call still open."""
@@ -214,19 +225,18 @@ class ModuleTracker:
             self.anchor = None
             self.anchored = (None, 0)
 
-    def _close(self, module_id: int) -> ModuleCall | None:
-        """Pop calls up to and including the innermost open call of ``module_id``."""
+    def _close(self, module_id: int) -> int:
+        """Pop calls up to and including the innermost open call of ``module_id``; its index."""
         if all(mid != module_id for _, mid, _ in self._stack):
-            return None
+            return -1
         end = len(self._builder.ops)
         while self._stack:
             index, mid, _ = self._stack.pop()
-            call = self.calls[index]
-            call.end_op = end
+            self.calls[index].end_op = end
             if mid == module_id:
                 self._restore()
-                return call
-        return None  # unreachable: the module was on the stack
+                return index
+        return -1  # unreachable: the module was on the stack
 
     def release(self) -> None:
         """Drop the builder reference (a cycle otherwise) once the hooks are removed."""
@@ -250,9 +260,13 @@ class _Released:
 
     in_op = True
     ops: tuple[Any, ...] = ()
+    selection = None
 
     def op_count(self) -> int:
         return 0
 
     def producer_of(self, tensor: torch.Tensor) -> int:
         return -1
+
+    def add_identity(self, tensor: torch.Tensor, parent: int, index: int, call: Any) -> int:
+        return parent

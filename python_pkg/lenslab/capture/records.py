@@ -125,7 +125,7 @@ class ModuleCall:
 class ModuleEntry:
     """Static facts about one module of the model (the address tree)."""
 
-    __slots__ = ("address", "all_addresses", "children", "num_params", "type")
+    __slots__ = ("address", "all_addresses", "children", "num_params", "training", "type")
 
     def __init__(self, address: str, type_: str, num_params: int) -> None:
         self.address = address
@@ -133,3 +133,4 @@ class ModuleEntry:
         self.children: list[str] = []
         self.num_params = num_params  # elements, recursive, shared parameters counted once
         self.all_addresses: list[str] = [address]  # a shared module has several
+        self.training = True  # module.training when the capture started

@@ -10,33 +10,41 @@ import torch
 from torch.nn.modules import module as torch_module
 
 from ..errors import LensError
+from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .intervene import InterveningBuilder, Target
+from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
+from .select import Selection, StopForward
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
 _active = False
 
 
-def run_forward(
+def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
     model: torch.nn.Module,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     store: ActivationStore,
     keep_args: bool = False,
     tree: ModelTree | None = None,
+    attention_weights: bool = False,
+    selection: Selection | None = None,
+    memory: bool = False,
     targets: dict[int, Target] | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
     If the model raises, the exception propagates with the builder attached as
     ``exc.lens_builder`` so the caller can still freeze a partial trace. ``tree`` is the
-    model's ``ModelTree`` when the caller has already walked it. ``targets`` (op position ->
-    replacement) turns on interventions; without them the plain builder runs.
+    model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
+    forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
+    ``memory`` also records what autograd saves for backward, per op (``capture/memory.py``).
+    ``targets`` (op position -> replacement) turns on interventions (``capture/intervene.py``).
     """
     global _active
     with _active_lock:
@@ -47,7 +55,11 @@ def run_forward(
             )
         _active = True
     try:
-        builder = _builder(model, store, keep_args, tree, targets)
+        builder_class = _builder_class(memory, bool(targets))
+        builder = builder_class(model, store, keep_args, tree, attention_weights, selection)
+        if isinstance(builder, InterveningBuilder):
+            builder.targets = targets or {}
+            builder.intervened = {}
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -55,9 +67,17 @@ def run_forward(
             torch_module.register_module_forward_pre_hook(tracker.pre_hook),
             torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),
         ]
+        mode = CaptureMode(builder)
         try:
-            with CaptureMode(builder):
+            saving = (
+                builder.saved_tensors_hooks()
+                if isinstance(builder, MemoryTraceBuilder)
+                else contextlib.nullcontext()
+            )
+            with mode_stack_restored(mode), saving:
                 result = model(*args, **kwargs)
+        except StopForward:
+            result = None
         except BaseException as exc:
             # Read by api.lens; exceptions with __slots__ take no attributes.
             with contextlib.suppress(AttributeError):
@@ -68,8 +88,11 @@ def run_forward(
                 handle.remove()
             tracker.close_all()
             tracker.release()
-        for path, tensor in iter_tensors(result):
-            builder.add_output(tensor, path)
+        if not builder.stopped:
+            check_result(result)
+            for path, tensor in iter_tensors(result):
+                builder.add_output(tensor, path)
+        warn_unseen(builder)
         return builder, result
     finally:
         release_shapes()
@@ -77,19 +100,14 @@ def run_forward(
             _active = False
 
 
-def _builder(
-    model: torch.nn.Module,
-    store: ActivationStore,
-    keep_args: bool,
-    tree: ModelTree | None,
-    targets: dict[int, Target] | None,
-) -> TraceBuilder:
-    if not targets:
-        return TraceBuilder(model, store, keep_args, tree)
-    builder = InterveningBuilder(model, store, keep_args, tree)
-    builder.targets = targets
-    builder.intervened = {}
-    return builder
+class _InterveningMemoryBuilder(InterveningBuilder, MemoryTraceBuilder):
+    """Interventions and saved-for-backward bytes in one pass."""
+
+
+def _builder_class(memory: bool, intervene: bool) -> type[TraceBuilder]:
+    if intervene:
+        return _InterveningMemoryBuilder if memory else InterveningBuilder
+    return MemoryTraceBuilder if memory else TraceBuilder
 
 
 def _input_path(path: str) -> str:

@@ -6,6 +6,7 @@ costs one dict lookup per frame, and it stops at the first user frame.
 
 from __future__ import annotations
 
+import dis
 import os
 import sys
 from types import CodeType, FrameType
@@ -52,3 +53,47 @@ def user_frame(
             return code, frame.f_lineno or 0
         frame = frame.f_back  # type: ignore[assignment]
     return None, 0
+
+
+_BINARY_OP = dis.opmap.get("BINARY_OP", -1)
+# Augmented assignments, by BINARY_OP argument (Python 3.11+): "+=" -> "__iadd__".
+_DUNDER = {
+    "+=": "add",
+    "-=": "sub",
+    "*=": "mul",
+    "/=": "truediv",
+    "//=": "floordiv",
+    "%=": "mod",
+    "**=": "pow",
+    "@=": "matmul",
+    "&=": "and",
+    "|=": "or",
+    "^=": "xor",
+    "<<=": "lshift",
+    ">>=": "rshift",
+}
+_AUGMENTED = {
+    i: f"__i{_DUNDER[sym]}__"
+    for i, (_, sym) in enumerate(getattr(dis, "_nb_ops", ()))
+    if sym in _DUNDER
+}
+
+
+def augmented_operator(depth: int) -> str:
+    """``"__iadd__"`` when the user frame is running ``x += y`` (which torch hands over as
+    ``add_``), else ``""``. Called for in-place ops only."""
+    frame = sys._getframe(depth + 1)
+    cache = _internal
+    while frame is not None:
+        code = frame.f_code
+        internal = cache.get(code)
+        if internal is None:
+            internal = cache[code] = _is_internal(code)
+        if not internal:
+            raw = code.co_code
+            at = frame.f_lasti
+            if 0 <= at < len(raw) - 1 and raw[at] == _BINARY_OP:
+                return _AUGMENTED.get(raw[at + 1], "")
+            return ""
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""

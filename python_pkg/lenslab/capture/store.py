@@ -51,15 +51,32 @@ class ActivationStore:
         if not self.save_all:
             self.values.append(None)
             return
+        self.keep(index, tensor, label_hint)
+
+    def keep(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
+        """Save ``tensor`` as the value of op ``index``, the next one (selected by ``save``)."""
         value: Any = tensor
         if self.postfunc is not None or self.device is not None:
-            value = self._transform(tensor, label_hint)
+            value = self.transform(tensor, label_hint)
         self.values.append(value)
         self._unindexed.append(index)
         if self.want_grads and tensor.requires_grad:
             self._watch_grad(index, tensor)
 
-    def _transform(self, tensor: torch.Tensor, label_hint: str) -> Any:
+    def keep_late(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
+        """Save the value of an op recorded earlier (a module call's output, kept when the
+        call ends); ``tensor`` still holds what the op produced."""
+        if self.values[index] is not None:
+            return
+        value: Any = tensor
+        if self.postfunc is not None or self.device is not None:
+            value = self.transform(tensor, label_hint)
+        self.values[index] = value
+        self._unindexed.append(index)
+        if self.want_grads and tensor.requires_grad:
+            self._watch_grad(index, tensor)
+
+    def transform(self, tensor: torch.Tensor, label_hint: str) -> Any:
         with torch.no_grad():
             value: Any = tensor.detach()
             if self.postfunc is not None:
@@ -94,7 +111,7 @@ class ActivationStore:
             return
         value: Any = tensor
         if self.postfunc is not None or self.device is not None:
-            value = self._transform(tensor, label_hint)
+            value = self.transform(tensor, label_hint)
         self.values[index] = value
         self._unindexed.append(index)
         if self.want_grads and tensor.requires_grad:
@@ -102,8 +119,8 @@ class ActivationStore:
 
     def before_mutation(self, target: torch.Tensor) -> None:
         """Copy every saved value that shares storage with ``target``, which is about to change."""
-        if not self.save_all:
-            return
+        if not self.save_all and not self._unindexed and not self._by_storage:
+            return  # nothing saved yet
         by_storage = self._by_storage
         values = self.values
         for index in self._unindexed:

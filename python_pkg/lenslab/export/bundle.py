@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,7 +85,7 @@ def save_bundle(source: CaptureSource, path: str | os.PathLike[str]) -> Path:
         "wire_schema_version": SCHEMA_VERSION,
         "lenslab_version": lenslab_version(),
         "torch_version": torch.__version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "graph": {
             "bytes": len(graph_text.encode()),
             "sha256": hashlib.sha256(graph_text.encode()).hexdigest(),

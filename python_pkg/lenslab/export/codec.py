@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from ..capture import ModuleCall, ModuleEntry, OpRecord
+from ..capture.composite import FunctionCall
 from ..errors import LensError
 from ..trace.derived import Derived, ModuleInfo
 from ..trace.trace import Trace
@@ -80,16 +81,55 @@ def encode_trace(trace: Trace) -> dict[str, Any]:
             [m.address, m.type, list(m.children), m.num_params, list(m.all_addresses)]
             for m in trace.modules.values()
         ],
+        "function_calls": [
+            [f.name, f.module_call, f.parent, f.first_op, f.end_op, list(f.outputs)]
+            for f in trace.function_calls
+        ],
         "param_shapes": {a: list(s) for a, s in trace.param_shapes.items()},
         "param_trainable": dict(trace.param_trainable),
         "bool_values": [[i, v] for i, v in trace.bool_values.items()],
         "bool_sites": [[i, _file(code), line] for i, (code, line) in trace.bool_sites.items()],
+        "profile": _encode_profile(trace),
         "intervened": [[i, how] for i, how in trace.intervened.items()],
         "store": {
             "save_all": store.save_all,
             "postfunc": store.postfunc is not None,
             "device": str(store.device) if store.device is not None else None,
             "grads": store.want_grads,
+        },
+    }
+
+
+def _encode_profile(trace: Trace) -> dict[str, Any]:
+    saved = trace.saved_bytes
+    return {
+        "grad_fns": [[i, name] for i, name in trace.grad_fns.items()],
+        "saved_bytes": [[i, b] for i, b in saved.items()] if saved is not None else None,
+        "param_dtypes": {a: str(d).removeprefix("torch.") for a, d in trace.param_dtypes.items()},
+    }
+
+
+def decode_profile(raw: dict[str, Any], where: Where, num_ops: int) -> dict[str, Any]:
+    """``Trace`` keyword arguments for the profile; empty for bundles written before it."""
+    if "profile" not in raw:
+        return {}
+    at = where.at("profile")
+    obj = at.obj(raw["profile"])
+
+    def pairs(name: str, kind: type) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for item in at.at(name).array(obj[name]):
+            index, value = at.at(name).record(item, 2)
+            at.at(name).indexes([index], num_ops)
+            out[index] = at.at(name).string(value) if kind is str else at.at(name).integer(value)
+        return out
+
+    dtypes = at.at("param_dtypes").obj(at.field(obj, "param_dtypes"))
+    return {
+        "grad_fns": pairs("grad_fns", str) if "grad_fns" in obj else {},
+        "saved_bytes": pairs("saved_bytes", int) if obj.get("saved_bytes") is not None else None,
+        "param_dtypes": {
+            a: parse_dtype(at.at("param_dtypes").string(d), at) for a, d in dtypes.items()
         },
     }
 
@@ -237,6 +277,28 @@ def decode_calls(raw: Any, where: Where, codes: _Codes, num_ops: int) -> list[Mo
         call.code, call.line = codes.of(r[8], at), at.integer(r[9])
         calls.append(call)
     return calls
+
+
+def decode_function_calls(
+    raw: Any, where: Where, num_ops: int, num_calls: int
+) -> tuple[FunctionCall, ...]:
+    """Composite function calls (bundles written before they existed have none)."""
+    out: list[FunctionCall] = []
+    at_list = where.at("function_calls")
+    for i, row in enumerate(at_list.array(raw)):
+        at = at_list.at(i)
+        r = at.record(row, 6)
+        module_call, parent = at.integer(r[1]), at.integer(r[2])
+        first, end = at.integer(r[3]), at.integer(r[4])
+        if not (
+            -1 <= module_call < num_calls and -1 <= parent < i and 0 <= first <= end <= num_ops
+        ):
+            raise at.wrong("a function call inside the trace's ops and calls")
+        call = FunctionCall(at.string(r[0]), module_call, parent, first)
+        call.end_op = end
+        call.outputs = tuple(at.indexes(r[5], num_ops))
+        out.append(call)
+    return tuple(out)
 
 
 def decode_modules(raw: Any, where: Where) -> dict[str, ModuleEntry]:

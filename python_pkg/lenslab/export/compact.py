@@ -30,6 +30,7 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         "module_calls": graph["module_calls"],
         "modules": modules,
         "branch_edges": graph["branch_edges"],
+        "function_calls": graph["function_calls"],
     }
     if graph.get("intervened"):
         out["intervened"] = graph["intervened"]

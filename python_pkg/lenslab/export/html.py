@@ -32,12 +32,19 @@ PREVIEW_ELEMENTS = 1 << 16  # per tensor at most (64 KB of uint8 codes)
 MISSING = "not included in this file: save it with a larger budget_mb, or open the .lens bundle"
 
 
-def write_html(source: CaptureSource, path: str | os.PathLike[str], *, budget_mb: float) -> Path:
+def write_html(
+    source: CaptureSource,
+    path: str | os.PathLike[str],
+    *,
+    budget_mb: float,
+    view_options: Any = None,
+) -> Path:
     target = Path(path).expanduser()
     if target.suffix.lower() not in (".html", ".htm"):
         target = target.with_name(target.name + ".html")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(source, budget_mb=budget_mb), encoding="utf-8")
+    page = render_html(source, budget_mb=budget_mb, view_options=view_options)
+    target.write_text(page, encoding="utf-8")
     return target
 
 

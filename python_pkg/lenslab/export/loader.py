@@ -23,7 +23,15 @@ from ..trace.trace import Trace
 from . import tensorfile
 from .bundle import BUNDLE_VERSION, FORMAT, GRAPH_KEY, MANIFEST_KEY
 from .checks import BundleError, Where
-from .codec import _Codes, decode_calls, decode_derived, decode_modules, decode_ops
+from .codec import (
+    _Codes,
+    decode_calls,
+    decode_derived,
+    decode_function_calls,
+    decode_modules,
+    decode_ops,
+    decode_profile,
+)
 from .lazy import LazyGrads, LazyValues, TensorSource
 
 MAX_HEADER = 100_000_000  # what the safetensors library accepts
@@ -117,6 +125,7 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
         ops=tuple(ops),
         children=tuple(tuple(c) for c in children),
         calls=tuple(calls),
+        function_calls=decode_function_calls(raw.get("function_calls", []), at, n, len(calls)),
         modules=decode_modules(at.field(raw, "modules"), at.at("modules")),
         param_shapes={
             a: torch.Size(at.at("param_shapes").ints(s))
@@ -139,6 +148,7 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=at.at("complete").boolean(at.field(raw, "complete")),
+        **decode_profile(raw, at, n),
         intervened=_intervened(raw.get("intervened", []), at.at("intervened"), n),
     )
     derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)

@@ -74,6 +74,20 @@ class WireBranchEdge(TypedDict):
     kind: Literal["IF", "THEN", "ELIF", "ELSE"]  # ELIF: the arm of an ``elif``, added in v1
 
 
+class WireFunctionCall(TypedDict):
+    """One call of a composite torch function recorded op by op (a collapsible frame).
+
+    Added after version 1 without a bump: readers treat a missing ``function_calls`` as [].
+    """
+
+    name: str  # "multi_head_attention_forward", "scaled_dot_product_attention"
+    module_call: int  # innermost module call it ran in (position), -1 at top level
+    parent: int  # enclosing function call (position in WireGraph.function_calls), -1 when none
+    first_op: int  # ops [first_op, end_op) ran inside it
+    end_op: int
+    outputs: list[int]  # ops (positions) whose outputs it returned
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -81,6 +95,7 @@ class WireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[WireModule]
     branch_edges: list[WireBranchEdge]
+    function_calls: list[WireFunctionCall]
     # Ops whose output ``lens(intervene=)`` replaced (positions in ``ops``). Added after
     # version 1 without a bump: absent means none.
     intervened: NotRequired[list[int]]
@@ -111,4 +126,5 @@ class CompactWireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[dict[str, object]]  # WireModule minus "children"
     branch_edges: list[WireBranchEdge]
+    function_calls: list[WireFunctionCall]
     intervened: NotRequired[list[int]]  # written only when some op was replaced

@@ -81,6 +81,17 @@ def to_wire(source: CaptureSource) -> WireGraph:
         "module_calls": calls,
         "modules": modules,
         "branch_edges": branches,
+        "function_calls": [
+            {
+                "name": f.name,
+                "module_call": f.module_call,
+                "parent": f.parent,
+                "first_op": f.first_op,
+                "end_op": f.end_op,
+                "outputs": list(f.outputs),
+            }
+            for f in trace.function_calls
+        ],
     }
     if trace.intervened:
         graph["intervened"] = sorted(trace.intervened)

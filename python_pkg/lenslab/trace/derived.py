@@ -25,6 +25,15 @@ class ModuleInfo:
     inputs: tuple[int, ...] = ()  # ops whose output was passed in
     outputs: tuple[int, ...] = ()  # ops whose output was returned
     all_addresses: list[str] = field(default_factory=list)  # shared modules have several
+    # The engineer's profile (transforms/profile.py): sums over ``ops``, counts over params.
+    training: bool | None = None  # module.training at capture time (None: not known)
+    time_s: float = 0.0  # op time of every op inside its calls
+    flops: int = 0
+    output_bytes: int = 0  # bytes of every tensor its ops produced
+    saved_for_backward_bytes: int | None = None  # with lens(..., memory=True)
+    own_params: int = 0  # elements of the parameters it holds itself (not its children's)
+    trainable_params: int = 0  # elements, recursive, requires_grad at capture time
+    frozen_params: int = 0
 
 
 @dataclass(frozen=True, eq=False)

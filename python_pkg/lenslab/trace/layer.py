@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import reprlib
 from typing import Any
 
@@ -89,7 +90,32 @@ class LayerPass:
 
     @property
     def grad(self) -> torch.Tensor | None:
+        """The gradient of the last backward pass that reached this output (not a sum)."""
         return self._trace.store.grads.get(self.index)
+
+    @property
+    def grad_fn(self) -> str | None:
+        """Class name of the autograd node that produced the output (``"ConvolutionBackward0"``),
+        or ``None`` where autograd recorded none (no grad mode, inputs, outputs, buffers)."""
+        return self._trace.grad_fns.get(self.index)
+
+    @property
+    def output_bytes(self) -> int:
+        """Bytes of the output tensor: elements x element size."""
+        op = self._trace.ops[self.index]
+        if op.shape is None or op.dtype is None:
+            return 0
+        return math.prod(op.shape) * op.dtype.itemsize
+
+    @property
+    def saved_for_backward_bytes(self) -> int | None:
+        """Bytes autograd saved for this op's backward while it ran (what its saved-tensor
+        hooks packed: inputs, outputs, weights, masks), or ``None`` without
+        ``lens(..., memory=True)``. Tensors shared with other ops count at each op saving them."""
+        saved = self._trace.saved_bytes
+        if saved is None:
+            return None
+        return saved.get(self.index, 0)
 
     # graph
     @property

@@ -42,6 +42,27 @@ class KeyIndex:
             self._clashes[name] = [*known, *positions]
             del self._names[name]
 
+    def add_ambiguous(self, name: str, positions: list[int]) -> None:
+        """A name that means several things at once (a module call returning several tensors):
+        its lookup raises and lists them."""
+        self._names.pop(name, None)
+        self._clashes.setdefault(name, []).extend(positions)
+
+    def positions(self, key: str) -> list[int] | None:
+        """Every position an exact string key names (all passes of a layer, call N of a
+        module...), ``None`` if it is no key. ``save=[key]`` keeps these; ``h[key]`` returns
+        the one position, or raises where there are several."""
+        found = self._names.get(key)
+        if found is not None:
+            return list(found)
+        base, sep, number = key.rpartition(":")
+        if sep and number.isdigit():
+            found = self._names.get(base)
+            if found is not None and 1 <= int(number) <= len(found):
+                return [found[int(number) - 1]]
+        clash = self._clashes.get(key)
+        return list(clash) if clash is not None else None
+
     def resolve(self, key: object, count: int) -> int:
         if isinstance(key, int) and not isinstance(key, bool):
             position = key + count if key < 0 else key
@@ -71,7 +92,10 @@ class KeyIndex:
 
     def _several(self, key: str, positions: list[int]) -> LayerKeyError:
         shown = ", ".join(dict.fromkeys(self._labels[p] for p in positions))
-        return LayerKeyError(f"{key!r} names several layer passes; use one of: {shown}")
+        return LayerKeyError(
+            f"{key!r} names several layer passes (a module call that returned several tensors, "
+            f"or a name two layers share); use one of: {shown}"
+        )
 
     def keys(self) -> list[str]:
         """Every unambiguous string key (built on demand: it is not stored per pass)."""
@@ -95,11 +119,17 @@ def build_index(trace: Trace, derived: Derived) -> KeyIndex:
         if op.kind == BUFFER:
             index.add(op.address, members)
     outputs_by_module: dict[str, list[int]] = {}
+    several: dict[str, list[int]] = {}  # modules with a call that returned several tensors
     for call in trace.calls:
         calls = outputs_by_module.setdefault(call.address, [])
         # A call that returned no tensor op still takes its number: ``address:N`` is call N.
         calls.append(call.outputs[0] if call.outputs else -1)
+        if len(set(call.outputs)) > 1:
+            several.setdefault(call.address, []).extend(dict.fromkeys(call.outputs))
     for address, outputs in outputs_by_module.items():
-        if all(o >= 0 for o in outputs):
+        if address in several:
+            # ``h["rotary_emb"]`` on a module returning (cos, sin): say so, never pick one.
+            index.add_ambiguous(address, several[address])
+        elif all(o >= 0 for o in outputs):
             index.add(address, outputs)
     return index

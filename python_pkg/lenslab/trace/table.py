@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..capture import BUFFER, INPUT, OUTPUT
+from ..errors import LensError
 from .layer import LayerPass
+from .params import gradient_flow
 from .trace import Trace
 
 if TYPE_CHECKING:
     import pandas
+
+    from .derived import ModuleInfo
 
 COLUMNS = (
     "label",
@@ -36,20 +40,36 @@ COLUMNS = (
     "source",
     "is_terminal_bool",
     "bool_value",
+    "grad_fn",
+    "output_bytes",
+    "saved_for_backward_bytes",
 )
+# Gradient flow (trace/params.py): filled where a pass has an activation and a gradient.
+FLOW_COLUMNS = ("grad_norm", "grad_ratio", "grad_flag")
 
 
 def to_pandas(layers: Sequence[LayerPass]) -> pandas.DataFrame:
-    import pandas  # imported here: pandas is optional and slow to import
+    try:
+        import pandas  # imported here: pandas is optional and slow to import
+    except ImportError as exc:
+        raise LensError(
+            "h.to_pandas() needs pandas, which is not installed: "
+            "pip install 'lenslab[pandas]' (or pip install pandas)"
+        ) from exc
 
+    flow = gradient_flow(list(layers))
     rows: list[dict[str, Any]] = []
     for layer in layers:
         row = {name: getattr(layer, name) for name in COLUMNS}
         row["dtype"] = (
             str(row["dtype"]).removeprefix("torch.") if row["dtype"] is not None else None
         )
+        f = flow.get(layer.index)
+        row["grad_norm"], row["grad_ratio"], row["grad_flag"] = (
+            (f.grad_norm, f.ratio, f.flag) if f is not None else (None, None, None)
+        )
         rows.append(row)
-    return pandas.DataFrame(rows, columns=list(COLUMNS))
+    return pandas.DataFrame(rows, columns=[*COLUMNS, *FLOW_COLUMNS])
 
 
 def describe(trace: Trace) -> str:
@@ -66,13 +86,25 @@ def describe(trace: Trace) -> str:
     )
 
 
-def summary(model_type: str, layers: Sequence[LayerPass], complete: bool) -> str:
-    header = f"{model_type}: {len(layers)} layer passes" + (
-        "" if complete else " (partial: the forward raised)"
-    )
+def summary(
+    trace: Trace,
+    layers: Sequence[LayerPass],
+    modules: Mapping[str, ModuleInfo] | None = None,
+    depth: int = 3,
+) -> str:
+    header = describe(trace) + ("" if trace.complete else ": the forward raised")
     total_time = sum(layer.time_s for layer in layers)
     total_flops = sum(layer.flops for layer in layers)
-    lines = [header, f"op time {total_time * 1e3:.2f} ms, {total_flops / 1e6:.1f} MFLOPs", ""]
+    total_bytes = sum(layer.output_bytes for layer in layers if layer.role == "op")
+    lines = [
+        header,
+        f"op time {total_time * 1e3:.2f} ms, {total_flops / 1e6:.1f} MFLOPs, "
+        f"outputs {format_bytes(total_bytes)}",
+        "",
+    ]
+    if modules:
+        lines += module_table(modules, layers, depth)
+        lines.append("")
     rows = [("label", "shape", "params", "module", "time ms")]
     for layer in layers:
         shape = "x".join(map(str, layer.shape)) if layer.shape is not None else "-"
@@ -89,3 +121,48 @@ def summary(model_type: str, layers: Sequence[LayerPass], complete: bool) -> str
     for row in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
+
+
+def _cells(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def module_table(
+    modules: Mapping[str, ModuleInfo], layers: Sequence[LayerPass], depth: int
+) -> list[str]:
+    """torchinfo-like: one row per module down to ``depth``, indented by nesting."""
+    rows: list[tuple[str, ...]] = [("module (type)", "output shape", "params", "trainable")]
+    root = modules.get("")
+    for address, info in modules.items():
+        level = address.count(".") + 1 if address else 0
+        if level > depth:
+            continue
+        shape = "-"
+        if info.outputs:
+            out = layers[info.outputs[0]].shape
+            shape = "x".join(map(str, out)) if out is not None else "-"
+        name = address.rpartition(".")[2] if address else "(model)"
+        rows.append(
+            (
+                "  " * level + f"{name} ({info.type})",
+                shape,
+                f"{info.num_params:,}",
+                f"{info.trainable_params:,}",
+            )
+        )
+    lines = _cells(rows)
+    if root is not None:
+        lines.append(
+            f"total params {root.num_params:,}: trainable {root.trainable_params:,}, "
+            f"frozen {root.frozen_params:,}"
+        )
+    return lines
+
+
+def format_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

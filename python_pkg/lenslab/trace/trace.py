@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
@@ -10,6 +11,7 @@ import torch
 
 from ..capture import INPUT, OUTPUT, ActivationStore, ModuleCall, ModuleEntry, OpRecord
 from ..capture.builder import TraceBuilder
+from ..capture.composite import FunctionCall
 
 
 @dataclass(frozen=True, eq=False)
@@ -20,6 +22,7 @@ class Trace:
     ops: tuple[OpRecord, ...]
     children: tuple[tuple[int, ...], ...]
     calls: tuple[ModuleCall, ...]
+    function_calls: tuple[FunctionCall, ...]  # composite torch functions recorded op by op
     modules: dict[str, ModuleEntry]  # the address tree; the model itself is ""
     param_shapes: dict[str, torch.Size]
     param_trainable: dict[str, bool]  # requires_grad of each parameter at capture time
@@ -30,6 +33,11 @@ class Trace:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     complete: bool  # False when the forward raised and this is the part recorded before
+    # The engineer's profile (empty / None where not recorded, e.g. in a loaded bundle).
+    grad_fns: dict[int, str] = field(default_factory=dict)  # op -> autograd node class name
+    saved_bytes: dict[int, int] | None = None  # op -> bytes saved for backward (memory=True)
+    param_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
+    param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = field(default_factory=dict)
     # Ops whose output ``lens(intervene=)`` replaced -> how: "zero", "tensor" or "function".
     intervened: dict[int, str] = field(default_factory=dict)
 
@@ -46,6 +54,7 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         ops=ops,
         children=tuple(tuple(c) for c in children),
         calls=tuple(builder.modules.calls),
+        function_calls=tuple(_closed(builder.function_calls, len(ops))),
         modules=builder.modules.table,
         param_shapes=builder.param_shapes,
         param_trainable=builder.param_trainable,
@@ -56,5 +65,17 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=complete,
+        grad_fns=builder.grad_fns,
+        saved_bytes=builder.saved_bytes,
+        param_dtypes=builder.param_dtypes,
+        param_refs=builder.param_refs,
         intervened=dict(getattr(builder, "intervened", {})),
     )
+
+
+def _closed(calls: list[FunctionCall], end: int) -> list[FunctionCall]:
+    """Calls left open by an exception end where the partial trace ends."""
+    for call in calls:
+        if call.end_op < 0:
+            call.end_op = end
+    return calls

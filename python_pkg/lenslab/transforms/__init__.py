@@ -10,6 +10,7 @@ from .flops import estimate_flops
 from .hierarchy import call_stacks, module_infos, returned_by
 from .labels import make_labels
 from .loops import group_passes
+from .profile import with_profile
 
 
 def derive(trace: Trace) -> Derived:
@@ -18,6 +19,7 @@ def derive(trace: Trace) -> Derived:
     labels = make_labels(trace, layers)
     stacks = call_stacks(trace)
     found = branches(trace, stacks)
+    flops = estimate_flops(trace)
     return Derived(
         labels=labels.labels,
         layer_labels=labels.layer_labels,
@@ -27,8 +29,8 @@ def derive(trace: Trace) -> Derived:
         layer_members=layers.members,
         layer_shorts=labels.layer_shorts,
         has_input_ancestor=input_ancestry(trace),
-        flops=estimate_flops(trace),
-        modules=module_infos(trace, stacks),
+        flops=flops,
+        modules=with_profile(trace, module_infos(trace, stacks), flops),
         branch_edges=found.edges,
         returned_by=returned_by(trace),
         bool_contexts=found.contexts,

@@ -4,7 +4,8 @@ Rule 1: ops calling the same function with the same parameters are passes of one
 pass index is how often that parameter set has been used.
 Rule 2: parameter-free ops around repeated ops join layers too: from each multi-pass layer,
 grow outward in lockstep, pairing the k-th neighbour of each pass that has the same
-equivalence class (function, non-tensor arguments, argument slots, module address).
+equivalence class (function, non-tensor arguments, argument slots, module address, and the
+line of code that ran it).
 Rule 3: repeated parameter-free blocks (A B C A B C) form layers only when each repeat feeds
 the next one directly; the lockstep growth is tried once per op, so the whole pass is linear.
 
@@ -89,7 +90,17 @@ def _equivalence_classes(trace: Trace) -> list[int]:
         if op.kind != OP or op.params:
             continue
         address = calls[op.module_call].address if op.module_call >= 0 else ""
-        key = (op.type, op.out_index, address, tuple(op.slots), _freeze(op.other_args, 0))
+        # The same code must have run them (file and line): two residual adds on different
+        # lines of one block are two layers, not two passes of one (TorchLens departs here).
+        key = (
+            op.type,
+            op.out_index,
+            address,
+            tuple(op.slots),
+            _freeze(op.other_args, 0),
+            op.code,
+            op.line,
+        )
         out[index] = ids.setdefault(key, len(ids))
     return out
 

@@ -33,7 +33,7 @@ def run_reference(context: RunContext) -> Reference:
             count = counts[address] = counts.get(address, 0) + 1
             # Copies: a later in-place op must not change what the hook saw. Not recorded when
             # the reference itself runs under capture (interventions).
-            with torch._C.DisableTorchFunction():
+            with torch._C.DisableTorchFunction():  # noqa: SLF001  (no public switch)
                 seen[(address, count)] = [t.detach().clone() for _, t in iter_tensors(output)]
 
         handles.append(module.register_forward_hook(hook))

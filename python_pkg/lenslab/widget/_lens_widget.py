@@ -54,11 +54,13 @@ class LensWidget(anywidget.AnyWidget):
         if "_esm" not in LensWidget.__dict__:
             raise FrontEndMissingError()
         from lenslab.export.compact import compact
+        from lenslab.export.view_options import view_options as check
         from lenslab.export.wire import to_wire
         from lenslab.trace.record import as_capture
 
         capture = as_capture(source)
-        super().__init__(graph=dict(compact(to_wire(capture))), view_options=view_options)
+        view = check(capture, view_options, static=False)
+        super().__init__(graph=dict(compact(to_wire(capture))), view_options=view)
         # Tensors stay here; the front end asks for statistics and slices over custom messages.
         self._data = DataServer(capture)
         self.on_msg(self._on_data_request)
