@@ -23,6 +23,7 @@ from typing import Any
 import extras
 import memory
 import overhead
+import figures
 import report
 import scaling
 import torch
@@ -71,6 +72,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         ),
         "data_stats": lambda: extras.data_stats(2.0 if quick else 6.0),
         "data_lab": extras.slice_in_lab,
+        "profile": lambda: figures.run(runs=1 if quick else 3),
     }
 
 
@@ -93,6 +95,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
         out += extras.model_rows(results["models"])
     out += report.frontend_rows(r("graph_drawing"), r("widget"), r("wire"))
     out += extras.data_rows(r("data_stats"), r("data_lab"))
+    out += figures.rows(r("profile"))
     return out
 
 

@@ -52,7 +52,7 @@ export function renderSvg(graphJson: string, optionsJson: string): Rendered {
   const height = graphHeight + (legend ? LEGEND_HEIGHT : 0);
   const root = new HeadlessElement('svg');
   for (const [k, v] of Object.entries({ xmlns: SVG_NS, width, height, viewBox: `0 0 ${width} ${height}` })) root.setAttribute(k, String(v));
-  root.appendChild(new HeadlessElement('style')).textContent = __LENSLAB_SVG_CSS__;
+  root.appendChild(new HeadlessElement('style')).textContent = typeof __LENSLAB_SVG_CSS__ === 'string' ? __LENSLAB_SVG_CSS__ : '';
   const bg = root.appendChild(new HeadlessElement('rect'));
   for (const [k, v] of Object.entries({ width, height, fill: '#ffffff' })) bg.setAttribute(k, String(v));
   const g = root.appendChild(new HeadlessElement('g'));

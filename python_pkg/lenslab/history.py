@@ -110,12 +110,15 @@ class ModelHistory:
     def to_pandas(self) -> pandas.DataFrame:
         return table.to_pandas(self._layers)
 
-    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
+    def save(self, path: str | os.PathLike[str], *, strip_paths: bool = False) -> pathlib.Path:
         """Writes a portable ``.lens`` bundle (graph, metadata, saved tensors); ``lenslab.load``
-        reads it back. Returns the path written (``.lens`` is added when missing)."""
+        reads it back. Returns the path written (``.lens`` is added when missing).
+
+        A bundle names the source files that ran each op, with their full paths;
+        ``strip_paths=True`` keeps only the file names (see docs/guides/bundles.md)."""
         from .export.bundle import save_bundle  # imported on use, like every later stage
 
-        return save_bundle(self.capture, path)
+        return save_bundle(self.capture, path, strip_paths=strip_paths)
 
     def to_html(
         self, path: str | os.PathLike[str], *, budget_mb: float = 20.0, **view_options: Any

@@ -1,5 +1,6 @@
 // Reads a .lens bundle (a safetensors file, python_pkg/lenslab/export/bundle.py) in the page:
-// the wire graph from the header's metadata, each tensor decoded on first use. DOM-free.
+// the wire graph (bundle version 2: the uint8 tensor the manifest names; version 1: the
+// header's metadata), each tensor decoded on first use. DOM-free.
 //
 // Lazy: a safetensors file is `u64 N | N bytes of JSON header | tensor bytes`, so opening a
 // bundle reads 8 bytes, then the header; a tensor's bytes are read when the view first asks
@@ -21,7 +22,7 @@ export interface BundleFile {
 /** Reads bytes [start, end) of the file. */
 export type ReadRange = (start: number, end: number) => Promise<Uint8Array>;
 
-/** The largest header read (the graph JSON is in it): 256 MiB, far over any real capture. */
+/** The largest header (or graph, version 2) read: 256 MiB. */
 export const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 /** The largest single tensor decoded in the page (float32 copy: 4 bytes per element). */
 export const MAX_TENSOR_ELEMENTS = 64 * 1024 * 1024;
@@ -73,18 +74,50 @@ function badTensor(info: TensorInfo, dataBytes: number | null): string | null {
   return null;
 }
 
+interface BundleGraph {
+  wire: BundleFile['graph'];
+  tensors: Record<string, { activation?: string }>;
+  encoded?: Record<string, string>; // tensors stored as raw bytes -> their real dtype
+}
+
+function parseManifest(text: string | undefined): { graph?: { tensor?: unknown } } | null {
+  try {
+    return JSON.parse(text ?? 'null') as { graph?: { tensor?: unknown } } | null;
+  } catch {
+    throw new Error('the bundle manifest is not valid JSON (corrupted?)');
+  }
+}
+
+/** The graph's JSON text: in the metadata (version 1) or the tensor the manifest names. */
+async function graphText(header: Record<string, unknown>, read: ReadRange, dataBytes: number | null): Promise<string> {
+  const meta = header['__metadata__'] as Record<string, string> | undefined;
+  const inline = meta?.['lenslab.graph'];
+  if (typeof inline === 'string') return inline;
+  const name = parseManifest(meta?.['lenslab.manifest'])?.graph?.tensor;
+  const info = typeof name === 'string' ? (header[name] as TensorInfo | undefined) : undefined;
+  if (!info || info.dtype !== 'U8') throw new Error('this safetensors file is not a lenslab bundle');
+  const [begin, end] = info.data_offsets ?? [];
+  const ok = Number.isInteger(begin) && Number.isInteger(end) && begin! >= 0 && end! >= begin!;
+  if (!ok || (dataBytes !== null && end! > dataBytes)) throw new Error('the bundle graph lies outside the file (truncated?)');
+  if (end! - begin! > MAX_HEADER_BYTES) throw new Error(`the bundle graph is over ${MAX_HEADER_BYTES} bytes`);
+  return new TextDecoder().decode(await read(begin!, end!));
+}
+
 /** Header bytes → bundle, tensors read through `read` (offsets relative to the data section). */
-function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: number | null): BundleFile {
+async function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: number | null): Promise<BundleFile> {
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(headerBytes)) as Record<string, unknown>;
   } catch {
     throw new Error('the bundle header is not valid JSON (corrupted?)');
   }
-  const meta = header['__metadata__'] as Record<string, string> | undefined;
-  const text = meta?.['lenslab.graph'];
-  if (typeof text !== 'string') throw new Error('this safetensors file is not a lenslab bundle');
-  const graph = JSON.parse(text) as { wire: BundleFile['graph']; tensors: Record<string, { activation?: string }> };
+  let graph: BundleGraph;
+  try {
+    graph = JSON.parse(await graphText(header, read, dataBytes)) as BundleGraph;
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new Error('the bundle graph is not valid JSON (corrupted?)');
+    throw err;
+  }
   if (!graph?.wire || !Array.isArray(graph.wire.ops)) throw new Error('the bundle has no graph');
   const ops = graph.wire.ops;
   const index = new Map(ops.map((op, i) => [op.label, i]));
@@ -96,6 +129,8 @@ function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: number 
     const info = name ? (header[name] as TensorInfo | undefined) : undefined;
     const dtype = ops[i]?.dtype ?? '';
     if (!info) return null;
+    const stored = name ? graph.encoded?.[name] : undefined;
+    if (stored) throw new Error(`${stored} values are not shown in the viewer (open the bundle with lenslab.load)`);
     const bad = badTensor(info, dataBytes);
     if (bad) throw new Error(`tensor ${name} has ${bad}`);
     const raw = await read(info.data_offsets[0], info.data_offsets[1]);
@@ -137,8 +172,8 @@ export async function openBundle(read: ReadRange, fileSize: number | null): Prom
   return fromHeader(headerBytes, (a, b) => read(data + a, data + b), fileSize === null ? null : fileSize - data);
 }
 
-/** Parses a bundle whose bytes are all in memory; throws with a readable message on anything malformed. */
-export function readBundle(bytes: Uint8Array): BundleFile {
+/** Parses a bundle whose bytes are all in memory; rejects with a readable message on anything malformed. */
+export async function readBundle(bytes: Uint8Array): Promise<BundleFile> {
   const size = headerSize(bytes.subarray(0, 8));
   if (size + 8 > bytes.byteLength) throw new Error('the file is truncated: the header is cut short');
   const data = bytes.subarray(8 + size);

@@ -15,8 +15,9 @@ import torchvision
 from torch import nn
 
 import lenslab
+from bundle_files import refresh_hash, rewrite
 from lenslab import LensError, ModelHistory, lens
-from lenslab.export.bundle import GRAPH_KEY, MANIFEST_KEY
+from lenslab.export.bundle import MANIFEST_KEY
 from lenslab.widget.data import DataServer
 from toy_models import TOYS
 
@@ -123,27 +124,6 @@ def test_save_replaces_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
     return lens(TOYS["two_layer"][0](), torch.randn(2, 4)).save(tmp_path / "good.lens")
-
-
-def rewrite(path: Path, edit: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
-    """Rewrites the bundle's metadata with ``edit(manifest, graph)``, tensors unchanged."""
-    data = path.read_bytes()
-    (size,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + size])
-    meta = header["__metadata__"]
-    manifest, graph = json.loads(meta[MANIFEST_KEY]), json.loads(meta[GRAPH_KEY])
-    edit(manifest, graph)
-    meta[MANIFEST_KEY], meta[GRAPH_KEY] = json.dumps(manifest), json.dumps(graph)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    path.write_bytes(struct.pack("<Q", len(text)) + text + data[8 + size :])
-
-
-def refresh_hash(manifest: dict[str, Any], graph: dict[str, Any]) -> None:
-    import hashlib
-
-    text = json.dumps(graph).encode()
-    manifest["graph"] = {"bytes": len(text), "sha256": hashlib.sha256(text).hexdigest()}
 
 
 def test_truncated_bundle(saved: Path) -> None:

@@ -1,15 +1,18 @@
 """``h.save(path)``: one capture as a portable, versioned ``.lens`` bundle.
 
 A bundle is one file in the safetensors format, so any safetensors reader can open it and no
-code or pickle is involved. Its ``__metadata__`` holds two JSON strings:
+code or pickle is involved. Its ``__metadata__`` holds one small JSON string,
+``lenslab.manifest``: ``format`` ("lenslab"), ``bundle_version``, ``wire_schema_version``, the
+lenslab and torch versions, and the name, size and sha256 of the graph.
 
-- ``lenslab.manifest``: ``format`` ("lenslab"), ``bundle_version``, ``wire_schema_version``,
-  the lenslab and torch versions, the size and sha256 of the graph text and the sha256 of
-  every tensor (checked when the tensor is first read);
-- ``lenslab.graph``: ``wire`` (the graph the browser draws, ``export/schema.py``), ``trace``
-  and ``derived`` (everything needed to rebuild each ``LayerPass`` and every lookup key,
-  ``export/codec.py``), ``tensors`` (op position -> tensor names) and ``skipped`` (saved values
-  that are not storable tensors, with the reason).
+The graph is UTF-8 JSON stored as the ``uint8`` tensor ``lenslab/graph`` (version 1 kept it in
+the header, which safetensors caps at 100 MB: captures over ~118k ops saved but never loaded):
+``wire`` (the graph the browser draws, ``export/schema.py``), ``trace`` and ``derived``
+(everything needed to rebuild each ``LayerPass`` and every lookup key, ``export/codec.py``),
+``tensors`` (op position -> tensor names), ``digests`` (the sha256 of every tensor, checked
+when the tensor is first read) and ``encoded`` (tensors stored as raw bytes -> their dtype,
+``export/tensorfile.py``). A saved value that cannot be stored stops the save with a
+``LensError`` naming its op: a bundle never drops a value silently.
 
 Tensors are named ``activation/<op>`` and ``grad/<op>``. The file is written next to its
 destination under a temporary name and renamed over it, so a crash never leaves half a bundle
@@ -40,10 +43,11 @@ if TYPE_CHECKING:
     from ..trace.record import Capture, CaptureSource
 
 FORMAT = "lenslab"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
 SUFFIX = ".lens"
 MANIFEST_KEY = "lenslab.manifest"
-GRAPH_KEY = "lenslab.graph"
+GRAPH_KEY = "lenslab.graph"  # version 1: the graph in the header's metadata
+GRAPH_TENSOR = "lenslab/graph"  # version 2: the graph as a uint8 tensor
 
 
 def bundle_path(path: str | os.PathLike[str]) -> Path:
@@ -58,8 +62,14 @@ def lenslab_version() -> str:
         return "0+unknown"
 
 
-def save_bundle(source: CaptureSource, path: str | os.PathLike[str]) -> Path:
-    """Writes a capture to ``path`` (``.lens`` added when missing); returns the path."""
+def save_bundle(
+    source: CaptureSource, path: str | os.PathLike[str], *, strip_paths: bool = False
+) -> Path:
+    """Writes a capture to ``path`` (``.lens`` added when missing); returns the path.
+
+    ``strip_paths=True`` shortens every source file name to its base name (``model.py``), so
+    the bundle does not reveal the author's directories.
+    """
     from ..trace.record import as_capture
     from .wire import to_wire
 
@@ -67,18 +77,22 @@ def save_bundle(source: CaptureSource, path: str | os.PathLike[str]) -> Path:
     target = bundle_path(path)
     if target.is_dir():
         raise LensError(f"{target} is a directory; give a file name for the bundle")
-    tensors, names, skipped = _tensors(capture)
+    tensors, names, encoded = _tensors(capture)
     graph = {
         "wire": to_wire(capture),
         "trace": encode_trace(capture.trace),
         "derived": encode_derived(capture.derived),
         "tensors": names,
-        "skipped": skipped,
+        "encoded": encoded,
+        "digests": {name: tensorfile.digest(get()) for name, get in tensors.items()},
     }
     try:
         graph_text = json.dumps(graph, separators=(",", ":"), allow_nan=False)
     except ValueError as exc:
         raise LensError(f"cannot save this capture: {exc}") from exc
+    if strip_paths:
+        graph_text = _strip_paths(graph_text, capture)
+    graph_bytes = graph_text.encode()
     manifest = {
         "format": FORMAT,
         "bundle_version": BUNDLE_VERSION,
@@ -87,51 +101,86 @@ def save_bundle(source: CaptureSource, path: str | os.PathLike[str]) -> Path:
         "torch_version": torch.__version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "graph": {
-            "bytes": len(graph_text.encode()),
-            "sha256": hashlib.sha256(graph_text.encode()).hexdigest(),
+            "tensor": GRAPH_TENSOR,
+            "bytes": len(graph_bytes),
+            "sha256": hashlib.sha256(graph_bytes).hexdigest(),
         },
-        "tensors": {name: tensorfile.digest(get()) for name, get in tensors.items()},
     }
-    metadata = {MANIFEST_KEY: json.dumps(manifest), GRAPH_KEY: graph_text}
-    _write_atomically(target, lambda out: tensorfile.write(out, tensors, metadata))
-    return target
+    graph_tensor = torch.frombuffer(bytearray(graph_bytes), dtype=torch.uint8)
+    everything = {GRAPH_TENSOR: lambda: graph_tensor, **tensors}
+    head = tensorfile.header(everything, {MANIFEST_KEY: json.dumps(manifest)})
+    if len(head) > tensorfile.MAX_HEADER:
+        raise LensError(
+            f"this capture saves {len(tensors)} tensors, more than one bundle can index "
+            f"({len(head)} header bytes, at most {tensorfile.MAX_HEADER}). Save fewer layers "
+            "(lens(..., save=[...])) or use lenslab's extract for many activations."
+        )
+    return _write_atomically(target, lambda out: tensorfile.write(out, everything, head))
+
+
+def _strip_paths(graph_text: str, capture: Capture) -> str:
+    """``graph_text`` with every source file's directories removed, wherever it appears."""
+    trace = capture.trace
+    codes = [op.code for op in trace.ops] + [c.code for c in trace.calls]
+    codes += [code for code, _ in trace.bool_sites.values()]
+    files = {code.co_filename for code in codes if code is not None}
+    for name in sorted(files, key=len, reverse=True):  # longest first: no partial replacement
+        base = os.path.basename(name)
+        if base != name:
+            graph_text = graph_text.replace(json.dumps(name)[1:-1], json.dumps(base)[1:-1])
+    return graph_text
 
 
 def _tensors(
     capture: Capture,
 ) -> tuple[dict[str, Callable[[], torch.Tensor]], dict[str, dict[str, str]], dict[str, str]]:
-    """Storable tensors by name, names per op position, and why other saved values are not."""
+    """Storable tensors by name, names per op position, and the dtype of those stored as bytes.
+
+    A value that cannot be stored raises (``tensorfile.storable``)."""
     store = capture.trace.store
     tensors: dict[str, Callable[[], torch.Tensor]] = {}
     names: dict[str, dict[str, str]] = {}
-    skipped: dict[str, str] = {}
+    encoded: dict[str, str] = {}
     for layer in capture.layers:
         i = layer.index
         kinds = (("activation", store.values[i]), ("grad", store.grads.get(i)))
         for kind, value in kinds:
             if value is None:
                 continue
-            t, why = tensorfile.storable(value)
-            if t is None:
-                skipped[f"{kind}/{layer.label}"] = why
-                continue
+            t, dtype = tensorfile.storable(value, f"the {kind} of {layer.label}")
             name = f"{kind}/{i}"
             tensors[name] = lambda t=t: t  # type: ignore[misc]  # bound per tensor
             names.setdefault(str(i), {})[kind] = name
-    return tensors, names, skipped
+            if dtype is not None:
+                encoded[name] = dtype
+    return tensors, names, encoded
 
 
-def _write_atomically(target: Path, write: Callable[[Any], None]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def _write_atomically(target: Path, write: Callable[[Any], None]) -> Path:
+    """Writes through a temporary file renamed over ``target``; returns the path written.
+
+    ``..`` is resolved first (``save("sub/../x")`` writes ``./x`` and creates no ``sub/``),
+    and folders this call created are removed again if the write fails.
+    """
+    parent = target.parent.resolve()
+    created = [p for p in (parent, *parent.parents) if not p.exists()]
+    parent.mkdir(parents=True, exist_ok=True)
     try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, 0o644)
+            os.replace(temp, parent / target.name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+        for folder in created:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
+    return parent / target.name

@@ -317,7 +317,7 @@ def decode_derived(raw: Any, where: Where, num_ops: int) -> Derived | None:
     obj = where.obj(raw)
     fields = {f.name: str(f.type) for f in dataclasses.fields(Derived)}
     names = list(fields)
-    if set(obj) != set(names):
+    if set(obj) != set(names) or not _current_modules(obj["modules"]):
         return None
     values: dict[str, Any] = {}
     for name in names:
@@ -344,6 +344,14 @@ def decode_derived(raw: Any, where: Where, num_ops: int) -> Derived | None:
         return Derived(**values)
     except TypeError as exc:
         raise LensError(f"{where.path}: {exc}") from None
+
+
+def _current_modules(raw: Any) -> bool:
+    """False when the saved modules carry another version's fields (then re-derive); other
+    malformations are left to ``_decode_modules`` to name."""
+    names = {f.name for f in dataclasses.fields(ModuleInfo)}
+    items = raw if isinstance(raw, list) else []
+    return all(set(item) == names for item in items if isinstance(item, dict))
 
 
 def _decode_modules(raw: Any, where: Where) -> dict[str, ModuleInfo]:

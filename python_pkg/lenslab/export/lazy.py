@@ -21,6 +21,7 @@ class TensorSource:
         self.names: frozenset[str] = frozenset(handle.keys())
         self.metadata: dict[str, str] = dict(handle.metadata() or {})
         self.digests: dict[str, str] = {}
+        self.encoded: dict[str, torch.dtype] = {}  # stored as raw bytes: the real dtype
 
     @classmethod
     def open(cls, path: Path) -> TensorSource:
@@ -32,16 +33,33 @@ class TensorSource:
             raise BundleError(f"{path} is truncated or corrupted: {exc}") from None
         return cls(path, handle)
 
-    def get(self, name: str) -> torch.Tensor:
+    def _read(self, name: str) -> torch.Tensor:
         try:
             tensor: torch.Tensor = self._handle.get_tensor(name)
         except Exception as exc:
             raise BundleError(f"{self.path}: cannot read tensor {name}: {exc}") from None
+        return tensor
+
+    def raw_bytes(self, name: str) -> bytes:
+        """The bytes of a ``uint8`` tensor (the graph), unchecked: the caller checks them."""
+        tensor = self._read(name)
+        if tensor.dtype != torch.uint8 or tensor.dim() != 1:
+            raise BundleError(f"{self.path}: tensor {name} should be 1-D uint8 bytes")
+        return bytes(tensorfile.tensor_bytes(tensor))
+
+    def get(self, name: str) -> torch.Tensor:
+        tensor = self._read(name)
         if tensorfile.digest(tensor) != self.digests.get(name):
             raise BundleError(
                 f"{self.path}: tensor {name} does not match its sha256 (modified or corrupted)"
             )
-        return tensor
+        dtype = self.encoded.get(name)
+        if dtype is None:
+            return tensor
+        try:
+            return tensorfile.decode(tensor, dtype)
+        except (ValueError, RuntimeError) as exc:
+            raise BundleError(f"{self.path}: tensor {name}: {exc}") from None
 
 
 _UNREAD = object()

@@ -31,10 +31,11 @@ from .codec import (
     decode_modules,
     decode_ops,
     decode_profile,
+    parse_dtype,
 )
 from .lazy import LazyGrads, LazyValues, TensorSource
 
-MAX_HEADER = 100_000_000  # what the safetensors library accepts
+MAX_HEADER = tensorfile.MAX_HEADER
 
 
 def load_capture(path: str | os.PathLike[str]) -> Capture:
@@ -47,14 +48,21 @@ def load_capture(path: str | os.PathLike[str]) -> Capture:
     _check_size(file)
     source = TensorSource.open(file)
     meta = source.metadata
-    if MANIFEST_KEY not in meta or GRAPH_KEY not in meta:
+    if MANIFEST_KEY not in meta:
         raise BundleError(f"{file} is a safetensors file but not a lenslab bundle")
     manifest = Where("manifest").obj(_json(meta[MANIFEST_KEY], "manifest"))
-    graph_text = meta[GRAPH_KEY]
-    _check_manifest(manifest, graph_text, source, file)
+    version = _check_manifest(manifest, file)
+    graph_text, tensor_names = _graph_text(manifest, version, source, file)
     graph = Where("graph").obj(_json(graph_text, "graph"))
-    source.digests = {
-        k: Where("manifest.tensors").string(v) for k, v in manifest["tensors"].items()
+    if version == 1:  # digests in the manifest, every tensor stored as itself
+        digests, encoded = Where("manifest").field(manifest, "tensors"), {}
+    else:
+        where = Where("graph")
+        digests, encoded = where.field(graph, "digests"), where.field(graph, "encoded")
+    source.digests = _digests(digests, tensor_names, file)
+    source.encoded = {
+        name: parse_dtype(Where("graph.encoded").at(name).string(dtype), Where("graph.encoded"))
+        for name, dtype in Where("graph.encoded").obj(encoded).items()
     }
     return _capture(graph, source)
 
@@ -76,9 +84,8 @@ def _json(text: str, what: str) -> Any:
         raise BundleError(f"the bundle's {what} is not valid JSON: {exc}") from None
 
 
-def _check_manifest(
-    manifest: dict[str, Any], graph_text: str, source: TensorSource, file: Path
-) -> None:
+def _check_manifest(manifest: dict[str, Any], file: Path) -> int:
+    """The bundle version, once the manifest says this lenslab can read the file."""
     where = Where("manifest")
     if manifest.get("format") != FORMAT:
         raise BundleError(f"{file} is not a lenslab bundle (format {manifest.get('format')!r})")
@@ -91,17 +98,45 @@ def _check_manifest(
         )
     if version < 1:
         raise BundleError(f"{file} has bundle version {version}, which no lenslab release wrote")
-    expected = where.at("graph").obj(where.field(manifest, "graph"))
-    digest = hashlib.sha256(graph_text.encode()).hexdigest()
-    if digest != expected.get("sha256") or len(graph_text.encode()) != expected.get("bytes"):
+    return version
+
+
+def _graph_text(
+    manifest: dict[str, Any], version: int, source: TensorSource, file: Path
+) -> tuple[str, frozenset[str]]:
+    """The graph JSON, checked against its sha256, and the names of the other tensors."""
+    where = Where("manifest.graph")
+    expected = where.obj(Where("manifest").field(manifest, "graph"))
+    if version == 1:
+        if GRAPH_KEY not in source.metadata:
+            raise BundleError(f"{file} is a safetensors file but not a lenslab bundle")
+        raw = source.metadata[GRAPH_KEY].encode()
+        names = source.names
+    else:
+        name = where.at("tensor").string(where.field(expected, "tensor"))
+        if name not in source.names:
+            raise BundleError(f"{file}: the graph tensor {name!r} is missing")
+        raw = source.raw_bytes(name)
+        names = source.names - {name}
+    if hashlib.sha256(raw).hexdigest() != expected.get("sha256") or len(raw) != expected.get(
+        "bytes"
+    ):
         raise BundleError(
             f"{file}: the graph does not match its sha256 in the manifest (modified or corrupted)"
         )
-    listed = where.at("tensors").obj(where.field(manifest, "tensors"))
-    stored = set(source.names)
-    if set(listed) != stored:
-        extra = sorted(stored - set(listed))[:3] or sorted(set(listed) - stored)[:3]
+    try:
+        return raw.decode(), names
+    except UnicodeDecodeError:
+        raise BundleError(f"{file}: the graph is not UTF-8 text") from None
+
+
+def _digests(raw: Any, names: frozenset[str], file: Path) -> dict[str, str]:
+    where = Where("digests")
+    listed = where.obj(raw)
+    if set(listed) != names:
+        extra = sorted(names - set(listed))[:3] or sorted(set(listed) - names)[:3]
         raise BundleError(f"{file}: tensors and manifest disagree (e.g. {', '.join(extra)})")
+    return {k: where.at(k).string(v) for k, v in listed.items()}
 
 
 def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
