@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import inspect
 import os
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -213,6 +214,22 @@ def _finish(trace: Trace) -> Capture:
     return make_capture(trace, derive(trace))
 
 
+class _MethodCall(torch.nn.Module):
+    """``lens(model.generate, ...)``: a method of a model, captured as a call of this wrapper.
+
+    The model is its child ``model``, so each forward the method runs (one per generated token)
+    is one call of ``model`` and its submodules' addresses start with ``model.``.
+    """
+
+    def __init__(self, owner: torch.nn.Module, method: str) -> None:
+        super().__init__()
+        self.model = owner
+        self.method = method
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.model, self.method)(*args, **kwargs)
+
+
 def _check_model(model: Any) -> torch.nn.Module:
     if isinstance(model, torch.jit.ScriptModule):
         raise LensError(
@@ -222,6 +239,8 @@ def _check_model(model: Any) -> torch.nn.Module:
     orig = getattr(model, "_orig_mod", None)
     if isinstance(orig, torch.nn.Module) and type(model).__name__ == "OptimizedModule":
         return orig  # torch.compile'd: trace the eager module it wraps
+    if inspect.ismethod(model) and isinstance(model.__self__, torch.nn.Module):
+        return _MethodCall(model.__self__, model.__name__)
     if not isinstance(model, torch.nn.Module):
         raise LensError(
             f"lens() needs a torch.nn.Module as its first argument, got {type(model).__name__}. "

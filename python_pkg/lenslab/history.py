@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import pathlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .capture import BUFFER
 from .trace import table
@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     import pandas
 
     from .validation.report import ValidationReport
+
+
+class FailedCall(NamedTuple):
+    """The call that raised during a partial capture."""
+
+    func_name: str
+    message: str
+    parents: list[str]  # labels of the recorded ops it was given
+    module: str | None  # innermost module address
+    source: tuple[str, int] | None
 
 
 class ModelHistory:
@@ -92,6 +102,19 @@ class ModelHistory:
     def complete(self) -> bool:
         """False for the partial history attached to an exception the model raised."""
         return self._trace.complete
+
+    @property
+    def failure(self) -> FailedCall | None:
+        """For a partial history: the torch call that raised, with the error message."""
+        failure = self._trace.failure
+        if failure is None:
+            return None
+        labels = self._derived.labels
+        calls = self._trace.calls
+        module = calls[failure.module_call].address if failure.module_call >= 0 else None
+        source = (failure.code.co_filename, failure.line) if failure.code is not None else None
+        parents = [labels[p] for p in failure.parents if 0 <= p < len(labels)]
+        return FailedCall(failure.name, failure.message, parents, module, source)
 
     def lookup_keys(self) -> list[str]:
         """Every unambiguous string key."""

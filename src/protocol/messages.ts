@@ -51,6 +51,24 @@ export interface TilesParams extends TensorParams {
 export interface AllStatsParams {
   tensor?: TensorKind;
 }
+/** Lines of user code around one frame (a position in WireGraph.frames). */
+export interface SourceParams {
+  frame: number;
+  /** Lines before and after the frame's line (default 6). */
+  context?: number;
+  /** The whole function the frame is in (a module's forward) instead of `context` lines. */
+  function?: boolean;
+}
+export interface SourceResult {
+  frame: number;
+  file: string;
+  line: number;
+  function: string;
+  /** ok; changed: the file changed since the capture (no lines sent); missing: it is gone. */
+  status: 'ok' | 'changed' | 'missing';
+  /** [line number, text] pairs; text, never HTML. */
+  lines: [number, string][];
+}
 
 export interface MethodParams {
   stats: StatsParams;
@@ -59,6 +77,7 @@ export interface MethodParams {
   tiles: TilesParams;
   grad_norms: Record<string, never>;
   all_stats: AllStatsParams;
+  source: SourceParams;
 }
 export type Method = keyof MethodParams;
 
@@ -103,6 +122,7 @@ export interface MethodResults {
   tiles: SliceResult;
   grad_norms: { count: number };
   all_stats: { columns: string[] };
+  source: SourceResult;
 }
 
 export interface RequestMessage<M extends Method = Method> {

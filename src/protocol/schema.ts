@@ -28,6 +28,9 @@ export interface WireOp {
   /** Qualified name of the calling Python function ("RoIHeads.postprocess_detections"); '' when
    * unknown. Added within version 1: graphs from older writers lack it (read as ''). */
   caller: string;
+  /** Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
+   * version 1: older graphs lack it (read as -1). */
+  frame?: number;
 }
 
 export interface WireModuleCall {
@@ -35,6 +38,9 @@ export interface WireModuleCall {
   call: number;
   parent: number;
   outputs: number[];
+  /** User frames between the enclosing call and this one, outermost first (WireGraph.frames
+   * positions). Added within version 1. */
+  frames?: number[];
 }
 
 export interface WireModule {
@@ -49,6 +55,20 @@ export interface WireBranchEdge {
   parent: number;
   child: number;
   kind: 'IF' | 'THEN' | 'ELIF' | 'ELSE'; // ELIF added within version 1
+}
+
+export interface WireFrame {
+  file: string;
+  line: number;
+  function: string;
+}
+
+export interface WireFailure {
+  func: string;
+  message: string;
+  parents: number[];
+  module_call: number;
+  frame: number;
 }
 
 /** A composite torch function recorded op by op (added within version 1; missing means []). */
@@ -68,6 +88,12 @@ export interface WireGraph {
   module_calls: WireModuleCall[];
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
+  /** Added within version 1 (older graphs lack them: read as empty / null). */
+  frames?: WireFrame[];
+  caller_frames?: number[];
+  failure?: WireFailure | null;
+  /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
+  source_text?: string[];
   function_calls?: WireFunctionCall[];
   intervened?: number[]; // ops replaced by lens(intervene=); absent means none
 }
@@ -87,6 +113,10 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
+  frames?: WireFrame[];
+  caller_frames?: number[];
+  failure?: WireFailure | null;
+  source_text?: string[];
   function_calls?: WireFunctionCall[];
   intervened?: number[];
 }

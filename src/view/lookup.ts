@@ -23,7 +23,10 @@ export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): Ten
   const item = h.items.find((it) => it.id === id);
   let op = item ? trace.ops[item.ops[0] ?? -1] : undefined;
   if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = trace.ops[s.outputOp];
-  return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+  if (!op?.shape) return null;
+  const call = trace.calls[op.module_call];
+  const moduleType = call ? (trace.modules.get(call.address)?.type ?? '') : '';
+  return { id, label: op.label, shape: op.shape, func: op.func, moduleType };
 }
 
 /** Module addresses of scope keys. */

@@ -61,7 +61,7 @@ def render_html(
 
     capture = as_capture(source)
     script, css = _static("standalone.js"), _static("widget.css")
-    graph = to_wire(capture)
+    graph = to_wire(capture, source_text=True)
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
     budget -= len(json.dumps(extra)) if extra else 0
     data = {

@@ -22,8 +22,16 @@ REQUEST = "lenslab:request"
 REPLY = "lenslab:reply"
 PROTOCOL_VERSION = 1
 
-Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats"]
-METHODS: tuple[Method, ...] = ("stats", "histogram", "slice", "tiles", "grad_norms", "all_stats")
+Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats", "source"]
+METHODS: tuple[Method, ...] = (
+    "stats",
+    "histogram",
+    "slice",
+    "tiles",
+    "grad_norms",
+    "all_stats",
+    "source",  # lines of user code around a frame of the call stacks (source.py)
+)
 TensorKind = Literal["activation", "gradient"]
 Encoding = Literal["float32", "uint8"]
 
