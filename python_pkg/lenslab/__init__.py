@@ -6,6 +6,7 @@ h = lens(model, x)
 
 from .api import lens, load, validate
 from .compare import Comparison, compare
+from .dataset.extract import extract
 from .errors import LensError
 from .history import ModelHistory
 from .patching import patch_activations
@@ -17,6 +18,7 @@ __all__ = [
     "LensError",
     "ModelHistory",
     "compare",
+    "extract",
     "lens",
     "load",
     "patch_activations",

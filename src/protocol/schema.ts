@@ -81,6 +81,13 @@ export interface WireFunctionCall {
   outputs: number[];
 }
 
+/** A run of sibling module calls with the same structure, drawn folded ("block ×N"). Added within
+ *  version 1: a missing WireGraph.folds means none. */
+export interface WireFold {
+  calls: number[];
+  kind: 'copies' | 'passes';
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -96,6 +103,7 @@ export interface WireGraph {
   source_text?: string[];
   function_calls?: WireFunctionCall[];
   intervened?: number[]; // ops replaced by lens(intervene=); absent means none
+  folds?: WireFold[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -119,4 +127,5 @@ export interface CompactWireGraph {
   source_text?: string[];
   function_calls?: WireFunctionCall[];
   intervened?: number[];
+  folds?: WireFold[];
 }

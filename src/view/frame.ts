@@ -34,6 +34,8 @@ export interface FrameInputs {
   readonly target: TensorTarget | null;
   /** Compare widgets: the comparison, the difference per visible node, the side-by-side panels. */
   readonly compare?: { data: CompareData; diffs: ReadonlyMap<string, NodeDiff>; panels: ComparePanels | null } | undefined;
+  /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
+  readonly foldPanel?: HTMLElement | null;
 }
 
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
@@ -51,8 +53,8 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
   const cmp = f.compare;
-  const panels = cmp?.panels && target ? cmp.panels : null;
-  renderInspector(c.inspector, selected, data && target ? (panels?.el ?? data.panel.el) : undefined);
+  const panels = cmp?.panels && target && !f.foldPanel ? cmp.panels : null;
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data && target ? (panels?.el ?? data.panel.el) : undefined));
   if (panels && data && target) {
     const side = panels.el.querySelector('[data-side="a"]');
     if (side && data.panel.el.parentElement !== side) side.appendChild(data.panel.el);
@@ -60,7 +62,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''));
   }
   c.setInspectorOpen(selected !== null);
-  data?.selected(target);
+  data?.selected(f.foldPanel ? null : target);
   c.outline.render(outlineRows(trace, h, state));
   if (cmp) {
     const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));

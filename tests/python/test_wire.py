@@ -31,9 +31,10 @@ def keys_of(typed_dict: Any) -> set[str]:
 
 
 def check_record(record: dict[str, Any], typed_dict: Any) -> None:
-    hints = typing.get_type_hints(typed_dict, include_extras=True)
-    required = {k for k, v in hints.items() if typing.get_origin(v) is not typing.NotRequired}
-    assert required <= set(record) <= set(hints), typed_dict.__name__
+    # NotRequired fields (WireGraph.folds) may be absent; the annotations are strings here.
+    optional = {k for k, v in typed_dict.__annotations__.items() if "NotRequired[" in str(v)}
+    assert set(record) - optional == keys_of(typed_dict) - optional, typed_dict.__name__
+    assert set(record) <= keys_of(typed_dict), typed_dict.__name__
 
 
 def test_wire_graph_has_exactly_the_schema_fields() -> None:

@@ -186,7 +186,9 @@ class TraceBuilder:
                 entry = self._producer.get(id(tensor))
                 # A tensor changed in place since its op ran no longer holds that op's value.
                 if entry is not None and entry[0]() is tensor and _version(tensor) == entry[2]:
-                    self.store.keep_late(entry[1], tensor, call.address)
+                    # Module hooks run with the capture mode on: postfunc's ops stay unrecorded.
+                    with torch._C.DisableTorchFunction():  # noqa: SLF001  (torch's own switch; no public one)
+                        self.store.keep_late(entry[1], tensor, call.address)
         if selection.stop_module == (call.address, call.call):
             self.stopped = True
             raise StopForward

@@ -109,7 +109,8 @@ class Source:
 
 
 def _indexable(data: Any) -> bool:
-    return isinstance(data, Dataset) or (hasattr(data, "__getitem__") and hasattr(data, "__len__"))
+    """A map-style ``Dataset`` (items, batched here); a list is a list of batches."""
+    return isinstance(data, Dataset) and hasattr(data, "__len__")
 
 
 def _length(dataset: Any) -> int | None:

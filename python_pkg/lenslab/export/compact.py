@@ -41,6 +41,8 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         out["source_text"] = graph["source_text"]
     if graph.get("intervened"):
         out["intervened"] = graph["intervened"]
+    if "folds" in graph:
+        out["folds"] = graph["folds"]
     return out
 
 

@@ -112,6 +112,15 @@ class WireFunctionCall(TypedDict):
     outputs: list[int]  # ops (positions) whose outputs it returned
 
 
+class WireFold(TypedDict):
+    """A run of sibling module calls with the same structure (``transforms/folds.py``), drawn
+    folded as one ``block ×N`` node. Added within version 1: readers treat a missing
+    ``WireGraph.folds`` as no folds."""
+
+    calls: list[int]  # positions in WireGraph.module_calls, in execution order
+    kind: Literal["copies", "passes"]  # passes: one shared module called N times in a row
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -131,6 +140,7 @@ class WireGraph(TypedDict):
     # Ops whose output ``lens(intervene=)`` replaced (positions in ``ops``). Added after
     # version 1 without a bump: absent means none.
     intervened: NotRequired[list[int]]
+    folds: NotRequired[list[WireFold]]  # added within version 1
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -164,3 +174,4 @@ class CompactWireGraph(TypedDict):
     source_text: NotRequired[list[str]]  # only when not empty
     function_calls: list[WireFunctionCall]
     intervened: NotRequired[list[int]]  # written only when some op was replaced
+    folds: NotRequired[list[WireFold]]

@@ -202,3 +202,4 @@ register_view_option("expanded", _modules("expanded"))
 register_view_option("focus", _focus)
 register_view_option("overlay", _overlay)
 register_view_option("direction", _direction)
+register_view_option("fold", _flag("fold"))  # repeated blocks as one `Block ×N` node

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
 from ..trace.trace import Trace
+from ..transforms.folds import find_folds
 from .frames import FrameTable
 from .schema import (
     SCHEMA_VERSION,
@@ -109,6 +110,9 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     }
     if trace.intervened:
         graph["intervened"] = sorted(trace.intervened)
+    folds = find_folds(trace)
+    if folds:  # absent when there are none, as in graphs written before folds existed
+        graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
     return graph
 
 
