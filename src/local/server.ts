@@ -1,8 +1,9 @@
 // Answers the widget's data requests in the page, with no kernel: the same protocol as
 // python_pkg/lenslab/widget/data/server.py, over tensors the page holds (LocalTensor) and
 // statistics computed when the file was written. DOM-free.
-import { REPLY } from '../protocol/messages.ts';
-import type { ErrorCode, ReplyMessage, RequestMessage, SourceResult, TensorStats } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION, REPLY } from '../protocol/messages.ts';
+import type { ReplyMessage, RequestMessage, SourceResult, TensorStats } from '../protocol/messages.ts';
+import type { ErrorCode } from '../protocol/messages.gen.ts';
 import type { WireFrame } from '../protocol/schema.ts';
 import { histogramOf, sliceOf, statsOf } from './tensor-math.ts';
 import type { LocalHistogram, LocalTensor } from './tensor-math.ts';
@@ -55,12 +56,12 @@ export class LocalServer {
     } catch (err) {
       const code: ErrorCode = err instanceof LocalError ? err.code : 'internal';
       const message = err instanceof Error ? err.message : String(err);
-      return { message: { type: REPLY, id: request.id, error: { code, message } }, buffer: null };
+      return { message: { type: REPLY, id: request.id, version: PROTOCOL_VERSION, error: { code, message } }, buffer: null };
     }
   }
 
   private reply(request: RequestMessage, result: unknown, array: Float32Array | null = null, shape?: number[]): Reply {
-    const message: ReplyMessage = { type: REPLY, id: request.id, result, kernel_ms: 0 };
+    const message: ReplyMessage = { type: REPLY, id: request.id, version: PROTOCOL_VERSION, result, kernel_ms: 0 };
     if (array) message.array = { dtype: 'float32', shape: shape ?? [array.length], offset: 0, step: 1 };
     return { message, buffer: array };
   }

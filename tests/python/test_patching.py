@@ -12,6 +12,7 @@ from torch import nn
 import lenslab
 from lenslab import LensError, compare, lens
 from lenslab.widget import ESM_PATH
+from lenslab.widget.data import PROTOCOL_VERSION, REQUEST
 
 
 class TwoPaths(nn.Module):
@@ -92,8 +93,9 @@ def test_compare_widget_answers_for_either_side_and_the_difference() -> None:
 
     def stats(side: str) -> dict[str, Any]:
         request = {
-            "type": "lenslab:request",
+            "type": REQUEST,
             "id": 1,
+            "version": PROTOCOL_VERSION,
             "method": "stats",
             "params": {"layer": relu, "side": side},
         }

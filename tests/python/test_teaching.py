@@ -129,7 +129,7 @@ def test_stack_names_notebook_cells_in_n(monkeypatch: pytest.MonkeyPatch) -> Non
     assert op["source"] == "In [7]:3"
     server = DataServer(h)
     reply, _ = server.handle(
-        {"type": "lenslab:request", "id": 1, "method": "source", "params": {"frame": op["frame"]}}
+        {"type": "lenslab:request", "version": 2, "id": 1, "method": "source", "params": {"frame": op["frame"]}}
     )
     assert reply["result"]["status"] == "ok"
     assert [3, "    return torch.tanh(x)"] in reply["result"]["lines"]
@@ -137,7 +137,7 @@ def test_stack_names_notebook_cells_in_n(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def ask_source(server: DataServer, **params: Any) -> dict[str, Any]:
     reply, buffers = server.handle(
-        {"type": "lenslab:request", "id": 3, "method": "source", "params": params}
+        {"type": "lenslab:request", "version": 2, "id": 3, "method": "source", "params": params}
     )
     assert not buffers
     assert "error" not in reply, reply
@@ -175,11 +175,11 @@ def test_changed_and_missing_files_say_so_instead_of_showing_wrong_lines(models:
 def test_bad_frame_requests_are_errors_not_crashes(models: Any) -> None:
     server = DataServer(lens(models.Net(), torch.randn(2, 4)))
     reply, _ = server.handle(
-        {"type": "lenslab:request", "id": 4, "method": "source", "params": {"frame": 10_000}}
+        {"type": "lenslab:request", "version": 2, "id": 4, "method": "source", "params": {"frame": 10_000}}
     )
     assert reply["error"]["code"] == "out_of_range"
     reply, _ = server.handle(
-        {"type": "lenslab:request", "id": 5, "method": "source", "params": {"frame": "x"}}
+        {"type": "lenslab:request", "version": 2, "id": 5, "method": "source", "params": {"frame": "x"}}
     )
     assert reply["error"]["code"] == "bad_message"
 
@@ -215,6 +215,7 @@ def test_input_gradient_says_to_require_grad_before_lens(models: Any) -> None:
     reply, _ = DataServer(h).handle(
         {
             "type": "lenslab:request",
+            "version": 2,
             "id": 6,
             "method": "stats",
             "params": {"layer": "input_1:1", "tensor": "gradient"},

@@ -17,7 +17,15 @@ from lenslab import tensormath as tensors
 from lenslab.export.frames import FrameTable
 from lenslab.trace.record import CaptureSource, as_capture
 
-from .messages import REPLY, Request, RequestError, error_reply, parse_request, request_id
+from .messages import (
+    PROTOCOL_VERSION,
+    REPLY,
+    Request,
+    RequestError,
+    error_reply,
+    parse_request,
+    request_id,
+)
 
 if TYPE_CHECKING:
     from lenslab.trace.layer import LayerPass
@@ -61,7 +69,9 @@ class DataServer:
     def _reply(
         self, request: Request, result: dict[str, Any], array: torch.Tensor | None, started: float
     ) -> Reply:
-        reply: dict[str, Any] = {"type": REPLY, "id": request.id, "result": result}
+        reply: dict[str, Any] = {
+            "type": REPLY, "id": request.id, "version": PROTOCOL_VERSION, "result": result
+        }
         buffers: list[bytes] = []
         if array is not None:
             header: dict[str, Any] = {
