@@ -7,6 +7,7 @@ h = lens(model, x)
 from .api import lens, load, validate
 from .compare import Comparison, compare
 from .dataset.extract import extract
+from .dataset.stats import dataset_stats
 from .errors import LensError
 from .history import ModelHistory
 from .patching import patch_activations
@@ -18,6 +19,7 @@ __all__ = [
     "LensError",
     "ModelHistory",
     "compare",
+    "dataset_stats",
     "extract",
     "lens",
     "load",

@@ -274,3 +274,46 @@ def test_two_processes_fill_one_store_like_one_process(tmp_path: pathlib.Path) -
         assert proc.returncode == 0, err
     _in_process(tmp_path / "one")
     _same_stores(tmp_path / "two", tmp_path / "one")
+
+
+def test_dataset_stats_equal_statistics_of_all_activations_at_once() -> None:
+    model = _net()
+    x = torch.randn(9, 3, 6, 6) * 1e4 + 1e6  # a large offset: naive sums of squares would cancel
+    stats = lenslab.dataset_stats(model, x, batch_size=2, progress=False)
+    runs = [lens(model, x[i : i + 2]) for i in range(0, 9, 2)]  # the same batches, kept whole
+
+    def whole(key: str) -> torch.Tensor:
+        return torch.cat([h[key].activation for h in runs])
+
+    for key in ("conv", "relu_1_2", "head"):
+        value = whole(key).double()
+        row = stats[key]
+        assert row["mean"] == pytest.approx(float(value.mean()), rel=1e-9)
+        assert row["std"] == pytest.approx(float(value.std(unbiased=False)), rel=1e-6)
+        assert (row["min"], row["max"]) == (float(value.min()), float(value.max()))
+        assert row["frac_zero"] == pytest.approx(float((value == 0).double().mean()))
+    relu = whole("relu_1_2")
+    never = int((relu.amax(dim=(0, 2, 3)) <= 0).sum())
+    assert stats["relu_1_2"]["never_active"] == never and stats["relu_1_2"]["units"] == 4
+    table = stats.to_pandas()
+    assert table.loc["linear_1_4:1", "count"] == 9 * 5
+    assert stats.scores("std")["conv2d_1_1:1"] == pytest.approx(stats["conv"]["std"])
+
+
+def test_dataset_stats_colour_the_graph() -> None:
+    model = _net()
+    stats = lenslab.dataset_stats(
+        model, torch.randn(4, 3, 6, 6), layers=["relu", "head"], progress=False
+    )
+    assert sorted(stats) == ["linear_1_4:1", "relu_1_2:1"]
+    from lenslab.export.view_options import view_options
+
+    sent = view_options(stats.history, {"stats": (stats, "frac_zero")}, static=False)["stats"]
+    assert sent["name"] == "dataset frac_zero" and set(sent["scores"]) == {
+        "linear_1_4:1",
+        "relu_1_2:1",
+    }
+    with pytest.raises(LensError, match="another model"):
+        view_options(lens(nn.Sequential(nn.Tanh()), torch.randn(2)), {"stats": stats}, static=False)
+    with pytest.raises(LensError, match="unknown statistic"):
+        stats.scores("median")
