@@ -17,6 +17,7 @@ import { renderInspector } from '../render/inspector.ts';
 import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
 import type { CompareData, NodeDiff } from '../model/compare.ts';
 import { diffColor, diffScale, ONLY_A_COLOR } from '../graph/diff.ts';
@@ -32,6 +33,8 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** The code the selected node shows, if any. */
+  readonly code?: SourceTarget | null;
   /** Compare widgets: the comparison, the difference per visible node, the side-by-side panels. */
   readonly compare?: { data: CompareData; diffs: ReadonlyMap<string, NodeDiff>; panels: ComparePanels | null } | undefined;
   /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
@@ -53,16 +56,19 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
   const cmp = f.compare;
-  const panels = cmp?.panels && target && !f.foldPanel ? cmp.panels : null;
-  renderInspector(c.inspector, selected, f.foldPanel ?? (data && target ? (panels?.el ?? data.panel.el) : undefined));
-  if (panels && data && target) {
+  const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
+  if (panels && data) {
+    // a's own tensor view goes in the first column; b and b - a beside it.
     const side = panels.el.querySelector('[data-side="a"]');
     if (side && data.panel.el.parentElement !== side) side.appendChild(data.panel.el);
-    const op = trace.opByLabel.get(target.label);
+    if (panels.el.parentElement !== data.extra) data.extra.appendChild(panels.el);
+    const op = target ? trace.opByLabel.get(target.label) : undefined;
+    panels.el.hidden = target === null;
     panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''));
   }
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(f.foldPanel ? null : target);
+  data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
   if (cmp) {
     const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));

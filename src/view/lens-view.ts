@@ -34,7 +34,9 @@ import { mountDataViews } from './panels.ts';
 import { measure } from './api.ts';
 import type { LensViewApi, RefreshOptions, ViewOptions } from './api.ts';
 import { refreshPanels } from './frame.ts';
-import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
+import { addressesOf, boxOf, isBufferNode, nodeOfLabel, sourceTarget, tensorTarget } from './lookup.ts';
+import { Teaching } from './teaching.ts';
+import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
 import { parseCompare } from '../model/compare.ts';
@@ -85,6 +87,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   );
   /** Set once a host took the inspector and layer table (detachSidePanels). */
   private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
+  /** The forward-pass player and the source panel's "ops of this line". */
+  readonly teaching: Teaching;
 
   constructor(host: HTMLElement) {
     this.chrome = new Chrome(host, {
@@ -104,6 +108,16 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.root = this.chrome.root;
     this.view = new ViewCamera(this.chrome.stage);
     Object.defineProperty(this.root, 'lenslabView', { value: this, configurable: true });
+    this.teaching = new Teaching({
+      root: this.root,
+      currentTrace: () => this.trace,
+      currentHierarchy: () => this.hierarchy(),
+      apply: (f, opts) => this.whenLoaded(() => {
+        this.state = f(this.state, this.hierarchy());
+        return this.refresh(opts(this.hierarchy(), this.state));
+      }),
+    });
+    this.chrome.toolbar.appendChild(this.teaching.bar);
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
       describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
@@ -122,6 +136,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   }
 
   dispose(): void {
+    void this.teaching.pause();
     this.detach();
     this.sidePanels?.table.remove();
     this.comparePanels?.dispose();
@@ -167,6 +182,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
         return;
       }
       this.trace = createTrace(raw);
+      this.teaching.reset();
       this.data?.setTrace(this.trace);
       this.applyCompare();
       this.hierarchies = new Map();
@@ -303,6 +319,24 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     return hits;
   }
 
+  /** Moves the forward-pass player by `delta` ops; resolves to the current op's id. */
+  step(delta: number): Promise<string> {
+    return this.teaching.step(delta);
+  }
+
+  play(): Promise<void> {
+    return this.teaching.play();
+  }
+
+  pause(): Promise<void> {
+    return this.teaching.pause();
+  }
+
+  /** Selects every op that `file`:`line` ran; resolves to their ids. */
+  selectSource(file: string, line: number): Promise<string[]> {
+    return this.teaching.selectSource(file, line);
+  }
+
   /** Steps to the next (+1) or previous (-1) search hit: reveals, selects and zooms to it. */
   stepSearch(delta: number): Promise<void> {
     return this.whenLoaded(() => {
@@ -328,6 +362,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.data?.dispose();
     const data = mountDataViews(client, {
       select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
+      selectLine: (file, line) => void this.selectSource(file, line),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
@@ -398,6 +433,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   private selectNode(id: string, focus: boolean): Promise<void> {
     return this.whenLoaded(() => {
+      this.teaching.selectionChanged(id);
       const h = this.hierarchy();
       const known = describeNode(this.requireTrace(), h, id) !== null;
       let s = withSelected(this.state, known ? id : null);
@@ -458,7 +494,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     // A change of selection, query or overlay keeps the drawn graph: no rebuild, no layout.
     const key = drawnKey(h, this.state);
     const same = this.layout !== null && this.drawnKey !== null && sameDrawn(this.drawnKey, key);
-    const graph = same ? this.graph : buildVisibleGraph(trace, h, this.state);
+    const graph = same ? this.graph : withFailure(trace, h, this.state.expanded, buildVisibleGraph(trace, h, this.state));
     const t0 = performance.now();
     const layout = same && this.layout ? this.layout : await this.layouter.layout(graph);
     this.drawnKey = key;
@@ -470,7 +506,9 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.diffs = this.compare ? diffPerNode(this.compare, h, graph) : new Map();
     const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
-    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected), foldPanel, compare });
+    const selected = this.state.selected;
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel, compare };
+    this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
     // (a canvas would otherwise draw at the old camera, then again on the next animation frame).
