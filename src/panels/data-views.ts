@@ -8,6 +8,7 @@ import { html } from '../render/svg.ts';
 import { LayerTable } from './layer-table.ts';
 import { layerRows } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
+import { PassPicker } from './pass-picker.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
 
@@ -22,6 +23,12 @@ export type Tab = 'graph' | 'layers';
 
 export class DataViews {
   readonly panel: TensorPanel;
+  /** What the inspector shows below the facts: the pass picker (rolled layers) and the panel. */
+  readonly inspectorEl: HTMLElement;
+  private readonly passes: PassPicker;
+  /** Rolled view: the pass shown for each layer node chosen so far (1-based). */
+  private readonly passOf = new Map<string, number>();
+  private target: TensorTarget | null = null;
   readonly table: LayerTable;
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
@@ -38,6 +45,9 @@ export class DataViews {
   ) {
     this.panel = new TensorPanel(client);
     this.panel.el.hidden = true;
+    this.passes = new PassPicker(client, (pass) => this.pickPass(pass), () => this.panel.currentKind);
+    this.inspectorEl = html('div', 'lenslab-inspector-data');
+    this.inspectorEl.append(this.passes.el, this.panel.el);
     this.table = new LayerTable({ select: (label) => hooks.select(label), computeStats: () => this.computeStats() });
     this.table.el.hidden = true;
     // Keep wheel and drags inside the table from panning the graph beneath it.
@@ -88,12 +98,28 @@ export class DataViews {
 
   /** The selection changed (or the view was redrawn): show its tensor, mark its row. */
   selected(target: TensorTarget | null): void {
-    this.selectedLabel = target?.label ?? null;
+    const passes = target?.passes ?? null;
+    const pass = target ? (this.passOf.get(target.id) ?? 1) : 1;
+    const shown = target && passes ? { ...target, label: passes[pass - 1] ?? target.label } : target;
+    this.target = target;
+    this.passes.show(passes, pass);
+    this.selectedLabel = shown?.label ?? null;
     if ((target?.id ?? null) !== this.shownId) {
       this.shownId = target?.id ?? null;
-      this.panel.show(target);
+      this.panel.show(shown);
     }
     this.table.setSelected(this.selectedLabel);
+  }
+
+  /** The pass slider moved: show that pass of the selected rolled layer. */
+  private pickPass(pass: number): void {
+    const target = this.target;
+    const label = target?.passes?.[pass - 1];
+    if (!target || label === undefined) return;
+    this.passOf.set(target.id, pass);
+    this.selectedLabel = label;
+    this.panel.show({ ...target, label });
+    this.table.setSelected(label);
   }
 
   /** The kernel says gradients changed (a backward pass ran). */

@@ -18,6 +18,8 @@ export interface TensorTarget {
   /** The layer pass whose output is shown. */
   readonly label: string;
   readonly shape: readonly number[];
+  /** Rolled view, a layer with several passes: the label of each pass (`label` is one of them). */
+  readonly passes?: readonly string[];
 }
 
 const MAX_TILES = 64;

@@ -44,7 +44,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, data && target ? data.panel.el : undefined);
+  renderInspector(c.inspector, selected, data && target ? data.inspectorEl : undefined);
   c.setInspectorOpen(selected !== null);
   data?.selected(target);
   c.outline.render(outlineRows(trace, h, state));

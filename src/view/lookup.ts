@@ -23,7 +23,10 @@ export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): Ten
   const item = h.items.find((it) => it.id === id);
   let op = item ? trace.ops[item.ops[0] ?? -1] : undefined;
   if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = trace.ops[s.outputOp];
-  return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+  if (!op?.shape) return null;
+  // Rolled, several passes: the inspector's pass slider chooses among them (pass 1 first).
+  const passes = h.rolled && item && item.ops.length > 1 ? item.ops.map((i) => trace.ops[i]?.label ?? '') : undefined;
+  return passes ? { id, label: op.label, shape: op.shape, passes } : { id, label: op.label, shape: op.shape };
 }
 
 /** Module addresses of scope keys. */
