@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import extras
+import figures
 import memory
 import overhead
-import figures
 import report
 import scaling
 import torch

@@ -5,6 +5,7 @@
 import widget from './widget.ts';
 import { LocalServer } from './local/server.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
+import type { WireFrame } from './protocol/schema.ts';
 import type { LocalHistogram } from './local/tensor-math.ts';
 import type { RequestMessage, TensorStats } from './protocol/messages.ts';
 
@@ -15,7 +16,7 @@ interface EmbeddedTensor {
 }
 
 interface Embedded {
-  graph: { ops: { label: string; shape: number[] | null; dtype: string }[] };
+  graph: { ops: { label: string; shape: number[] | null; dtype: string }[]; frames?: WireFrame[]; source_text?: string[] };
   view_options?: Record<string, unknown>;
   tensors: Record<string, EmbeddedTensor>;
   missing: string;
@@ -49,6 +50,7 @@ export function embeddedSource(data: Embedded): LocalSource {
       return cache.get(label) ?? null;
     },
     missing: data.missing,
+    code: { frames: data.graph.frames ?? [], text: data.graph.source_text ?? [] },
   };
 }
 

@@ -7,10 +7,12 @@ transforms -> validation / export -> widget); no stage imports them."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import inspect
 import os
 import random
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -23,8 +25,15 @@ from .capture.modules import ModelTree
 from .capture.select import Selection, plan
 from .errors import LensError
 from .export.loader import load_capture
-from .history import ModelHistory
-from .selection import Snapshot, as_keys, check_hits, check_same_graph, resolve
+from .history import AS_BEFORE, ModelHistory
+from .selection import (
+    Snapshot,
+    as_keys,
+    check_hits,
+    check_same_graph,
+    first_difference,
+    resolve,
+)
 from .trace.record import Capture, make_capture
 from .trace.trace import Trace, freeze
 from .transforms import derive
@@ -78,7 +87,9 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     metadata_only = _Options(False)
     metadata_only.attention_weights = attention_weights
     if keys is None and stop_after is None:
-        return _capture(model, args, call_kwargs, tree, options, None, seed)
+        history = _capture(model, args, call_kwargs, tree, options, None, seed)
+        history.origin = _Origin(model, options, save, stop_after)
+        return history
     selection, deferred = plan(keys or [], _addresses(tree), stop_after)
     snapshot = Snapshot(tree.buffers) if deferred or selection.callables else None
     first: ModelHistory | None = None
@@ -97,6 +108,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
         check_same_graph(first, history, keys or [])
     elif keys:
         check_hits(history, selection, keys)
+    history.origin = _Origin(model, options, save, stop_after)
     return history
 
 
@@ -118,6 +130,64 @@ class _Options:
         self.keep_args = keep_args
         self.attention_weights = False
         self.memory = False  # saved-for-backward bytes per op (capture/memory.py)
+
+
+class _Origin:
+    """What ``h.rerun`` needs: the model (weakly: a history does not keep a model alive), the
+    options it was captured with, and ``save`` as given."""
+
+    def __init__(self, model: torch.nn.Module, options: _Options, save: Any, stop: Any) -> None:
+        self._model = weakref.ref(model)
+        self.options = options
+        self.save = save
+        self.stop = stop
+
+    def rerun(
+        self, history: ModelHistory, inputs: Any, kwargs: Any, save: Any, strict: bool
+    ) -> ModelHistory:
+        model = self._model()
+        if model is None:
+            raise LensError("the model this history recorded no longer exists; call lens() again.")
+        args, call_kwargs = _split_inputs(inputs, kwargs)
+        tree = ModelTree(model)
+        _check_devices(tree, args, call_kwargs)
+        options, selection = self._selection(history, save)
+        new = _capture(model, args, call_kwargs, tree, options, selection, None)
+        differs = first_difference(history, new)
+        if differs is not None:
+            if strict:
+                raise LensError(f"rerun: {differs}. Pass strict=False to get the new graph.")
+            again = self.save if save is AS_BEFORE else save
+            return lens(
+                model,
+                inputs,
+                kwargs=kwargs,
+                save=again,
+                postfunc=options.postfunc,
+                device=options.device or "same",
+                grads=options.grads,
+                attention_weights=options.attention_weights,
+            )
+        new.origin = self
+        return new
+
+    def _selection(self, history: ModelHistory, save: Any) -> tuple[_Options, Selection | None]:
+        """Positions to keep, resolved on the known graph: no metadata-only pass."""
+        options = copy.copy(self.options)
+        if save is AS_BEFORE:
+            values = history.capture.trace.store.values
+            if options.save_all:
+                selection = None
+            else:
+                selection = Selection(indices=[i for i, v in enumerate(values) if v is not None])
+        else:
+            keys = as_keys(save)
+            options.save_all = save is not None and keys is None
+            selection = resolve(history, keys, None) if keys else None
+        if not history.complete:  # stopped early (stop_after): stop at the same op
+            selection = selection or Selection()
+            selection.stop_index = len(history) - 1
+        return options, selection
 
 
 def _capture(

@@ -4,6 +4,8 @@ import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape } from '../model/trace.ts';
 import type { FnInfo, Hierarchy, Item, Scope } from './hierarchy.ts';
 import { moduleAddressOf } from './search.ts';
+import { describeFold } from './fold-describe.ts';
+import { itemOf, scopeOfNode } from './index.ts';
 
 export interface NodeLink {
   /** Node id in the current view (the view reveals it when followed). */
@@ -35,12 +37,11 @@ function callStack(trace: Trace, call: number): string {
 }
 
 function findItem(h: Hierarchy, id: string): Item | undefined {
-  return h.items.find((it) => it.id === id);
+  return itemOf(h, id);
 }
 
 function findScope(h: Hierarchy, id: string): Scope | undefined {
-  for (const s of h.scopes.values()) if (s.nodeId === id) return s;
-  return undefined;
+  return scopeOfNode(h, id);
 }
 
 /** Items (ids, in order) holding the given ops, without repeats and without `self`. */
@@ -140,6 +141,7 @@ function describeFunction(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): Nod
 
 function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   if (s.fn) return describeFunction(trace, h, s, s.fn);
+  if (s.fold) return describeFold(trace, h, s, formatSeconds);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);

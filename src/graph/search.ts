@@ -2,6 +2,7 @@
 import type { Trace } from '../model/trace.ts';
 import { formatShape } from '../model/trace.ts';
 import type { Hierarchy } from './hierarchy.ts';
+import { itemOf, scopeOfNode } from './index.ts';
 
 /**
  * Ids of op nodes (label / layer) whose label, type, function, module or output shape
@@ -59,10 +60,7 @@ export function moduleAddressOf(h: Hierarchy, scope: string | null): string {
 
 /** Scope keys that must be open for a node id to be drawn as itself (outermost first). */
 export function scopesToReveal(h: Hierarchy, id: string): string[] {
-  const item = h.items.find((it) => it.id === id);
+  const item = itemOf(h, id);
   if (item) return item.scope === null ? [] : [...(h.scopes.get(item.scope)?.chain ?? [])];
-  for (const s of h.scopes.values()) {
-    if (s.nodeId === id) return s.chain.slice(0, -1);
-  }
-  return [];
+  return scopeOfNode(h, id)?.chain.slice(0, -1) ?? [];
 }

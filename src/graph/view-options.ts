@@ -43,7 +43,8 @@ export function initialState(trace: Trace, hierarchyOf: (rolled: boolean) => Hie
   const open = [...strings(options.expanded), ...(focus ? [focus] : [])];
   s = withExpanded(s, open.flatMap((a) => [...ancestors(a), a]), true);
   s = withExpanded(s, strings(options.collapsed), false);
-  const custom = customOverlay(trace, options.overlay);
+  // `stats=` (dataset statistics) arrives as scores like `overlay={label: score}`.
+  const custom = customOverlay(trace, options.overlay) ?? customOverlay(trace, options['stats']);
   if (custom) s = withOverlay({ ...s, custom }, 'custom');
   else if (typeof options.overlay === 'string' && (METRICS as readonly string[]).includes(options.overlay)) s = withOverlay(s, options.overlay as Metric);
   return { ...s, focus, direction: options.direction === 'LR' ? 'LR' : 'TB' };

@@ -5,6 +5,8 @@ import { formatCount, formatShape, opTitle, pairKey } from '../model/trace.ts';
 import type { Direction, ViewState } from '../model/view-state.ts';
 import { focusGraph } from './focus.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
+import { foldGroupTitle, foldNode } from './fold-view.ts';
+import { standInFinder } from './fold.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
 export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module';
@@ -91,8 +93,11 @@ export function itemShown(h: Hierarchy, item: number, showBuffers: boolean): boo
 }
 
 /** The outermost collapsed scope on an item's path, or null when every scope is open. */
-export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>): (scope: string | null) => Scope | null {
+export function collapsedScopeFinder(
+  h: Hierarchy, expanded: ReadonlySet<string>, picks?: ReadonlyMap<string, number>,
+): (scope: string | null) => Scope | null {
   const memo = new Map<string, Scope | null>();
+  const standIn = picks && picks.size > 0 ? standInFinder(h, picks) : null;
   return (key) => {
     if (key === null) return null;
     const hit = memo.get(key);
@@ -100,6 +105,12 @@ export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>
     let found: Scope | null = null;
     for (const k of h.scopes.get(key)?.chain ?? []) {
       const s = h.scopes.get(k);
+      // An opened fold showing one member: the other members are drawn as stand-ins.
+      const other = s && standIn ? standIn(s) : null;
+      if (other) {
+        found = other;
+        break;
+      }
       if (s && !expanded.has(s.address)) {
         found = s;
         break;
@@ -111,7 +122,7 @@ export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>
 }
 
 export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState): VisibleGraph {
-  const collapsedOf = collapsedScopeFinder(h, state.expanded);
+  const collapsedOf = collapsedScopeFinder(h, state.expanded, state.foldPick);
   const nodeIdOfItem: (string | undefined)[] = [];
   const nodes = new Map<string, VisibleNode>();
   const selfLoops = new Set<string>();
@@ -289,6 +300,7 @@ export function fnSubtitle(s: Scope): string {
 
 function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
   if (s.fn) return fnTitle(s);
+  if (s.fold) return foldGroupTitle(s);
   const calls = trace.modules.get(s.address)?.num_calls ?? 1;
   if (h.rolled) return calls > 1 ? `@${s.address} (x${calls})` : `@${s.address}`;
   return calls > 1 ? `@${s.address}:${s.call}` : `@${s.address}`;
@@ -300,13 +312,14 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
     parent: s.parent,
     address: s.address,
     title: scopeTitle(trace, h, s),
-    subtitle: s.fn ? fnSubtitle(s) : `(${trace.modules.get(s.address)?.type ?? '?'})`,
+    subtitle: s.fn ? fnSubtitle(s) : `(${s.fold?.type ?? trace.modules.get(s.address)?.type ?? '?'})`,
     nodeId: s.nodeId,
     depth: s.depth,
   };
 }
 
 function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
+  if (s.fold) return foldNode(trace, h, s);
   if (s.fn) {
     const lines = [fnTitle(s), fnSubtitle(s)];
     return {

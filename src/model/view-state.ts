@@ -18,6 +18,10 @@ export interface ViewState {
   readonly overlay: Metric;
   /** Draw buffer nodes (BatchNorm running stats, …). Hidden by default, as in TorchLens. */
   readonly showBuffers: boolean;
+  /** Draw runs of repeated blocks folded (`Block ×N`, graph/fold.ts). */
+  readonly fold: boolean;
+  /** Opened folds showing one member (fold id → member index); absent: all members. */
+  readonly foldPick: ReadonlyMap<string, number>;
   /** Layout direction: top to bottom (default) or left to right. */
   readonly direction: Direction;
   /** Draw only this module (an address) with the nodes feeding it and fed by it; null: all. */
@@ -43,7 +47,7 @@ export interface CustomOverlay {
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
   return {
     expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false,
-    direction: 'TB', focus: null, custom: null,
+    direction: 'TB', focus: null, custom: null, fold: false, foldPick: new Map(),
   };
 }
 
@@ -100,3 +104,16 @@ export interface Camera {
 }
 
 export const IDENTITY_CAMERA: Camera = { x: 0, y: 0, k: 1 };
+
+export function withFold(s: ViewState, fold: boolean): ViewState {
+  return s.fold === fold ? s : { ...s, fold, selected: null, foldPick: new Map() };
+}
+
+/** Shows one member of an opened fold (`index`), or all of them (null). */
+export function withFoldPick(s: ViewState, fold: string, index: number | null): ViewState {
+  if ((s.foldPick.get(fold) ?? null) === index) return s;
+  const foldPick = new Map(s.foldPick);
+  if (index === null) foldPick.delete(fold);
+  else foldPick.set(fold, index);
+  return { ...s, foldPick };
+}

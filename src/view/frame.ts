@@ -28,6 +28,8 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
+  readonly foldPanel?: HTMLElement | null;
 }
 
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
@@ -44,9 +46,9 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, data && target ? data.inspectorEl : undefined);
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data && target ? data.inspectorEl : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(target);
+  data?.selected(f.foldPanel ? null : target);
   c.outline.render(outlineRows(trace, h, state));
   renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);

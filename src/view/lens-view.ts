@@ -6,7 +6,7 @@
 import { createTrace } from '../model/trace.ts';
 import type { Trace } from '../model/trace.ts';
 import {
-  initialViewState, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
+  initialViewState, withFold, withFoldPick, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
 } from '../model/view-state.ts';
 import type { Metric, ViewState } from '../model/view-state.ts';
 import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hierarchy.ts';
@@ -37,6 +37,9 @@ import { refreshPanels } from './frame.ts';
 import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
+import { drawnKey, foldOfStandIn, foldOption, revealScopes, sameDrawn, showFoldPanel } from './fold-actions.ts';
+import type { DrawnKey } from './fold-actions.ts';
+import { FoldPanel } from '../panels/fold-panel.ts';
 import type { ToolbarTarget } from './toolbar-actions.ts';
 
 export type { LensViewApi, ViewOptions } from './api.ts';
@@ -51,10 +54,12 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly chrome: Chrome;
   private readonly hoverCard: HoverCard;
   private trace: Trace | null = null;
-  private hierarchies = new Map<boolean, Hierarchy>();
+  private hierarchies = new Map<string, Hierarchy>();
   private state: ViewState = initialViewState([], 1);
   private readonly view: ViewCamera;
   private graph: VisibleGraph = EMPTY;
+  /** What the drawn graph was built from (see fold-actions.ts drawnKey). */
+  private drawnKey: DrawnKey | null = null;
   private layout: GraphLayout | null = null;
   private scene: SceneState = NO_SCENE;
   private layouter = new LayoutClient();
@@ -64,6 +69,11 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
+  /** A selected fold's copies and per-copy statistics (in the inspector). */
+  private readonly foldPanel = new FoldPanel(
+    { pick: (id, index) => void this.pickFold(id, index) },
+    () => ({ trace: this.trace, client: this.data?.client ?? null, gradNorms: this.data?.gradNorms ?? null }),
+  );
   /** Set once a host took the inspector and layer table (detachSidePanels). */
   private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
 
@@ -149,9 +159,12 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.trace = createTrace(raw);
       this.data?.setTrace(this.trace);
       this.hierarchies = new Map();
+      this.drawnKey = null;
       this.layouter.dispose();
       this.layouter = new LayoutClient();
-      this.state = initialState(this.trace, (rolled) => this.hierarchy(rolled), options);
+      // Folding is chosen first (`h.show(fold=...)`, else where it helps): depths count folded.
+      const fold = foldOption(this.trace, options.fold);
+      this.state = withFold(initialState(this.trace, (rolled) => this.hierarchy(rolled, fold), options), fold);
       if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
@@ -164,8 +177,15 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   expand(id: string): Promise<void> {
     return this.change(id, (s, h) => {
       const address = addressOfModuleId(id);
-      const open = address === null ? addressesOf(h, scopesToReveal(h, id)) : [address];
-      return withExpanded(s, open, true);
+      const fold = foldOfStandIn(id);
+      if (fold !== null) return withFoldPick(s, fold, null); // a stand-in opens into all members
+      // An opened fold is also selected: the inspector offers which copy to show, and per-copy plots.
+      // Opened by a click, a fold shows its first copy (the representative) between stand-ins.
+      if (h.scopes.get(id)?.fold) {
+        const picked = s.expanded.has(id) || s.foldPick.has(id) ? s : withFoldPick(s, id, 0);
+        return withSelected(withExpanded(picked, [id], true), id);
+      }
+      return address === null ? revealScopes(s, h, scopesToReveal(h, id)) : withExpanded(s, [address], true);
     });
   }
 
@@ -192,7 +212,30 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       const h = this.hierarchy();
       const d = Math.max(1, Math.min(fullDepth(h), Math.round(depth)));
       this.state = withDepth(this.state, d, expandedForDepth(h, d));
+      // Expand all opens every copy of every fold.
+      if (d >= fullDepth(h)) this.state = { ...this.state, foldPick: new Map() };
       return this.refresh({ fit: true });
+    });
+  }
+
+  /** Folds runs of repeated blocks into one `Block ×N` node each, or draws every copy. */
+  setFold(fold: boolean): Promise<void> {
+    return this.whenLoaded(() => {
+      const before = this.hierarchy();
+      const h = this.hierarchy(this.state.rolled, fold);
+      const depth = Math.min(this.state.depth, fullDepth(h));
+      this.state = withDepth(withFold(this.state, fold), depth, expandedForDepth(h, depth));
+      return before === h ? Promise.resolve() : this.refresh({ fit: true });
+    });
+  }
+
+  /** An opened fold shows member `index` (0-based) between stand-ins, or all members (null). */
+  pickFold(id: string, index: number | null): Promise<void> {
+    return this.change(id, (s, h) => {
+      const fold = h.scopes.get(id)?.fold;
+      if (!fold) return s;
+      const i = index === null ? null : Math.max(0, Math.min(fold.members.length - 1, Math.round(index)));
+      return withFoldPick(withExpanded(s, [id], true), id, i);
     });
   }
 
@@ -227,7 +270,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.state = withMatchStep(this.state, delta, hits.length);
       const id = hits[this.state.matchIndex];
       if (id === undefined) return this.refresh({});
-      this.state = withExpanded(withSelected(this.state, id), addressesOf(h, scopesToReveal(h, id)), true);
+      this.state = revealScopes(withSelected(this.state, id), h, scopesToReveal(h, id));
       return this.refresh({ focus: id });
     });
   }
@@ -317,7 +360,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       // Following a link to a hidden buffer shows the buffers.
       if (known && isBufferNode(h, id)) s = withShowBuffers(s, true);
       if (known && !this.graph.nodes.some((n) => n.id === id)) {
-        s = withExpanded(s, addressesOf(h, scopesToReveal(h, id)), true);
+        s = revealScopes(s, h, scopesToReveal(h, id));
       }
       this.state = s;
       return this.refresh(known ? (focus ? { focus: id } : { reveal: id }) : {});
@@ -336,11 +379,12 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     return this.trace;
   }
 
-  private hierarchy(rolled = this.state.rolled): Hierarchy {
-    let h = this.hierarchies.get(rolled);
+  private hierarchy(rolled = this.state.rolled, fold = this.state.fold): Hierarchy {
+    const key = `${rolled}/${fold}`;
+    let h = this.hierarchies.get(key);
     if (!h) {
-      h = buildHierarchy(this.requireTrace(), rolled);
-      this.hierarchies.set(rolled, h);
+      h = buildHierarchy(this.requireTrace(), rolled, fold);
+      this.hierarchies.set(key, h);
     }
     return h;
   }
@@ -367,15 +411,20 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const trace = this.requireTrace();
     const h = this.hierarchy();
     const before = opts.anchor ? boxOf(this.graph, this.layout, opts.anchor) : null;
-    const graph = buildVisibleGraph(trace, h, this.state);
+    // A change of selection, query or overlay keeps the drawn graph: no rebuild, no layout.
+    const key = drawnKey(h, this.state);
+    const same = this.layout !== null && this.drawnKey !== null && sameDrawn(this.drawnKey, key);
+    const graph = same ? this.graph : buildVisibleGraph(trace, h, this.state);
     const t0 = performance.now();
-    const layout = await this.layouter.layout(graph);
+    const layout = same && this.layout ? this.layout : await this.layouter.layout(graph);
+    this.drawnKey = key;
     measure('lenslab:layout', t0);
     this.graph = graph;
     this.layout = layout;
     const t1 = performance.now();
     const c = this.chrome;
-    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected) });
+    const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
+    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected), foldPanel });
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
     // (a canvas would otherwise draw at the old camera, then again on the next animation frame).

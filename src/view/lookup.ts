@@ -2,12 +2,13 @@
 // Pure functions of the trace, hierarchy, visible graph and layout.
 import type { Trace } from '../model/trace.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
+import { itemIndexOf, itemOf, scopeOfNode } from '../graph/index.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 import type { Box, GraphLayout } from '../layout/layout.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
 
 export function isBufferNode(h: Hierarchy, id: string): boolean {
-  const index = h.items.findIndex((it) => it.id === id);
+  const index = itemIndexOf(h, id);
   return index >= 0 && h.bufferItems.has(index);
 }
 
@@ -20,13 +21,15 @@ export function nodeOfLabel(trace: Trace | null, rolled: boolean, label: string)
 /** The tensor a node shows: an op's output (first pass when rolled), a module's output. */
 export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): TensorTarget | null {
   if (id === null) return null;
-  const item = h.items.find((it) => it.id === id);
-  let op = item ? trace.ops[item.ops[0] ?? -1] : undefined;
-  if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = trace.ops[s.outputOp];
+  const item = itemOf(h, id);
+  const op = trace.ops[item ? (item.ops[0] ?? -1) : (scopeOfNode(h, id)?.outputOp ?? -1)];
   if (!op?.shape) return null;
+  const call = trace.calls[op.module_call];
+  const moduleType = call ? (trace.modules.get(call.address)?.type ?? '') : '';
+  const target = { id, label: op.label, shape: op.shape, func: op.func, moduleType };
   // Rolled, several passes: the inspector's pass slider chooses among them (pass 1 first).
-  const passes = h.rolled && item && item.ops.length > 1 ? item.ops.map((i) => trace.ops[i]?.label ?? '') : undefined;
-  return passes ? { id, label: op.label, shape: op.shape, passes } : { id, label: op.label, shape: op.shape };
+  if (!h.rolled || !item || item.ops.length < 2) return target;
+  return { ...target, passes: item.ops.map((i) => trace.ops[i]?.label ?? '') };
 }
 
 /** Module addresses of scope keys. */

@@ -96,7 +96,7 @@ def test_tensors_load_lazily_and_data_requests_work(tmp_path: Path) -> None:
         not isinstance(list.__getitem__(store.values, i), torch.Tensor) for i in range(len(g))
     )
     reply, _buffers = DataServer(g).handle(
-        {"type": "lenslab:request", "id": 1, "method": "stats", "params": {"layer": 1}}
+        {"type": "lenslab:request", "version": 2, "id": 1, "method": "stats", "params": {"layer": 1}}
     )
     assert "result" in reply and reply["result"]["numel"] == h[1].activation.numel()
     assert isinstance(list.__getitem__(store.values, 1), torch.Tensor)

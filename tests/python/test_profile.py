@@ -141,6 +141,8 @@ def test_summary_has_a_depth_limited_module_table() -> None:
     assert "fc (Linear)" not in text
     assert "frozen 3" in text
     assert "fc (Linear)" in h.summary()
+    assert "kept for backward" not in h.summary()
+    assert "kept for backward" in lens(_net(), torch.randn(4, 8), memory=True).summary()
 
 
 def test_to_pandas_profile_columns_and_gradient_flow() -> None:

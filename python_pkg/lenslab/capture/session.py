@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from typing import Any
 
@@ -18,6 +19,7 @@ from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
 from .select import Selection, StopForward
+from .source import caller_frames
 from .store import ActivationStore
 
 _active_lock = threading.Lock()
@@ -57,6 +59,9 @@ def run_forward(
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
+        here = sys._getframe(0)
+        tracker.base = here
+        builder.caller_frames = caller_frames(here.f_back)
         handles = [
             torch_module.register_module_forward_pre_hook(tracker.pre_hook),
             torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),

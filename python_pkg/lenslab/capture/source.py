@@ -28,6 +28,50 @@ def _is_internal(code: CodeType) -> bool:
 
 _NO_SOURCE: tuple[CodeType | None, int] = (None, 0)
 
+# Where the standard library and installed packages live: frames above the user's own code
+# (IPython, ipykernel, asyncio, runpy) are not part of a call stack shown to a learner.
+_LIBRARY_ROOTS = tuple(
+    dict.fromkeys(
+        os.path.join(os.path.abspath(p), "lib") + os.sep
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
+    )
+)
+
+Site = tuple[CodeType, int]
+
+
+def user_frames(frame: FrameType | None, stop: FrameType | None) -> tuple[Site, ...]:
+    """(code, line) of the user frames from ``frame`` up to (not including) ``stop``,
+    outermost first. Runs once per module call (not per op): it continues past the first
+    user frame so helper functions between two module calls are kept."""
+    found: list[Site] = []
+    cache = _internal
+    while frame is not None and frame is not stop:
+        code = frame.f_code
+        internal = cache.get(code)
+        if internal is None:
+            internal = cache[code] = _is_internal(code)
+        if not internal:
+            found.append((code, frame.f_lineno or 0))
+        frame = frame.f_back
+    found.reverse()
+    return tuple(found)
+
+
+def caller_frames(frame: FrameType | None) -> tuple[Site, ...]:
+    """The user frames above ``frame`` (the code that called ``lens``), outermost first; the
+    walk ends at the first library frame (IPython, runpy, ...), once per capture."""
+    found: list[Site] = []
+    while frame is not None:
+        code = frame.f_code
+        if not _is_internal(code):
+            if code.co_filename.startswith(_LIBRARY_ROOTS):
+                break
+            found.append((code, frame.f_lineno or 0))
+        frame = frame.f_back
+    found.reverse()
+    return tuple(found)
+
 
 def user_frame(
     depth: int,

@@ -54,7 +54,7 @@ def render_html(source: CaptureSource, *, budget_mb: float = 20.0, view_options:
 
     capture = as_capture(source)
     script, css = _static("standalone.js"), _static("widget.css")
-    graph = to_wire(capture)
+    graph = to_wire(capture, source_text=True)
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
     data = {
         "graph": graph,

@@ -194,6 +194,30 @@ def _flow_overlay(capture: Capture) -> dict[str, Any]:
     return _scores(capture, ratios, "gradient / activation norm", "max", "number")
 
 
+def _stats(capture: Capture, value: Any, _static: bool) -> dict[str, Any]:
+    """``stats=lenslab.dataset_stats(...)`` colours by the mean; ``stats=(s, "std")`` by any
+    statistic it has (``mean``, ``std``, ``min``, ``max``, ``frac_zero``,
+    ``frac_never_active``)."""
+    stat = "mean"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+        value, stat = value
+    scores = getattr(value, "scores", None)
+    if not callable(scores):
+        raise LensError(
+            "stats must be what lenslab.dataset_stats(model, data) returns, or "
+            f'(stats, "std") to colour by another statistic; got {type(value).__name__}.'
+        )
+    by_label = scores(stat)
+    labels = set(capture.derived.labels)
+    known = {key: v for key, v in by_label.items() if key in labels}
+    if by_label and not known:
+        raise LensError(
+            "stats were computed on another model: none of their layer labels is in this "
+            "history. Show the history returned with them (stats.history.show(stats=stats))."
+        )
+    return _scores(capture, known, f"dataset {stat}", "max", "number")
+
+
 register_view_option("depth", _depth)
 register_view_option("rolled", _flag("rolled"))
 register_view_option("buffers", _flag("buffers"))
@@ -202,3 +226,5 @@ register_view_option("expanded", _modules("expanded"))
 register_view_option("focus", _focus)
 register_view_option("overlay", _overlay)
 register_view_option("direction", _direction)
+register_view_option("stats", _stats)
+register_view_option("fold", _flag("fold"))  # repeated blocks as one `Block ×N` node

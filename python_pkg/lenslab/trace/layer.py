@@ -10,6 +10,7 @@ import torch
 
 from ..capture import BUFFER, INPUT, OUTPUT, ROLE_NAMES
 from .derived import BoolContext, Derived
+from .stack import Frame, sites_of, to_frame
 from .trace import Trace
 
 _short_repr = reprlib.Repr()
@@ -224,6 +225,13 @@ class LayerPass:
     def source(self) -> tuple[str, int] | None:
         op = self._trace.ops[self.index]
         return (op.code.co_filename, op.line) if op.code is not None else None
+
+    @property
+    def stack(self) -> list[Frame]:
+        """User frames that led to this op, outermost first: the code that called ``lens``,
+        each module's ``forward`` line that called the next module, and the line that ran the
+        op. Each has ``filename`` (``"In [n]"`` for a notebook cell), ``line``, ``function``."""
+        return [to_frame(site) for site in sites_of(self._trace, self.index)]
 
     @property
     def args_summary(self) -> str:
