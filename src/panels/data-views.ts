@@ -11,10 +11,14 @@ import type { RowStats } from './table-model.ts';
 import { PassPicker } from './pass-picker.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
+import { SourcePanel } from './source-panel.ts';
+import type { SourceTarget } from './source-panel.ts';
 
 export interface DataViewHooks {
   /** Select the node of a layer pass label (from the table). */
   select(label: string): void;
+  /** A line of code was clicked in the source panel: select every op it ran. */
+  selectLine(file: string, line: number): void;
   /** Something the graph draws changed (gradient norms arrived). */
   redraw(): void;
 }
@@ -23,8 +27,10 @@ export type Tab = 'graph' | 'layers';
 
 export class DataViews {
   readonly panel: TensorPanel;
-  /** What the inspector shows below the facts: the pass picker (rolled layers) and the panel. */
-  readonly inspectorEl: HTMLElement;
+  readonly source: SourcePanel;
+  /** What the inspector shows below the facts: the source panel, the pass picker (rolled
+   *  layers with several passes), then the tensor view. */
+  readonly extra: HTMLElement;
   private readonly passes: PassPicker;
   /** Rolled view: the pass shown for each layer node chosen so far (1-based). */
   private readonly passOf = new Map<string, number>();
@@ -45,9 +51,10 @@ export class DataViews {
   ) {
     this.panel = new TensorPanel(client);
     this.panel.el.hidden = true;
+    this.source = new SourcePanel(client, { selectLine: (file, line) => hooks.selectLine(file, line) });
     this.passes = new PassPicker(client, (pass) => this.pickPass(pass), () => this.panel.currentKind);
-    this.inspectorEl = html('div', 'lenslab-inspector-data');
-    this.inspectorEl.append(this.passes.el, this.panel.el);
+    this.extra = html('div', 'lenslab-inspector-extra');
+    this.extra.append(this.source.el, this.passes.el, this.panel.el);
     this.table = new LayerTable({ select: (label) => hooks.select(label), computeStats: () => this.computeStats() });
     this.table.el.hidden = true;
     // Keep wheel and drags inside the table from panning the graph beneath it.
@@ -93,11 +100,13 @@ export class DataViews {
     this.gradNorms = null;
     this.shownId = null;
     this.table.setRows(layerRows(trace));
+    this.source.setFrames(trace.graph.frames ?? []);
     this.table.setStats((i) => this.stats.get(i));
   }
 
-  /** The selection changed (or the view was redrawn): show its tensor, mark its row. */
-  selected(target: TensorTarget | null): void {
+  /** The selection changed (or the view was redrawn): show its code and tensor, mark its row. */
+  selected(target: TensorTarget | null, code: SourceTarget | null = null): void {
+    this.source.show(code);
     const passes = target?.passes ?? null;
     const pass = target ? (this.passOf.get(target.id) ?? 1) : 1;
     const shown = target && passes ? { ...target, label: passes[pass - 1] ?? target.label } : target;

@@ -17,6 +17,7 @@ import { renderInspector } from '../render/inspector.ts';
 import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
 import { html } from '../render/svg.ts';
 
@@ -28,6 +29,8 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** The code the selected node shows, if any. */
+  readonly code?: SourceTarget | null;
   /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
   readonly foldPanel?: HTMLElement | null;
 }
@@ -46,9 +49,9 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, f.foldPanel ?? (data && target ? data.inspectorEl : undefined));
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(f.foldPanel ? null : target);
+  data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
   renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);

@@ -34,7 +34,9 @@ import { mountDataViews } from './panels.ts';
 import { measure } from './api.ts';
 import type { LensViewApi, RefreshOptions, ViewOptions } from './api.ts';
 import { refreshPanels } from './frame.ts';
-import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
+import { addressesOf, boxOf, isBufferNode, nodeOfLabel, sourceTarget, tensorTarget } from './lookup.ts';
+import { Teaching } from './teaching.ts';
+import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
 import { drawnKey, foldOfStandIn, foldOption, revealScopes, sameDrawn, showFoldPanel } from './fold-actions.ts';
@@ -76,6 +78,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   );
   /** Set once a host took the inspector and layer table (detachSidePanels). */
   private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
+  /** The forward-pass player and the source panel's "ops of this line". */
+  readonly teaching: Teaching;
 
   constructor(host: HTMLElement) {
     this.chrome = new Chrome(host, {
@@ -95,6 +99,16 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.root = this.chrome.root;
     this.view = new ViewCamera(this.chrome.stage);
     Object.defineProperty(this.root, 'lenslabView', { value: this, configurable: true });
+    this.teaching = new Teaching({
+      root: this.root,
+      currentTrace: () => this.trace,
+      currentHierarchy: () => this.hierarchy(),
+      apply: (f, opts) => this.whenLoaded(() => {
+        this.state = f(this.state, this.hierarchy());
+        return this.refresh(opts(this.hierarchy(), this.state));
+      }),
+    });
+    this.chrome.toolbar.appendChild(this.teaching.bar);
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
       describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
@@ -113,6 +127,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   }
 
   dispose(): void {
+    void this.teaching.pause();
     this.detach();
     this.sidePanels?.table.remove();
     this.data?.dispose();
@@ -157,6 +172,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
         return;
       }
       this.trace = createTrace(raw);
+      this.teaching.reset();
       this.data?.setTrace(this.trace);
       this.hierarchies = new Map();
       this.drawnKey = null;
@@ -262,6 +278,24 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     return hits;
   }
 
+  /** Moves the forward-pass player by `delta` ops; resolves to the current op's id. */
+  step(delta: number): Promise<string> {
+    return this.teaching.step(delta);
+  }
+
+  play(): Promise<void> {
+    return this.teaching.play();
+  }
+
+  pause(): Promise<void> {
+    return this.teaching.pause();
+  }
+
+  /** Selects every op that `file`:`line` ran; resolves to their ids. */
+  selectSource(file: string, line: number): Promise<string[]> {
+    return this.teaching.selectSource(file, line);
+  }
+
   /** Steps to the next (+1) or previous (-1) search hit: reveals, selects and zooms to it. */
   stepSearch(delta: number): Promise<void> {
     return this.whenLoaded(() => {
@@ -287,6 +321,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.data?.dispose();
     const data = mountDataViews(client, {
       select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
+      selectLine: (file, line) => void this.selectSource(file, line),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
@@ -354,6 +389,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   private selectNode(id: string, focus: boolean): Promise<void> {
     return this.whenLoaded(() => {
+      this.teaching.selectionChanged(id);
       const h = this.hierarchy();
       const known = describeNode(this.requireTrace(), h, id) !== null;
       let s = withSelected(this.state, known ? id : null);
@@ -414,7 +450,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     // A change of selection, query or overlay keeps the drawn graph: no rebuild, no layout.
     const key = drawnKey(h, this.state);
     const same = this.layout !== null && this.drawnKey !== null && sameDrawn(this.drawnKey, key);
-    const graph = same ? this.graph : buildVisibleGraph(trace, h, this.state);
+    const graph = same ? this.graph : withFailure(trace, h, this.state.expanded, buildVisibleGraph(trace, h, this.state));
     const t0 = performance.now();
     const layout = same && this.layout ? this.layout : await this.layouter.layout(graph);
     this.drawnKey = key;
@@ -424,7 +460,9 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const t1 = performance.now();
     const c = this.chrome;
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
-    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected), foldPanel });
+    const selected = this.state.selected;
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel };
+    this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
     // (a canvas would otherwise draw at the old camera, then again on the next animation frame).
