@@ -6,7 +6,7 @@ import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
 import { html } from '../render/svg.ts';
 import { LayerTable } from './layer-table.ts';
-import { layerRows } from './table-model.ts';
+import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
 import { PassPicker } from './pass-picker.ts';
 import { TensorPanel } from './tensor-panel.ts';
@@ -44,6 +44,7 @@ export class DataViews {
   private wantNorms = false;
   private tab: Tab = 'graph';
   private selectedLabel: string | null = null;
+  private trace: Trace | null = null;
 
   constructor(
     readonly client: DataClient,
@@ -95,7 +96,16 @@ export class DataViews {
     return this.tab;
   }
 
+  /** Compare widgets: a difference column, sortable, and the table sorted by it (largest first). */
+  setDiffs(values: ArrayLike<number>): void {
+    if (!this.trace) return;
+    this.table.setColumns(columnsWithDiff());
+    this.table.setRows(withDiffs(layerRows(this.trace), values));
+    this.table.sortBy('diff', true);
+  }
+
   setTrace(trace: Trace): void {
+    this.trace = trace;
     this.stats.clear();
     this.gradNorms = null;
     this.shownId = null;

@@ -16,6 +16,8 @@ export interface LensViewApi {
   pause(): Promise<void>;
   /** Selects every op a line of code ran; resolves to their ids. */
   selectSource(file: string, line: number): Promise<string[]>;
+  /** Compare widgets (CONTRACT): the difference drawn on that node, or null. */
+  diffOf(id: string): number | null;
 }
 
 /** The initial view asked for from Python: `h.show(depth=2, focus="layer1", direction="LR")`. */

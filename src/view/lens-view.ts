@@ -39,6 +39,10 @@ import { Teaching } from './teaching.ts';
 import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
+import { parseCompare } from '../model/compare.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffPerNode } from '../graph/diff.ts';
+import { ComparePanels } from '../panels/compare-panels.ts';
 import { drawnKey, foldOfStandIn, foldOption, revealScopes, sameDrawn, showFoldPanel } from './fold-actions.ts';
 import type { DrawnKey } from './fold-actions.ts';
 import { FoldPanel } from '../panels/fold-panel.ts';
@@ -71,6 +75,11 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
+  /** Compare widgets: the trait as sent, parsed against the trace, and what each node shows. */
+  private compareRaw: unknown = null;
+  private compare: CompareData | null = null;
+  private comparePanels: ComparePanels | null = null;
+  private diffs: ReadonlyMap<string, NodeDiff> = new Map();
   /** A selected fold's copies and per-copy statistics (in the inspector). */
   private readonly foldPanel = new FoldPanel(
     { pick: (id, index) => void this.pickFold(id, index) },
@@ -130,6 +139,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     void this.teaching.pause();
     this.detach();
     this.sidePanels?.table.remove();
+    this.comparePanels?.dispose();
     this.data?.dispose();
     this.layouter.dispose();
     this.chrome.dispose();
@@ -174,6 +184,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.trace = createTrace(raw);
       this.teaching.reset();
       this.data?.setTrace(this.trace);
+      this.applyCompare();
       this.hierarchies = new Map();
       this.drawnKey = null;
       this.layouter.dispose();
@@ -184,6 +195,36 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
+  }
+
+  /**
+   * A second run and its difference (the compare trait; null: an ordinary widget). The root
+   * carries data-mode="compare" (or "scores" for patching effects) once it is set.
+   */
+  setCompare(raw: unknown): Promise<void> {
+    return this.enqueue(() => {
+      this.compareRaw = raw;
+      if (!this.trace) return;
+      this.applyCompare();
+      return this.refresh({});
+    });
+  }
+
+  /** Compare widgets: the difference drawn on node `id` (the largest of its ops), or null. */
+  diffOf(id: string): number | null {
+    const v = this.diffs.get(id)?.value;
+    return v === undefined || Number.isNaN(v) ? null : v;
+  }
+
+  private applyCompare(): void {
+    const trace = this.trace;
+    this.compare = trace ? parseCompare(this.compareRaw, trace.ops.length) : null;
+    if (this.compare) this.root.dataset['mode'] = this.compare.kind;
+    else delete this.root.dataset['mode'];
+    if (this.compare && this.data) {
+      this.data.setDiffs(this.compare.values);
+      if (this.compare.kind === 'compare' && !this.comparePanels) this.comparePanels = new ComparePanels(this.data.client, this.data.panel);
+    }
   }
 
   visibleNodeIds(): string[] {
@@ -325,7 +366,10 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
-    if (this.trace) data.setTrace(this.trace);
+    if (this.trace) {
+      data.setTrace(this.trace);
+      this.applyCompare();
+    }
     return data;
   }
 
@@ -459,9 +503,11 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.layout = layout;
     const t1 = performance.now();
     const c = this.chrome;
+    this.diffs = this.compare ? diffPerNode(this.compare, h, graph) : new Map();
+    const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
     const selected = this.state.selected;
-    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel };
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel, compare };
     this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
