@@ -20,7 +20,7 @@ import type { TensorTarget } from '../panels/tensor-panel.ts';
 import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
 import type { CompareData, NodeDiff } from '../model/compare.ts';
-import { diffColor, diffScale, ONLY_A_COLOR } from '../graph/diff.ts';
+import { diffColor, diffScale, ONLY_A_COLOR, opsPerNode } from '../graph/diff.ts';
 import { renderCompareLegend } from '../render/compare-legend.ts';
 import type { ComparePanels } from '../panels/compare-panels.ts';
 import { html } from '../render/svg.ts';
@@ -93,7 +93,13 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   });
   if (state.custom) customOption(c.toolbar, state.custom.name);
   c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
-  return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+  const intervened = intervenedNodes(trace, h, graph);
+  if (intervened.size) {
+    const row = html('span', 'lenslab-legend-row', c.legend);
+    html('span', 'lenslab-swatch lenslab-swatch--intervened', row);
+    html('span', '', row, 'intervened');
+  }
+  return { intervened, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }
 
 /** The overlay menu entry for scores given from Python (added once). */
@@ -103,4 +109,13 @@ function customOption(toolbar: HTMLElement, name: string): void {
   const option = html('option', '', overlay, `colour: ${name}`);
   option.value = 'custom';
   overlay.value = 'custom';
+}
+
+/** Visible nodes holding an op whose output lens(intervene=) replaced. */
+function intervenedNodes(trace: Trace, h: Hierarchy, graph: VisibleGraph): Set<string> {
+  const ops = new Set(trace.graph.intervened ?? []);
+  const out = new Set<string>();
+  if (!ops.size) return out;
+  for (const [id, members] of opsPerNode(h, graph)) if (members.some((o) => ops.has(o))) out.add(id);
+  return out;
 }
