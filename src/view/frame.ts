@@ -9,6 +9,7 @@ import type { VisibleGraph } from '../graph/visible.ts';
 import { fullDepth } from '../graph/depth.ts';
 import { searchNodes } from '../graph/search.ts';
 import { describeNode } from '../graph/describe.ts';
+import type { NodeDescription } from '../graph/describe.ts';
 import { outlineRows } from '../graph/outline.ts';
 import { colorScale, metricValues, rampColor } from '../graph/overlay.ts';
 import type { SceneState } from '../render/scene.ts';
@@ -41,6 +42,16 @@ export interface FrameInputs {
   readonly foldPanel?: HTMLElement | null;
 }
 
+/** The selected op's rows plus what a custom overlay details for it (dataset statistics). */
+function withDetails(d: NodeDescription | null, trace: Trace, state: ViewState): NodeDescription | null {
+  const details = state.custom?.details;
+  const at = d && details ? trace.opByLabel.get(d.id) : undefined;
+  const extra = at === undefined ? undefined : details?.get(at);
+  if (!d || !extra || extra.length === 0) return d;
+  const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+  return { ...d, rows: [...d.rows, ...extra.map(([name, v]) => [name, fmt(v)] as const)] };
+}
+
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
 export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const { trace, hierarchy: h, state, graph, data, target } = f;
@@ -54,7 +65,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
       fills.set(id, { color: rampColor(at), dark: at > 0.62 });
     }
   }
-  const selected = state.selected ? describeNode(trace, h, state.selected) : null;
+  const selected = withDetails(state.selected ? describeNode(trace, h, state.selected) : null, trace, state);
   const cmp = f.compare;
   const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
   if (panels && data) {
