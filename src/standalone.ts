@@ -31,6 +31,9 @@ interface Embedded {
   /** Inline, or read one by one on first use (`tensor` argument of renderEmbedded). */
   tensors?: Record<string, EmbeddedTensor>;
   missing: string;
+  /** A comparison's page (Comparison.to_html): the compare trait and run b / b - a by a's labels. */
+  compare?: unknown;
+  sides?: { b?: Record<string, EmbeddedTensor>; diff?: Record<string, EmbeddedTensor> };
 }
 
 /** uint8 codes → values (255: NaN), as the kernel's uint8 encoding. */
@@ -89,10 +92,26 @@ export function localModel(traits: Record<string, unknown>, server: LocalServer 
   return model;
 }
 
+/** Answers each request from the side it names (compare pages), else from run a. */
+function sideServer(data: Embedded, tensor?: (label: string) => EmbeddedTensor | undefined): LocalServer {
+  const a = new LocalServer(embeddedSource(data, tensor));
+  const sides = data.sides;
+  if (!sides) return a;
+  const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, (l) => side?.[l]));
+  const servers = { a, b: of(sides.b), diff: of(sides.diff) };
+  const routed = Object.create(a) as LocalServer;
+  routed.handle = (request) => {
+    const side = (request.params as { side?: unknown }).side;
+    return (side === 'b' ? servers.b : side === 'diff' ? servers.diff : servers.a).handle(request);
+  };
+  return routed;
+}
+
 /** Renders the view into `el` from `data`; returns the cleanup function. */
 export function renderEmbedded(el: HTMLElement, data: Embedded, tensor?: (label: string) => EmbeddedTensor | undefined): () => void {
-  const server = new LocalServer(embeddedSource(data, tensor));
-  const model = localModel({ graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0 }, server);
+  const server = sideServer(data, tensor);
+  const traits = { graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0, compare: data.compare ?? null };
+  const model = localModel(traits, server);
   return widget.render({ model: model as Parameters<typeof widget.render>[0]['model'], el });
 }
 

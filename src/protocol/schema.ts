@@ -102,6 +102,7 @@ export interface WireGraph {
   /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
   source_text?: string[];
   function_calls?: WireFunctionCall[];
+  intervened?: number[]; // ops replaced by lens(intervene=); absent means none
   folds?: WireFold[];
 }
 
@@ -125,5 +126,6 @@ export interface CompactWireGraph {
   failure?: WireFailure | null;
   source_text?: string[];
   function_calls?: WireFunctionCall[];
+  intervened?: number[];
   folds?: WireFold[];
 }

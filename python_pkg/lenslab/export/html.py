@@ -53,8 +53,13 @@ DEFAULT_BUDGET_MB = 10.0
 
 
 def render_html(
-    source: CaptureSource, *, budget_mb: float = DEFAULT_BUDGET_MB, view_options: Any = None
+    source: CaptureSource,
+    *,
+    budget_mb: float = DEFAULT_BUDGET_MB,
+    view_options: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
+    """``extra`` adds fields to the embedded data (a comparison's second run and its trait)."""
     from ..trace.record import as_capture
     from .compact import compact
     from .wire import to_wire
@@ -62,8 +67,9 @@ def render_html(
     capture = as_capture(source)
     script, css = _static("standalone.js"), _static("widget.css")
     graph = embed_json(compact(to_wire(capture, source_text=True)))
-    budget = int(budget_mb * 1e6) - len(script) - len(css) - len(graph) - 2000
-    data = f'{{"graph":{graph},"view_options":{embed_json(view_options or {})},"missing":{embed_json(MISSING)}}}'
+    more = embed_json(extra)[1:-1] + "," if extra else ""
+    budget = int(budget_mb * 1e6) - len(script) - len(css) - len(graph) - len(more) - 2000
+    data = f'{{{more}"graph":{graph},"view_options":{embed_json(view_options or {})},"missing":{embed_json(MISSING)}}}'
     # One element per tensor: the page parses one only when that tensor is first shown.
     tensors = "".join(
         f'<script type="application/json" id="lenslab-t:{html.escape(label)}">{embed_json(entry)}</script>\n'
