@@ -103,6 +103,9 @@ export interface WireGraph {
   source_text?: string[];
   function_calls?: WireFunctionCall[];
   folds?: WireFold[];
+  /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
+   *  within version 1: missing means not recorded. */
+  saved_bytes?: number[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -126,4 +129,7 @@ export interface CompactWireGraph {
   source_text?: string[];
   function_calls?: WireFunctionCall[];
   folds?: WireFold[];
+  /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
+   *  within version 1: missing means not recorded. */
+  saved_bytes?: number[];
 }

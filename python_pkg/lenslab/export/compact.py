@@ -41,6 +41,8 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         out["source_text"] = graph["source_text"]
     if "folds" in graph:
         out["folds"] = graph["folds"]
+    if "saved_bytes" in graph:
+        out["saved_bytes"] = graph["saved_bytes"]
     return out
 
 

@@ -138,6 +138,9 @@ class WireGraph(TypedDict):
     source_text: list[str]
     function_calls: list[WireFunctionCall]
     folds: NotRequired[list[WireFold]]  # added within version 1
+    # Per op, the bytes autograd saved for its backward; only with ``lens(..., memory=True)``.
+    # Added within version 1: missing means not recorded.
+    saved_bytes: NotRequired[list[int]]
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -171,3 +174,4 @@ class CompactWireGraph(TypedDict):
     source_text: NotRequired[list[str]]  # only when not empty
     function_calls: list[WireFunctionCall]
     folds: NotRequired[list[WireFold]]
+    saved_bytes: NotRequired[list[int]]
