@@ -1,9 +1,11 @@
 // Entry of a standalone HTML file (h.to_html): no kernel, no network. The page embeds the wire
-// graph and, per saved activation, statistics and a downsampled preview as JSON in
-// <script type="application/json" id="lenslab-data">; this renders the same widget view
+// graph (compact form) as JSON in <script type="application/json" id="lenslab-data"> and, per
+// saved activation, statistics and a downsampled preview in id="lenslab-tensors", parsed only
+// when the first tensor is asked for, so a big page draws its graph first; this renders the same widget view
 // (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
 import widget from './widget.ts';
 import { LocalServer } from './local/server.ts';
+import { expandWire } from './protocol/compact.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
 import type { WireFrame } from './protocol/schema.ts';
 import type { LocalHistogram } from './local/tensor-math.ts';
@@ -15,11 +17,22 @@ interface EmbeddedTensor {
   preview?: { step: number[]; offset: number; scale: number; data: string };
 }
 
+interface EmbeddedGraph {
+  ops: { label: string; shape: number[] | null; dtype: string }[];
+  frames?: WireFrame[];
+  source_text?: string[];
+}
+
 interface Embedded {
-  graph: { ops: { label: string; shape: number[] | null; dtype: string }[]; frames?: WireFrame[]; source_text?: string[] };
+  /** The wire graph, or its compact form (what h.to_html writes). */
+  graph: EmbeddedGraph | Record<string, unknown>;
   view_options?: Record<string, unknown>;
-  tensors: Record<string, EmbeddedTensor>;
+  /** Inline, or read on first use (`tensors` argument of renderEmbedded). */
+  tensors?: Record<string, EmbeddedTensor>;
   missing: string;
+  /** A comparison's page (Comparison.to_html): the compare trait and run b / b - a by a's labels. */
+  compare?: unknown;
+  sides?: { b?: Record<string, EmbeddedTensor>; diff?: Record<string, EmbeddedTensor> };
 }
 
 /** uint8 codes → values (255: NaN), as the kernel's uint8 encoding. */
@@ -30,11 +43,17 @@ function decodePreview(p: NonNullable<EmbeddedTensor['preview']>): Float32Array 
   return out;
 }
 
-export function embeddedSource(data: Embedded): LocalSource {
-  const ops = new Map(data.graph.ops.map((op) => [op.label, op]));
+export function embeddedSource(data: Embedded, readTensors: () => Record<string, EmbeddedTensor> = () => data.tensors ?? {}): LocalSource {
+  // Expanded and parsed on first use: the first draw does not wait for them.
+  let wire: EmbeddedGraph | null = null;
+  const graph = (): EmbeddedGraph => (wire ??= expandWire(data.graph) as EmbeddedGraph);
+  let ops: Map<string, EmbeddedGraph['ops'][number]> | null = null;
+  let tensors: Record<string, EmbeddedTensor> | null = null;
   const cache = new Map<string, LocalEntry | null>();
   const entry = (label: string): LocalEntry | null => {
-    const raw = data.tensors[label];
+    tensors ??= readTensors();
+    ops ??= new Map(graph().ops.map((op) => [op.label, op]));
+    const raw = tensors[label];
     const op = ops.get(label);
     if (!raw || !op) return null;
     const e: LocalEntry = { shape: op.shape ?? [], dtype: op.dtype };
@@ -44,13 +63,15 @@ export function embeddedSource(data: Embedded): LocalSource {
     return e;
   };
   return {
-    labels: () => data.graph.ops.map((op) => op.label),
+    labels: () => graph().ops.map((op) => op.label),
     load: async (label) => {
       if (!cache.has(label)) cache.set(label, entry(label));
       return cache.get(label) ?? null;
     },
     missing: data.missing,
-    code: { frames: data.graph.frames ?? [], text: data.graph.source_text ?? [] },
+    get code() {
+      return { frames: graph().frames ?? [], text: graph().source_text ?? [] };
+    },
   };
 }
 
@@ -72,10 +93,26 @@ export function localModel(traits: Record<string, unknown>, server: LocalServer 
   return model;
 }
 
+/** Answers each request from the side it names (compare pages), else from run a. */
+function sideServer(data: Embedded, tensors?: () => Record<string, EmbeddedTensor>): LocalServer {
+  const a = new LocalServer(embeddedSource(data, tensors));
+  const sides = data.sides;
+  if (!sides) return a;
+  const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, () => side ?? {}));
+  const servers = { a, b: of(sides.b), diff: of(sides.diff) };
+  const routed = Object.create(a) as LocalServer;
+  routed.handle = (request) => {
+    const side = (request.params as { side?: unknown }).side;
+    return (side === 'b' ? servers.b : side === 'diff' ? servers.diff : servers.a).handle(request);
+  };
+  return routed;
+}
+
 /** Renders the view into `el` from `data`; returns the cleanup function. */
-export function renderEmbedded(el: HTMLElement, data: Embedded): () => void {
-  const server = new LocalServer(embeddedSource(data));
-  const model = localModel({ graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0 }, server);
+export function renderEmbedded(el: HTMLElement, data: Embedded, tensors?: () => Record<string, EmbeddedTensor>): () => void {
+  const server = sideServer(data, tensors);
+  const traits = { graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0, compare: data.compare ?? null };
+  const model = localModel(traits, server);
   return widget.render({ model: model as Parameters<typeof widget.render>[0]['model'], el });
 }
 
@@ -83,7 +120,12 @@ function main(): void {
   const script = document.getElementById('lenslab-data');
   const el = document.getElementById('lenslab-app');
   if (!script || !el) return;
-  renderEmbedded(el, JSON.parse(script.textContent ?? '{}') as Embedded);
+  const tensors = (): Record<string, EmbeddedTensor> => {
+    const text = document.getElementById('lenslab-tensors')?.textContent;
+    return text ? (JSON.parse(text) as Record<string, EmbeddedTensor>) : {};
+  };
+  const data = JSON.parse(script.textContent ?? '{}') as Embedded;
+  renderEmbedded(el, data, data.tensors ? undefined : tensors);
 }
 
 if (typeof document !== 'undefined') main();

@@ -21,11 +21,13 @@ import torch
 from .capture import ActivationStore, run_forward
 from .capture.blind import check_model
 from .capture.flatten import iter_tensors
+from .capture.intervene import Target
 from .capture.modules import ModelTree
 from .capture.select import Selection, plan
 from .errors import LensError
 from .export.loader import load_capture
 from .history import AS_BEFORE, ModelHistory
+from .interventions import Intervene, plan_interventions
 from .selection import (
     Snapshot,
     as_keys,
@@ -57,6 +59,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     attention_weights: bool = False,
     memory: bool = False,
     keep_args: bool = False,
+    intervene: Intervene | None = None,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
 
@@ -71,6 +74,8 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     as its math (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
     ``memory=True`` also records, per op, the bytes autograd keeps for its backward
     (``layer.saved_for_backward_bytes``; ``None`` without it).
+    ``intervene={key: f}`` replaces each named op's output during the pass (later ops see the
+    replacement): ``f(activation, layer) -> tensor``, ``"zero"`` or a tensor.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -84,6 +89,12 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     options = _Options(save is not None and keys is None, postfunc, device, grads, keep_args)
     options.attention_weights = attention_weights
     options.memory = memory
+    if intervene is not None:
+        if seed is not None:
+            _seed_everything(seed)
+        options.targets = plan_interventions(
+            model, args, call_kwargs, tree, intervene, attention_weights
+        )
     metadata_only = _Options(False)
     metadata_only.attention_weights = attention_weights
     if keys is None and stop_after is None:
@@ -130,6 +141,7 @@ class _Options:
         self.keep_args = keep_args
         self.attention_weights = False
         self.memory = False  # saved-for-backward bytes per op (capture/memory.py)
+        self.targets: dict[int, Target] | None = None  # lens(intervene=): op -> replacement
 
 
 class _Origin:
@@ -216,6 +228,7 @@ def _capture(
                 options.attention_weights,
                 selection,
                 memory=options.memory,
+                targets=options.targets,
             )
         except BaseException as exc:
             _attach_partial_history(exc, model)
@@ -226,6 +239,7 @@ def _capture(
         # still paused: re-enabling it would otherwise scan them once more.
         del builder
     if context is not None:
+        context.targets = options.targets
         attach_context(history.capture, context)
     return history
 

@@ -178,7 +178,7 @@ class ModelHistory:
         return save_bundle(self.capture, path, strip_paths=strip_paths)
 
     def to_html(
-        self, path: str | os.PathLike[str], *, budget_mb: float = 20.0, **view_options: Any
+        self, path: str | os.PathLike[str], *, budget_mb: float = 10.0, **view_options: Any
     ) -> pathlib.Path:
         """Writes one self-contained HTML file: the interactive graph, no kernel, no network,
         with previews and statistics of saved activations within ``budget_mb``. It opens on

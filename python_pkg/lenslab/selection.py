@@ -81,7 +81,9 @@ def check_hits(history: ModelHistory, selection: Selection, keys: Sequence[Key])
 
 
 def _warn_shadowed(history: ModelHistory, key: str) -> None:
-    others = [la.label for la in history if key in la.type and la.activation is None]
+    others = [
+        la.label for la in history if la.role == "op" and key in la.type and la.activation is None
+    ]
     if others:
         shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
         warnings.warn(

@@ -9,7 +9,7 @@ import { foldGroupTitle, foldNode } from './fold-view.ts';
 import { standInFinder } from './fold.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
-export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module';
+export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
 export type BranchKind = '' | WireBranchEdge['kind'];
 
 export interface VisibleNode {

@@ -25,9 +25,11 @@ export interface LayerRow {
   readonly time: number;
   readonly flops: number;
   readonly bytes: number;
+  /** Compare widgets: the difference between the two runs (NaN where none). */
+  readonly diff?: number;
 }
 
-export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'mean' | 'std' | 'min' | 'max' | 'nan';
+export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'mean' | 'std' | 'min' | 'max' | 'nan' | 'diff';
 
 export interface Column {
   readonly key: ColumnKey;
@@ -54,6 +56,20 @@ export const COLUMNS: readonly Column[] = [
   { key: 'nan', title: 'NaN', width: 48, numeric: true },
 ];
 
+/** The column a compare widget adds after the label. */
+export const DIFF_COLUMN: Column = { key: 'diff', title: 'diff', width: 76, numeric: true };
+
+/** The columns with the difference column second to the label (compare widgets). */
+export function columnsWithDiff(): readonly Column[] {
+  const [index, label, ...rest] = COLUMNS;
+  return [index, label, DIFF_COLUMN, ...rest].filter((c): c is Column => c !== undefined);
+}
+
+/** Rows carrying a difference per op (compare widgets). */
+export function withDiffs(rows: readonly LayerRow[], values: ArrayLike<number>): LayerRow[] {
+  return rows.map((r) => ({ ...r, diff: values[r.index] ?? Number.NaN }));
+}
+
 export function layerRows(trace: Trace): LayerRow[] {
   return trace.ops.map((op, index) => ({
     index,
@@ -79,6 +95,8 @@ function sortValue(row: LayerRow, key: ColumnKey, stats: StatsLookup): number | 
     case 'max':
     case 'nan':
       return stats(row.index)?.[key] ?? Number.NaN;
+    case 'diff':
+      return row.diff ?? Number.NaN;
     default:
       return row[key];
   }
@@ -134,6 +152,8 @@ export function cellText(row: LayerRow, key: ColumnKey, stats: StatsLookup): str
       const v = stats(row.index)?.nan;
       return v === undefined || Number.isNaN(v) ? '' : String(v);
     }
+    case 'diff':
+      return row.diff === undefined || Number.isNaN(row.diff) ? '' : formatNumber(row.diff);
     default:
       return row[key];
   }

@@ -10,17 +10,20 @@ export type ErrorCode = 'bad_message' | 'unknown_layer' | 'not_saved' | 'no_grad
 export type Method = 'stats' | 'histogram' | 'slice' | 'tiles' | 'grad_norms' | 'all_stats' | 'source';
 export type TensorKind = 'activation' | 'gradient';
 export type Encoding = 'float32' | 'uint8';
+export type Side = 'a' | 'b' | 'diff';
 
 export interface StatsParams {
   layer: string;
   tensor?: TensorKind;
   encoding?: Encoding;
+  side?: Side;
 }
 
 export interface HistogramParams {
   layer: string;
   tensor?: TensorKind;
   encoding?: Encoding;
+  side?: Side;
   bins: number;
 }
 
@@ -29,6 +32,7 @@ export interface SliceParams {
   layer: string;
   tensor?: TensorKind;
   encoding?: Encoding;
+  side?: Side;
   axes: number[];
   index: number[];
   limit: number[];
@@ -39,6 +43,7 @@ export interface TilesParams {
   layer: string;
   tensor?: TensorKind;
   encoding?: Encoding;
+  side?: Side;
   axes: [number, number, number];
   index: number[];
   start: number;

@@ -102,6 +102,7 @@ export interface WireGraph {
   /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
   source_text?: string[];
   function_calls?: WireFunctionCall[];
+  intervened?: number[]; // ops replaced by lens(intervene=); absent means none
   folds?: WireFold[];
   /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
    *  within version 1: missing means not recorded. */
@@ -128,6 +129,7 @@ export interface CompactWireGraph {
   failure?: WireFailure | null;
   source_text?: string[];
   function_calls?: WireFunctionCall[];
+  intervened?: number[];
   folds?: WireFold[];
   /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
    *  within version 1: missing means not recorded. */

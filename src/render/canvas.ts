@@ -22,7 +22,7 @@ export interface CanvasColors {
 
 /** TorchLens fills, as in style/widget.css. */
 const ROLE_FILL: Record<string, string> = {
-  input: '#98fb98', output: '#ff9999', params: '#e6e6e6', bool: '#f7d460', buffer: '#b0b0b0', plain: '#ffffff', module: '#ffffff',
+  input: '#98fb98', output: '#ff9999', params: '#e6e6e6', bool: '#f7d460', buffer: '#b0b0b0', plain: '#ffffff', module: '#ffffff', failed: '#f08080',
 };
 /** Function groups (hierarchy.ts FN_PREFIX): widget.css's tint without a theme. */
 const FUNCTION_FILL = '#dfecf9';

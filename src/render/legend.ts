@@ -17,9 +17,10 @@ export const LEGEND_KEYS: readonly (readonly [LegendKey, string])[] = [
   ['dashed', 'internally generated'],
   ['module', 'closed module'],
   ['function', 'function group'],
+  ['failed', 'the call that raised'],
 ];
 
-export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module' | 'function';
+export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module' | 'function' | 'failed';
 
 /** Which legend keys a drawn graph needs. */
 export function legendKeys(graph: VisibleGraph): Set<LegendKey> {

@@ -17,7 +17,12 @@ import { renderInspector } from '../render/inspector.ts';
 import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffColor, diffScale, ONLY_A_COLOR } from '../graph/diff.ts';
+import { renderCompareLegend } from '../render/compare-legend.ts';
+import type { ComparePanels } from '../panels/compare-panels.ts';
 import { html } from '../render/svg.ts';
 
 export interface FrameInputs {
@@ -28,6 +33,10 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** The code the selected node shows, if any. */
+  readonly code?: SourceTarget | null;
+  /** Compare widgets: the comparison, the difference per visible node, the side-by-side panels. */
+  readonly compare?: { data: CompareData; diffs: ReadonlyMap<string, NodeDiff>; panels: ComparePanels | null } | undefined;
   /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
   readonly foldPanel?: HTMLElement | null;
 }
@@ -46,11 +55,33 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     }
   }
   const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, f.foldPanel ?? (data && target ? data.panel.el : undefined));
+  const cmp = f.compare;
+  const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
+  if (panels && data) {
+    // a's own tensor view goes in the first column; b and b - a beside it.
+    const side = panels.el.querySelector('[data-side="a"]');
+    if (side && data.panel.el.parentElement !== side) side.appendChild(data.panel.el);
+    if (panels.el.parentElement !== data.extra) data.extra.appendChild(panels.el);
+    const op = target ? trace.opByLabel.get(target.label) : undefined;
+    panels.el.hidden = target === null;
+    panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''));
+  }
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(f.foldPanel ? null : target);
+  data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
-  renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
+  if (cmp) {
+    const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));
+    fills.clear();
+    for (const [id, d] of cmp.diffs) {
+      if (d.onlyA) fills.set(id, { color: ONLY_A_COLOR, dark: false });
+      else if (d.branch || (!Number.isNaN(d.value) && (cmp.data.kind === 'scores' || d.value > cmp.data.threshold))) {
+        const at = d.branch ? 1 : scale.position(d.value);
+        fills.set(id, { color: diffColor(at), dark: at > 0.62 });
+      }
+    }
+    renderCompareLegend(c.legend, cmp.data, scale);
+  } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
     rolled: state.rolled,

@@ -34,9 +34,15 @@ import { mountDataViews } from './panels.ts';
 import { measure } from './api.ts';
 import type { LensViewApi, RefreshOptions, ViewOptions } from './api.ts';
 import { refreshPanels } from './frame.ts';
-import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
+import { addressesOf, boxOf, isBufferNode, nodeOfLabel, sourceTarget, tensorTarget } from './lookup.ts';
+import { Teaching } from './teaching.ts';
+import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
+import { parseCompare } from '../model/compare.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffPerNode } from '../graph/diff.ts';
+import { ComparePanels } from '../panels/compare-panels.ts';
 import { drawnKey, foldOfStandIn, foldOption, revealScopes, sameDrawn, showFoldPanel } from './fold-actions.ts';
 import type { DrawnKey } from './fold-actions.ts';
 import { FoldPanel } from '../panels/fold-panel.ts';
@@ -69,6 +75,11 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
+  /** Compare widgets: the trait as sent, parsed against the trace, and what each node shows. */
+  private compareRaw: unknown = null;
+  private compare: CompareData | null = null;
+  private comparePanels: ComparePanels | null = null;
+  private diffs: ReadonlyMap<string, NodeDiff> = new Map();
   /** A selected fold's copies and per-copy statistics (in the inspector). */
   private readonly foldPanel = new FoldPanel(
     { pick: (id, index) => void this.pickFold(id, index) },
@@ -76,6 +87,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   );
   /** Set once a host took the inspector and layer table (detachSidePanels). */
   private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
+  /** The forward-pass player and the source panel's "ops of this line". */
+  readonly teaching: Teaching;
 
   constructor(host: HTMLElement) {
     this.chrome = new Chrome(host, {
@@ -95,6 +108,16 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.root = this.chrome.root;
     this.view = new ViewCamera(this.chrome.stage);
     Object.defineProperty(this.root, 'lenslabView', { value: this, configurable: true });
+    this.teaching = new Teaching({
+      root: this.root,
+      currentTrace: () => this.trace,
+      currentHierarchy: () => this.hierarchy(),
+      apply: (f, opts) => this.whenLoaded(() => {
+        this.state = f(this.state, this.hierarchy());
+        return this.refresh(opts(this.hierarchy(), this.state));
+      }),
+    });
+    this.chrome.toolbar.appendChild(this.teaching.bar);
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
       describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
@@ -113,8 +136,10 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   }
 
   dispose(): void {
+    void this.teaching.pause();
     this.detach();
     this.sidePanels?.table.remove();
+    this.comparePanels?.dispose();
     this.data?.dispose();
     this.layouter.dispose();
     this.chrome.dispose();
@@ -157,7 +182,9 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
         return;
       }
       this.trace = createTrace(raw);
+      this.teaching.reset();
       this.data?.setTrace(this.trace);
+      this.applyCompare();
       this.hierarchies = new Map();
       this.drawnKey = null;
       this.layouter.dispose();
@@ -168,6 +195,36 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
+  }
+
+  /**
+   * A second run and its difference (the compare trait; null: an ordinary widget). The root
+   * carries data-mode="compare" (or "scores" for patching effects) once it is set.
+   */
+  setCompare(raw: unknown): Promise<void> {
+    return this.enqueue(() => {
+      this.compareRaw = raw;
+      if (!this.trace) return;
+      this.applyCompare();
+      return this.refresh({});
+    });
+  }
+
+  /** Compare widgets: the difference drawn on node `id` (the largest of its ops), or null. */
+  diffOf(id: string): number | null {
+    const v = this.diffs.get(id)?.value;
+    return v === undefined || Number.isNaN(v) ? null : v;
+  }
+
+  private applyCompare(): void {
+    const trace = this.trace;
+    this.compare = trace ? parseCompare(this.compareRaw, trace.ops.length) : null;
+    if (this.compare) this.root.dataset['mode'] = this.compare.kind;
+    else delete this.root.dataset['mode'];
+    if (this.compare && this.data) {
+      this.data.setDiffs(this.compare.values);
+      if (this.compare.kind === 'compare' && !this.comparePanels) this.comparePanels = new ComparePanels(this.data.client, this.data.panel);
+    }
   }
 
   visibleNodeIds(): string[] {
@@ -262,6 +319,24 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     return hits;
   }
 
+  /** Moves the forward-pass player by `delta` ops; resolves to the current op's id. */
+  step(delta: number): Promise<string> {
+    return this.teaching.step(delta);
+  }
+
+  play(): Promise<void> {
+    return this.teaching.play();
+  }
+
+  pause(): Promise<void> {
+    return this.teaching.pause();
+  }
+
+  /** Selects every op that `file`:`line` ran; resolves to their ids. */
+  selectSource(file: string, line: number): Promise<string[]> {
+    return this.teaching.selectSource(file, line);
+  }
+
   /** Steps to the next (+1) or previous (-1) search hit: reveals, selects and zooms to it. */
   stepSearch(delta: number): Promise<void> {
     return this.whenLoaded(() => {
@@ -287,10 +362,14 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.data?.dispose();
     const data = mountDataViews(client, {
       select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
+      selectLine: (file, line) => void this.selectSource(file, line),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
-    if (this.trace) data.setTrace(this.trace);
+    if (this.trace) {
+      data.setTrace(this.trace);
+      this.applyCompare();
+    }
     return data;
   }
 
@@ -354,6 +433,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   private selectNode(id: string, focus: boolean): Promise<void> {
     return this.whenLoaded(() => {
+      this.teaching.selectionChanged(id);
       const h = this.hierarchy();
       const known = describeNode(this.requireTrace(), h, id) !== null;
       let s = withSelected(this.state, known ? id : null);
@@ -414,7 +494,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     // A change of selection, query or overlay keeps the drawn graph: no rebuild, no layout.
     const key = drawnKey(h, this.state);
     const same = this.layout !== null && this.drawnKey !== null && sameDrawn(this.drawnKey, key);
-    const graph = same ? this.graph : buildVisibleGraph(trace, h, this.state);
+    const graph = same ? this.graph : withFailure(trace, h, this.state.expanded, buildVisibleGraph(trace, h, this.state));
     const t0 = performance.now();
     const layout = same && this.layout ? this.layout : await this.layouter.layout(graph);
     this.drawnKey = key;
@@ -423,8 +503,12 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.layout = layout;
     const t1 = performance.now();
     const c = this.chrome;
+    this.diffs = this.compare ? diffPerNode(this.compare, h, graph) : new Map();
+    const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
-    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected), foldPanel });
+    const selected = this.state.selected;
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel, compare };
+    this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
     // (a canvas would otherwise draw at the old camera, then again on the next animation frame).

@@ -6,6 +6,8 @@ import { itemIndexOf, itemOf, scopeOfNode } from '../graph/index.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 import type { Box, GraphLayout } from '../layout/layout.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
+import { stackOf } from '../model/stack.ts';
 
 export function isBufferNode(h: Hierarchy, id: string): boolean {
   const index = itemIndexOf(h, id);
@@ -40,4 +42,37 @@ export function boxOf(graph: VisibleGraph, layout: GraphLayout | null, id: strin
   if (node) return node;
   const group = graph.groups.find((g) => g.nodeId === id);
   return (group && layout?.groups.get(group.key)) ?? null;
+}
+
+/**
+ * The code a node shows: an op's stack with its own line in focus; a module's stack down to the
+ * line that called it, with the first line of its forward (the whole function) in focus.
+ */
+export function sourceTarget(trace: Trace, h: Hierarchy, id: string | null): SourceTarget | null {
+  if (id === null) return null;
+  const item = h.items.find((it) => it.id === id);
+  if (item) {
+    const stack = stackOf(trace, item.ops[0] ?? -1);
+    const focus = stack[stack.length - 1];
+    return focus === undefined ? null : { stack, focus, wholeFunction: false };
+  }
+  let scope = null;
+  for (const s of h.scopes.values()) if (s.nodeId === id) scope = s;
+  if (!scope || scope.fn) return null;
+  const call = trace.calls.findIndex((c) => c.address === scope.address && (scope.call === 0 || c.call === scope.call));
+  const first = trace.ops.findIndex((op) => insideCall(trace, op.module_call, call));
+  if (call < 0 || first < 0) return null;
+  const full = stackOf(trace, first);
+  const site = trace.calls[call]?.frames?.at(-1);
+  const at = site === undefined ? -1 : full.lastIndexOf(site);
+  const stack = at >= 0 ? full.slice(0, at + 1) : full;
+  const inner = at >= 0 ? full[at + 1] : undefined;
+  const focus = inner ?? stack[stack.length - 1];
+  if (focus === undefined) return null;
+  return { stack: inner === undefined ? stack : [...stack, inner], focus, wholeFunction: inner !== undefined };
+}
+
+function insideCall(trace: Trace, call: number, target: number): boolean {
+  for (let c = call; c >= 0; c = trace.calls[c]?.parent ?? -1) if (c === target) return true;
+  return false;
 }

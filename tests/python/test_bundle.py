@@ -251,11 +251,14 @@ def test_to_html_embeds_names_as_data_only(tmp_path: Path) -> None:
     h = lens(OddName(), torch.randn(2, 3))
     page = h.to_html(tmp_path / "page", budget_mb=1).read_text()
     assert "<img" not in page and ODD not in page
-    start = page.index('id="lenslab-data">') + len('id="lenslab-data">')
-    data = json.loads(page[start : page.index("</script>", start)])
+    def element(name: str) -> Any:
+        start = page.index(f'id="{name}">') + len(f'id="{name}">')
+        return json.loads(page[start : page.index("</script>", start)])
+
+    data, tensors = element("lenslab-data"), element("lenslab-tensors")
     assert any(m["address"] == ODD for m in data["graph"]["modules"])
-    assert data["tensors"]["mul_1_2:1"]["stats"]["numel"] == 6
-    assert "preview" in data["tensors"]["mul_1_2:1"]
+    assert tensors["mul_1_2:1"]["stats"]["numel"] == 6
+    assert "preview" in tensors["mul_1_2:1"]
     tight = h.to_html(tmp_path / "tight.html", budget_mb=0).read_text()
     assert '"preview"' not in tight
 

@@ -14,6 +14,7 @@ from ..errors import LensError
 from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
+from .intervene import InterveningBuilder, Target
 from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
 from .modules import ModelTree
@@ -26,7 +27,7 @@ _active_lock = threading.Lock()
 _active = False
 
 
-def run_forward(
+def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
     model: torch.nn.Module,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -36,6 +37,7 @@ def run_forward(
     attention_weights: bool = False,
     selection: Selection | None = None,
     memory: bool = False,
+    targets: dict[int, Target] | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
@@ -44,6 +46,7 @@ def run_forward(
     model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
     forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
     ``memory`` also records what autograd saves for backward, per op (``capture/memory.py``).
+    ``targets`` (op position -> replacement) turns on interventions (``capture/intervene.py``).
     """
     global _active
     with _active_lock:
@@ -54,8 +57,11 @@ def run_forward(
             )
         _active = True
     try:
-        builder_class = MemoryTraceBuilder if memory else TraceBuilder
+        builder_class = _builder_class(memory, bool(targets))
         builder = builder_class(model, store, keep_args, tree, attention_weights, selection)
+        if isinstance(builder, InterveningBuilder):
+            builder.targets = targets or {}
+            builder.intervened = {}
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         tracker = builder.modules
@@ -97,6 +103,16 @@ def run_forward(
         release_shapes()
         with _active_lock:
             _active = False
+
+
+class _InterveningMemoryBuilder(InterveningBuilder, MemoryTraceBuilder):
+    """Interventions and saved-for-backward bytes in one pass."""
+
+
+def _builder_class(memory: bool, intervene: bool) -> type[TraceBuilder]:
+    if intervene:
+        return _InterveningMemoryBuilder if memory else InterveningBuilder
+    return MemoryTraceBuilder if memory else TraceBuilder
 
 
 def _input_path(path: str) -> str:

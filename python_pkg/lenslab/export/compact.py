@@ -39,6 +39,8 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         out["failure"] = graph["failure"]
     if graph["source_text"]:
         out["source_text"] = graph["source_text"]
+    if graph.get("intervened"):
+        out["intervened"] = graph["intervened"]
     if "folds" in graph:
         out["folds"] = graph["folds"]
     if "saved_bytes" in graph:

@@ -137,6 +137,9 @@ class WireGraph(TypedDict):
     failure: WireFailure | None
     source_text: list[str]
     function_calls: list[WireFunctionCall]
+    # Ops whose output ``lens(intervene=)`` replaced (positions in ``ops``). Added after
+    # version 1 without a bump: absent means none.
+    intervened: NotRequired[list[int]]
     folds: NotRequired[list[WireFold]]  # added within version 1
     # Per op, the bytes autograd saved for its backward; only with ``lens(..., memory=True)``.
     # Added within version 1: missing means not recorded.
@@ -173,5 +176,6 @@ class CompactWireGraph(TypedDict):
     failure: NotRequired[WireFailure]  # only when there is one
     source_text: NotRequired[list[str]]  # only when not empty
     function_calls: list[WireFunctionCall]
+    intervened: NotRequired[list[int]]  # written only when some op was replaced
     folds: NotRequired[list[WireFold]]
     saved_bytes: NotRequired[list[int]]

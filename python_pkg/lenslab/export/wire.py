@@ -108,6 +108,8 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
             for f in trace.function_calls
         ],
     }
+    if trace.intervened:
+        graph["intervened"] = sorted(trace.intervened)
     folds = find_folds(trace)
     if folds:  # absent when there are none, as in graphs written before folds existed
         graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]

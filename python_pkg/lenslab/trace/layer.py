@@ -242,6 +242,11 @@ class LayerPass:
         pairs = zip(other[::2], other[1::2], strict=True)
         return ", ".join(f"{slot}={_short_repr.repr(value)}" for slot, value in pairs)
 
+    @property
+    def intervened(self) -> bool:
+        """True when ``lens(intervene=)`` replaced this op's output (what later ops saw)."""
+        return self.index in self._trace.intervened
+
     # branches
     @property
     def is_terminal_bool(self) -> bool:

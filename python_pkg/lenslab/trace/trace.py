@@ -42,6 +42,8 @@ class Trace:
     saved_bytes: dict[int, int] | None = None  # op -> bytes saved for backward (memory=True)
     param_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
     param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = field(default_factory=dict)
+    # Ops whose output ``lens(intervene=)`` replaced -> how: "zero", "tensor" or "function".
+    intervened: dict[int, str] = field(default_factory=dict)
 
 
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
@@ -74,6 +76,7 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         saved_bytes=builder.saved_bytes,
         param_dtypes=builder.param_dtypes,
         param_refs=builder.param_refs,
+        intervened=dict(getattr(builder, "intervened", {})),
     )
 
 

@@ -22,12 +22,15 @@ NON_FINITE_CODE = 255  # the uint8 code of NaN and ±Inf
 Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats", "source"]
 TensorKind = Literal["activation", "gradient"]
 Encoding = Literal["float32", "uint8"]
+# Compare widgets (lenslab.compare): run a (default), b's matching op, or b - a.
+Side = Literal["a", "b", "diff"]
 
 
 class StatsParams(TypedDict):
     layer: str  # a layer pass label, e.g. "conv2d_1_1:1"
     tensor: NotRequired[TensorKind]
     encoding: NotRequired[Encoding]
+    side: NotRequired[Side]
 
 
 class HistogramParams(StatsParams):

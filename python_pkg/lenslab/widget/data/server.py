@@ -70,7 +70,10 @@ class DataServer:
         self, request: Request, result: dict[str, Any], array: torch.Tensor | None, started: float
     ) -> Reply:
         reply: dict[str, Any] = {
-            "type": REPLY, "id": request.id, "version": PROTOCOL_VERSION, "result": result
+            "type": REPLY,
+            "id": request.id,
+            "version": PROTOCOL_VERSION,
+            "result": result,
         }
         buffers: list[bytes] = []
         if array is not None:
