@@ -96,6 +96,7 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription |
   if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
   if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
   if (op.role !== 'op') rows.push(['role', op.role]);
+  if (item.ops.some((o) => trace.graph.intervened?.includes(o))) rows.push(['intervened', 'output replaced by lens(intervene=)']);
   const parents = item.ops.flatMap((i) => trace.ops[i]?.parents ?? []);
   const children = item.ops.flatMap((i) => trace.children[i] ?? []);
   const links: [string, NodeLink[]][] = [

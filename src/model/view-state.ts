@@ -42,6 +42,8 @@ export interface CustomOverlay {
   readonly aggregate: 'sum' | 'max';
   /** How values read in the legend: bytes ('size') or plain numbers. */
   readonly format: 'size' | 'number';
+  /** Extra rows for the inspector, per op position (dataset statistics: every statistic). */
+  readonly details?: ReadonlyMap<number, readonly (readonly [string, number])[]>;
 }
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {

@@ -17,6 +17,8 @@ export interface SceneState {
   /** The forward-pass player's current node (or the closed box holding it), and the edges feeding it. */
   readonly lit?: ReadonlySet<string>;
   readonly litEdges?: ReadonlySet<string>;
+  /** Nodes whose op output lens(intervene=) replaced. */
+  readonly intervened?: ReadonlySet<string>;
 }
 
 /** A stable hue per layer, so the passes of one layer share a colour mark. */
@@ -89,6 +91,7 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   if (state.matches.has(n.id)) cls.push('lenslab-node--match');
   if (state.current === n.id) cls.push('lenslab-node--current');
   if (state.lit?.has(n.id)) cls.push('lenslab-node--lit');
+  if (state.intervened?.has(n.id)) cls.push('lenslab-node--intervened');
   const fill = state.fills.get(n.id);
   if (fill?.dark) cls.push('lenslab-node--dark');
   const el = svg('g', { class: cls.join(' '), 'data-node-id': n.id, transform: `translate(${box.x},${box.y})` }, parent);

@@ -46,6 +46,15 @@ test('custom scores colour by op label; unknown labels are ignored here (Python 
   assert.equal(s.custom?.values[cnn.opByLabel.get('conv2d_1_1:1') ?? -1], 2);
 });
 
+test('stats= (dataset statistics) colours like custom scores and details every statistic', () => {
+  const stats = { name: 'dataset mean', scores: { 'conv2d_1_1:1': 0.5 }, aggregate: 'max', format: 'number', details: { 'conv2d_1_1:1': { 'dataset mean': 0.5, 'dataset std': 2 } } };
+  const s = initialState(cnn, hierarchyOf, { stats });
+  assert.equal(s.overlay, 'custom');
+  assert.equal(s.custom?.name, 'dataset mean');
+  const at = cnn.opByLabel.get('conv2d_1_1:1') ?? -1;
+  assert.deepEqual(s.custom?.details?.get(at), [['dataset mean', 0.5], ['dataset std', 2]]);
+});
+
 test('direction LR lays the graph out left to right', () => {
   const layoutOf = (direction: string): ReturnType<typeof layoutGraph> => {
     const s = initialState(cnn, hierarchyOf, { depth: 99, direction });

@@ -214,7 +214,15 @@ def _stats(capture: Capture, value: Any, _static: bool) -> dict[str, Any]:
             "stats were computed on another model: none of their layer labels is in this "
             "history. Show the history returned with them (stats.history.show(stats=stats))."
         )
-    return _scores(capture, known, f"dataset {stat}", "max", "number")
+    sent = _scores(capture, known, f"dataset {stat}", "max", "number")
+    rows = getattr(value, "rows", None)  # every statistic per label, for the inspector
+    if callable(rows):
+        sent["details"] = {
+            label: {f"dataset {k}": v for k, v in row.items() if math.isfinite(v)}
+            for label, row in rows().items()
+            if label in labels
+        }
+    return sent
 
 
 register_view_option("depth", _depth)
