@@ -1,7 +1,8 @@
 // Entry of a standalone HTML file (h.to_html): no kernel, no network. The page embeds the wire
 // graph (compact form) as JSON in <script type="application/json" id="lenslab-data"> and, per
-// saved activation, statistics and a downsampled preview in id="lenslab-tensors", parsed only
-// when the first tensor is asked for, so a big page draws its graph first; this renders the same widget view
+// saved activation, statistics and a downsampled preview in an element of its own
+// (id="lenslab-t:" + label), parsed only when that tensor is asked for, so a big page draws its
+// graph first and a selection parses one tensor; this renders the same widget view
 // (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
 import widget from './widget.ts';
 import { LocalServer } from './local/server.ts';
@@ -27,7 +28,7 @@ interface Embedded {
   /** The wire graph, or its compact form (what h.to_html writes). */
   graph: EmbeddedGraph | Record<string, unknown>;
   view_options?: Record<string, unknown>;
-  /** Inline, or read on first use (`tensors` argument of renderEmbedded). */
+  /** Inline, or read one by one on first use (`tensor` argument of renderEmbedded). */
   tensors?: Record<string, EmbeddedTensor>;
   missing: string;
   /** A comparison's page (Comparison.to_html): the compare trait and run b / b - a by a's labels. */
@@ -43,17 +44,15 @@ function decodePreview(p: NonNullable<EmbeddedTensor['preview']>): Float32Array 
   return out;
 }
 
-export function embeddedSource(data: Embedded, readTensors: () => Record<string, EmbeddedTensor> = () => data.tensors ?? {}): LocalSource {
+export function embeddedSource(data: Embedded, readTensor: (label: string) => EmbeddedTensor | undefined = (l) => data.tensors?.[l]): LocalSource {
   // Expanded and parsed on first use: the first draw does not wait for them.
   let wire: EmbeddedGraph | null = null;
   const graph = (): EmbeddedGraph => (wire ??= expandWire(data.graph) as EmbeddedGraph);
   let ops: Map<string, EmbeddedGraph['ops'][number]> | null = null;
-  let tensors: Record<string, EmbeddedTensor> | null = null;
   const cache = new Map<string, LocalEntry | null>();
   const entry = (label: string): LocalEntry | null => {
-    tensors ??= readTensors();
     ops ??= new Map(graph().ops.map((op) => [op.label, op]));
-    const raw = tensors[label];
+    const raw = readTensor(label);
     const op = ops.get(label);
     if (!raw || !op) return null;
     const e: LocalEntry = { shape: op.shape ?? [], dtype: op.dtype };
@@ -94,11 +93,11 @@ export function localModel(traits: Record<string, unknown>, server: LocalServer 
 }
 
 /** Answers each request from the side it names (compare pages), else from run a. */
-function sideServer(data: Embedded, tensors?: () => Record<string, EmbeddedTensor>): LocalServer {
-  const a = new LocalServer(embeddedSource(data, tensors));
+function sideServer(data: Embedded, tensor?: (label: string) => EmbeddedTensor | undefined): LocalServer {
+  const a = new LocalServer(embeddedSource(data, tensor));
   const sides = data.sides;
   if (!sides) return a;
-  const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, () => side ?? {}));
+  const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, (l) => side?.[l]));
   const servers = { a, b: of(sides.b), diff: of(sides.diff) };
   const routed = Object.create(a) as LocalServer;
   routed.handle = (request) => {
@@ -109,8 +108,8 @@ function sideServer(data: Embedded, tensors?: () => Record<string, EmbeddedTenso
 }
 
 /** Renders the view into `el` from `data`; returns the cleanup function. */
-export function renderEmbedded(el: HTMLElement, data: Embedded, tensors?: () => Record<string, EmbeddedTensor>): () => void {
-  const server = sideServer(data, tensors);
+export function renderEmbedded(el: HTMLElement, data: Embedded, tensor?: (label: string) => EmbeddedTensor | undefined): () => void {
+  const server = sideServer(data, tensor);
   const traits = { graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0, compare: data.compare ?? null };
   const model = localModel(traits, server);
   return widget.render({ model: model as Parameters<typeof widget.render>[0]['model'], el });
@@ -120,12 +119,12 @@ function main(): void {
   const script = document.getElementById('lenslab-data');
   const el = document.getElementById('lenslab-app');
   if (!script || !el) return;
-  const tensors = (): Record<string, EmbeddedTensor> => {
-    const text = document.getElementById('lenslab-tensors')?.textContent;
-    return text ? (JSON.parse(text) as Record<string, EmbeddedTensor>) : {};
+  const tensor = (label: string): EmbeddedTensor | undefined => {
+    const text = document.getElementById(`lenslab-t:${label}`)?.textContent;
+    return text ? (JSON.parse(text) as EmbeddedTensor) : undefined;
   };
   const data = JSON.parse(script.textContent ?? '{}') as Embedded;
-  renderEmbedded(el, data, data.tensors ? undefined : tensors);
+  renderEmbedded(el, data, data.tensors ? undefined : tensor);
 }
 
 if (typeof document !== 'undefined') main();
