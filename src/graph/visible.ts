@@ -12,9 +12,14 @@ import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
 export type BranchKind = '' | WireBranchEdge['kind'];
 
+/** See VisibleNode.kind; 'function' and 'fold' are pseudo-scopes that open like modules. */
+export type NodeKind = 'op' | 'module' | 'function' | 'fold';
+
 export interface VisibleNode {
   readonly id: string;
-  readonly kind: 'op' | 'module';
+  /** What the node stands for: an op, a module, a Python function (caller group or call), or a
+   *  fold of repeated blocks. Read this, never the id's prefix. */
+  readonly kind: NodeKind;
   /** Key of the innermost drawn module box containing the node, or null at top level. */
   readonly group: string | null;
   readonly role: NodeRole;
@@ -326,7 +331,7 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   if (s.fn) {
     const lines = [fnTitle(s), fnSubtitle(s)];
     return {
-      id: s.nodeId, kind: 'module', group: s.parent, role: 'module', shape: 'stack', dashed: false,
+      id: s.nodeId, kind: 'function', group: s.parent, role: 'module', shape: 'stack', dashed: false,
       lines, tooltip: `${lines.join('\n')}\nPython function (no module)\nclick to expand`, op: s.outputOp, scope: s.key,
       selfLoop: false, hasParams: false, passGroup: '',
     };

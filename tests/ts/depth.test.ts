@@ -42,7 +42,7 @@ test('frames open with depth like modules, and collapse to one node', () => {
   assert.ok(all.groups.some((g) => g.key === SDPA && g.title === '\u0192 scaled_dot_product_attention()'));
   const closed = withExpanded(initialViewState(expandedForDepth(h, fullDepth(h)), fullDepth(h)), [SDPA], false);
   const g = buildVisibleGraph(trace, h, closed);
-  assert.ok(g.nodes.some((n) => n.id === SDPA && n.kind === 'module'));
+  assert.ok(g.nodes.some((n) => n.id === SDPA && n.kind === 'function'));
   assert.ok(!g.nodes.some((n) => n.id.startsWith('softmax_')));
   // Searching the softmax reveals it through its module and both frames.
   const softmax = trace.ops.find((op) => op.type === 'softmax')?.label ?? '';
