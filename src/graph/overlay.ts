@@ -10,6 +10,7 @@ import type { VisibleGraph } from './visible.ts';
 export const METRIC_NAMES: Record<Exclude<Metric, 'none'>, string> = {
   time: 'op time',
   size: 'output size',
+  saved: 'kept for backward',
   params: 'parameters',
   flops: 'FLOPs',
   grad: 'gradient norm',
@@ -36,6 +37,8 @@ function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom'>
       return op.time_s;
     case 'size':
       return outputBytes(op);
+    case 'saved':
+      return 0; // per op position: see metricValues
     case 'params':
       return op.num_params;
     case 'flops':
@@ -69,6 +72,7 @@ export function metricValues(
     let v = 0;
     // Parameters are counted once per layer, however many passes reuse them.
     if (metric === 'params') v = trace.ops[item.ops[0] ?? -1]?.num_params ?? 0;
+    else if (metric === 'saved') for (const o of item.ops) v += Math.max(0, trace.graph.saved_bytes?.[o] ?? 0);
     else for (const o of item.ops) v += opValue(trace.ops[o] ?? ({} as WireOp), metric) || 0;
     values.set(id, (values.get(id) ?? 0) + v);
   }
@@ -161,7 +165,7 @@ export function formatMetric(metric: Metric, v: number): string {
     if (v >= 1e-3) return `${(v * 1e3).toFixed(2)} ms`;
     return `${(v * 1e6).toFixed(1)} \u00b5s`;
   }
-  if (metric === 'size') {
+  if (metric === 'size' || metric === 'saved') {
     const units = ['B', 'KB', 'MB', 'GB', 'TB'];
     let x = v;
     let u = 0;

@@ -5,27 +5,22 @@
 // depth-first discovery then one barycenter sweep, x by averaging a left- and a right-packed
 // placement around each node's parents, and straight S-curves for edges. Less tidy than dagre,
 // but it draws thousands of nodes in milliseconds, and a box that big is looked at zoomed out.
-import type { Box, Point } from './layout.ts';
 import type { Size } from './size.ts';
-import type { Piece } from './box.ts';
+import { edgeKey, isInPort, isOutPort } from './types.ts';
+import type { Box, Piece, Placed, Point } from './types.ts';
 
-export interface Placed {
-  readonly size: Size;
-  readonly items: ReadonlyMap<string, Box>;
-  readonly edges: ReadonlyMap<string, { points: Point[]; labelAt: Point | null }>;
-}
+export type { Placed } from './types.ts';
 
 const NODE_SEP = 22;
 const RANK_SEP = 30;
 
 /**
- * Lays out `ids` (in execution order; ports: in ports start with "\u0003i:", out ports with
- * "\u0003o:") joined by `segs`. In ports go on the first rank, out ports on the last.
+ * Lays out `ids` (in execution order; in and out ports as in ./types.ts) joined by `segs`. In ports go on the first rank, out ports on the last.
  */
 export function layeredLayout(ids: readonly string[], sizeOf: (id: string) => Size, segs: readonly Piece[]): Placed {
   const n = ids.length;
   const index = new Map(ids.map((id, i) => [id, i]));
-  const kind = ids.map((id) => (id.startsWith('\u0003i:') ? 1 : id.startsWith('\u0003o:') ? 2 : 0));
+  const kind = ids.map((id) => (isInPort(id) ? 1 : isOutPort(id) ? 2 : 0));
   const outs: number[][] = ids.map(() => []);
   const ins: number[][] = ids.map(() => []);
   for (const s of segs) {
@@ -181,7 +176,7 @@ export function layeredLayout(ids: readonly string[], sizeOf: (id: string) => Si
     const bend = Math.min(RANK_SEP / 2, Math.abs(p1.y - p0.y) / 2);
     const down = p1.y >= p0.y ? 1 : -1;
     const points = [p0, { x: p0.x, y: p0.y + down * bend }, { x: p1.x, y: p1.y - down * bend }, p1];
-    edges.set(`${s.from}\u0000${s.to}`, { points, labelAt: s.text ? { x: (p0.x + p1.x) / 2, y: (p0.y + p1.y) / 2 } : null });
+    edges.set(edgeKey(s.from, s.to), { points, labelAt: s.text ? { x: (p0.x + p1.x) / 2, y: (p0.y + p1.y) / 2 } : null });
   }
   return { size: { width: Math.max(0, maxX - minX), height: Math.max(0, y - RANK_SEP) }, items, edges };
 }
