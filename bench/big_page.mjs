@@ -3,8 +3,9 @@
 //   load_to_ready_ms     navigation start → the widget's data-state="ready" (parse, first draw)
 //   first_draw_ms        performance.measure 'lenslab:first-draw' (view created → drawn)
 //   default_visible      nodes drawn at first (repeated layers folded)
-//   select_tensor_ms     select an op inside a folded decoder layer (the fold opens at that copy)
-//                        → its tensor view drawn (data-state="ready")
+//   select_visible_tensor_ms  select a drawn op → its tensor view drawn (data-state="ready")
+//   select_tensor_ms     select an op inside a folded decoder layer (the fold opens at that copy,
+//                        a new layout) → its tensor view drawn
 //   fold_open_ms         open the fold of decoder layers (first copy between stand-ins) → drawn
 //   search_ms            v.search('mlp') → hits; search_drawn_ms: → hits highlighted, next frame
 //   expand_all_ms        setDepth(99): every module and fold open → drawn, next frame
@@ -37,11 +38,24 @@ async function once(name) {
       const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
       const last = (n) => performance.getEntriesByName(n).at(-1)?.duration ?? null;
       const r = { first_draw_ms: last('lenslab:first-draw'), default_visible: v.visibleNodeIds().length };
+      const defaultDepth = v.depth;
+      const tensorReady = async (id, t) => {
+        const done = () => document.querySelector(`[data-lenslab-tensor="${CSS.escape(id)}"][data-state="ready"]`);
+        while (!done() && performance.now() - t < 10_000) await new Promise((res) => setTimeout(res, 2));
+        await frame();
+        return done() ? performance.now() - t : null;
+      };
+      // A drawn op (the last one: the head's output), then an op inside a folded layer.
+      const shown = v.visibleNodeIds().filter((id) => !id.startsWith('module:') && !id.startsWith('fold:') && !id.startsWith('input') && !id.startsWith('output'));
+      const visibleOp = shown[shown.length - 1];
+      if (visibleOp) {
+        const t = performance.now();
+        await v.select(visibleOp);
+        r.select_visible_tensor_ms = await tensorReady(visibleOp, t);
+        await v.select('');
+      }
       const fold = v.visibleNodeIds().find((id) => id.startsWith('fold:'));
       r.fold = fold ?? null;
-      // An op in the middle copy of the folded layers: its module and label from the trace.
-      const labels = [...document.querySelectorAll('[data-node-id]')].length; // keep the DOM warm
-      r.dom_nodes = labels;
       const wanted = 'mlp.down_proj';
       const hits = v.search(wanted);
       const target = hits.filter((id) => !id.startsWith('module:') && !id.startsWith('fold:'))[Math.floor(hits.length / 4)];
@@ -51,20 +65,10 @@ async function once(name) {
       if (target) {
         const t = performance.now();
         await v.select(target);
-        await new Promise((resolve) => {
-          const done = () => document.querySelector(`[data-lenslab-tensor="${CSS.escape(target)}"][data-state="ready"]`);
-          if (done()) return resolve();
-          const obs = new MutationObserver(() => done() && (obs.disconnect(), resolve()));
-          obs.observe(root, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
-          setTimeout(() => (obs.disconnect(), resolve()), 10_000);
-        });
-        await frame();
-        r.select_tensor_ms = performance.now() - t;
-        r.select_tensor_ready = document.querySelector(`[data-lenslab-tensor="${CSS.escape(target)}"][data-state="ready"]`) !== null;
+        r.select_tensor_ms = await tensorReady(target, t);
       }
-      await v.setDepth(1);
+      await v.setDepth(defaultDepth); // folds closed again
       if (fold) {
-        await v.setDepth(v.depth); // the fold's parent open at the default depth
         const t = performance.now();
         await v.expand(fold);
         await frame();

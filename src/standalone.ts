@@ -1,12 +1,12 @@
 // Entry of a standalone HTML file (h.to_html): no kernel, no network. The page embeds the wire
 // graph (compact form) as JSON in <script type="application/json" id="lenslab-data"> and, per
-// saved activation, statistics and a downsampled preview in an element of its own
-// (id="lenslab-t:" + label), parsed only when that tensor is asked for, so a big page draws its
-// graph first and a selection parses one tensor; this renders the same widget view
+// saved activation, statistics and a downsampled preview as one line "label<TAB>json" of the text
+// element id="lenslab-tensors", found and parsed only when that tensor is asked for, so a big page
+// draws its graph first and a selection parses one tensor; this renders the same widget view
 // (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
 import widget from './widget.ts';
 import { LocalServer } from './local/server.ts';
-import { expandWire } from './protocol/compact.ts';
+import { isCompact } from './protocol/compact.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
 import type { WireFrame } from './protocol/schema.ts';
 import type { LocalHistogram } from './local/tensor-math.ts';
@@ -36,6 +36,39 @@ interface Embedded {
   sides?: { b?: Record<string, EmbeddedTensor>; diff?: Record<string, EmbeddedTensor> };
 }
 
+/** The tensor of `label` in the "\nlabel<TAB>json" lines of a page, parsed; undefined if absent. */
+export function tensorLine(lines: string, label: string): EmbeddedTensor | undefined {
+  const key = `\n${label}\t`;
+  const at = lines.indexOf(key);
+  if (at < 0) return undefined;
+  const end = lines.indexOf('\n', at + key.length);
+  return JSON.parse(lines.slice(at + key.length, end < 0 ? undefined : end)) as EmbeddedTensor;
+}
+
+type OpInfo = { shape: number[] | null; dtype: string };
+const indexes = new WeakMap<object, Map<string, OpInfo>>();
+
+/** Label → shape and dtype of every op, read from the records or the compact columns. */
+function opIndex(graph: Embedded['graph']): Map<string, OpInfo> {
+  let index = indexes.get(graph);
+  if (index) return index;
+  index = new Map();
+  const ops = (graph as { ops?: unknown }).ops;
+  if (Array.isArray(ops)) {
+    for (const op of ops as EmbeddedGraph['ops']) index.set(op.label, { shape: op.shape, dtype: op.dtype });
+  } else if (isCompact(graph)) {
+    const col = (name: string): unknown[] => {
+      const c = graph.ops[name];
+      if (!c) return [];
+      return Array.isArray(c) ? c : c.codes.map((k) => c.table[k]);
+    };
+    const [labels, shapes, dtypes] = [col('label'), col('shape'), col('dtype')];
+    labels.forEach((l, i) => index?.set(String(l), { shape: (shapes[i] as number[] | null) ?? null, dtype: String(dtypes[i] ?? '') }));
+  }
+  indexes.set(graph, index);
+  return index;
+}
+
 /** uint8 codes → values (255: NaN), as the kernel's uint8 encoding. */
 function decodePreview(p: NonNullable<EmbeddedTensor['preview']>): Float32Array {
   const bytes = Uint8Array.from(atob(p.data), (c) => c.charCodeAt(0));
@@ -45,15 +78,12 @@ function decodePreview(p: NonNullable<EmbeddedTensor['preview']>): Float32Array 
 }
 
 export function embeddedSource(data: Embedded, readTensor: (label: string) => EmbeddedTensor | undefined = (l) => data.tensors?.[l]): LocalSource {
-  // Expanded and parsed on first use: the first draw does not wait for them.
-  let wire: EmbeddedGraph | null = null;
-  const graph = (): EmbeddedGraph => (wire ??= expandWire(data.graph) as EmbeddedGraph);
-  let ops: Map<string, EmbeddedGraph['ops'][number]> | null = null;
+  // Indexed on first use, from the label, shape and dtype columns only: the first draw does not wait.
+  const index = (): Map<string, OpInfo> => opIndex(data.graph);
   const cache = new Map<string, LocalEntry | null>();
   const entry = (label: string): LocalEntry | null => {
-    ops ??= new Map(graph().ops.map((op) => [op.label, op]));
     const raw = readTensor(label);
-    const op = ops.get(label);
+    const op = index().get(label);
     if (!raw || !op) return null;
     const e: LocalEntry = { shape: op.shape ?? [], dtype: op.dtype };
     if (raw.stats) e.stats = raw.stats;
@@ -62,14 +92,15 @@ export function embeddedSource(data: Embedded, readTensor: (label: string) => Em
     return e;
   };
   return {
-    labels: () => graph().ops.map((op) => op.label),
+    labels: () => [...index().keys()],
     load: async (label) => {
       if (!cache.has(label)) cache.set(label, entry(label));
       return cache.get(label) ?? null;
     },
     missing: data.missing,
     get code() {
-      return { frames: graph().frames ?? [], text: graph().source_text ?? [] };
+      const g = data.graph as EmbeddedGraph;
+      return { frames: g.frames ?? [], text: g.source_text ?? [] };
     },
   };
 }
@@ -119,9 +150,10 @@ function main(): void {
   const script = document.getElementById('lenslab-data');
   const el = document.getElementById('lenslab-app');
   if (!script || !el) return;
+  let lines: string | null = null;
   const tensor = (label: string): EmbeddedTensor | undefined => {
-    const text = document.getElementById(`lenslab-t:${label}`)?.textContent;
-    return text ? (JSON.parse(text) as EmbeddedTensor) : undefined;
+    lines ??= document.getElementById('lenslab-tensors')?.textContent ?? '';
+    return tensorLine(lines, label);
   };
   const data = JSON.parse(script.textContent ?? '{}') as Embedded;
   renderEmbedded(el, data, data.tensors ? undefined : tensor);

@@ -73,6 +73,9 @@ export interface VisibleGraph {
   readonly direction?: Direction;
 }
 
+/** Pass sets of edges in the unrolled view (never filled there): one shared empty set. */
+const NO_PASSES: Set<number> = new Set();
+
 /** Rolled view: more labelled inputs than this and pass ranges replace argument slots. */
 const CROWDED = 3;
 
@@ -169,7 +172,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       let e = edges.get(key);
       if (!e) {
         const fromIsOp = h.items[fromItem]?.id === from;
-        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: new Set(), ins: new Set(), fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
+        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: h.rolled ? new Set() : NO_PASSES, ins: h.rolled ? new Set() : NO_PASSES, fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
         edges.set(key, e);
       }
       if (h.rolled) {

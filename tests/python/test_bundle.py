@@ -255,7 +255,9 @@ def test_to_html_embeds_names_as_data_only(tmp_path: Path) -> None:
         start = page.index(f'id="{name}">') + len(f'id="{name}">')
         return json.loads(page[start : page.index("</script>", start)])
 
-    data, tensor = element("lenslab-data"), element("lenslab-t:mul_1_2:1")
+    data = element("lenslab-data")
+    start = page.index("\nmul_1_2:1\t") + len("\nmul_1_2:1\t")
+    tensor = json.loads(page[start : page.index("\n", start)])
     assert any(m["address"] == ODD for m in data["graph"]["modules"])
     assert tensor["stats"]["numel"] == 6
     assert "preview" in tensor
