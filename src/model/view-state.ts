@@ -30,7 +30,7 @@ export interface ViewState {
   readonly custom: CustomOverlay | null;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad' | 'custom';
+export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'custom';
 export type Direction = 'TB' | 'LR';
 
 export interface CustomOverlay {

@@ -1,6 +1,5 @@
 // Draws a laid-out graph into an SVG group: module boxes, then edges, then nodes. Stateless:
 // everything it shows comes from its arguments; it redraws from scratch.
-import { FN_PREFIX } from '../graph/hierarchy.ts';
 import type { VisibleGraph, VisibleGroup, VisibleNode } from '../graph/visible.ts';
 import type { Box, EdgeRoute, GraphLayout } from '../layout/layout.ts';
 import { GROUP_HEADER, LINE_H, STACK_OFFSET } from '../layout/size.ts';
@@ -86,7 +85,7 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   const cls = ['lenslab-node', `lenslab-node--${n.role}`];
   if (n.dashed) cls.push('lenslab-node--dashed');
   if (n.hasParams) cls.push('lenslab-node--has-params');
-  if (n.id.startsWith(FN_PREFIX)) cls.push('lenslab-node--function');
+  if (n.kind === 'function') cls.push('lenslab-node--function');
   if (state.selected === n.id) cls.push('lenslab-node--selected');
   if (state.matches.has(n.id)) cls.push('lenslab-node--match');
   if (state.current === n.id) cls.push('lenslab-node--current');

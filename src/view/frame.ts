@@ -102,7 +102,8 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
-  if (state.custom) customOption(c.toolbar, state.custom.name);
+  if (state.custom) menuOption(c.toolbar, 'custom', state.custom.name, true);
+  if (trace.graph.saved_bytes) menuOption(c.toolbar, 'saved', 'kept for backward', false);
   c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
   const intervened = intervenedNodes(trace, h, graph);
   if (intervened.size) {
@@ -113,13 +114,14 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   return { intervened, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }
 
-/** The overlay menu entry for scores given from Python (added once). */
-function customOption(toolbar: HTMLElement, name: string): void {
+/** An overlay menu entry that only some captures have: scores given from Python ('custom'),
+ *  bytes kept for backward ('saved', with lens(..., memory=True)). Added once. */
+function menuOption(toolbar: HTMLElement, value: string, name: string, select: boolean): void {
   const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
-  if (!overlay || overlay.querySelector('option[value="custom"]')) return;
+  if (!overlay || overlay.querySelector(`option[value="${value}"]`)) return;
   const option = html('option', '', overlay, `colour: ${name}`);
-  option.value = 'custom';
-  overlay.value = 'custom';
+  option.value = value;
+  if (select) overlay.value = value;
 }
 
 /** Visible nodes holding an op whose output lens(intervene=) replaced. */
