@@ -55,7 +55,7 @@ print(json.dumps({"cell": [l.layer_label for l in h if l.num_passes > 1][0], "pa
   { file: '4_residual_and_batchnorm.ipynb', widgets: 3, facts: `
 import json
 print(json.dumps({"add": [l.label for l in h_train if l.func_name in ("__add__", "add")][0],
-                  "bn": h_train["block.bn1"].label, "buffers": [l.label for l in h_train.buffers]}))` },
+                  "bn": h_eval["block.bn1"].label, "buffers": [l.label for l in h_train.buffers]}))` },
   { file: '5_debugging_a_shape_error.ipynb', widgets: 2, facts: `
 import json
 print(json.dumps({"message": partial.failure.message, "parents": partial.failure.parents}))` },
