@@ -115,6 +115,22 @@ export async function compareSpec({ context, test, assert, out }) {
     await branch.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-branch.png') });
   });
   await branch.page.close();
+
+  const ablated = await openPage(context, join(dir, 'intervened.html'));
+  await test('an intervened history marks the replaced op in the graph, inspector and table', async () => {
+    await view(ablated.page, (v) => v.setDepth(99));
+    const marked = await ablated.page.evaluate(() => [...document.querySelectorAll('.lenslab-node--intervened')].map((g) => g.getAttribute('data-node-id')));
+    assert(JSON.stringify(marked) === JSON.stringify(expected.intervened), `marked ${marked}, expected ${expected.intervened}`);
+    await view(ablated.page, (v, id) => v.select(id), expected.intervened[0]);
+    const rows = await ablated.page.evaluate(() => document.querySelector('[data-lenslab-inspector]')?.textContent ?? '');
+    assert(rows.includes('output replaced by lens(intervene=)'), `inspector: ${rows.slice(0, 300)}`);
+    await ablated.page.click('.lenslab-tabs [data-tab="layers"]');
+    const flagged = await ablated.page.evaluate(() => [...document.querySelectorAll('.lenslab-table-row--intervened')].map((r) => r.dataset.label));
+    assert(JSON.stringify(flagged) === JSON.stringify(expected.intervened), `table rows ${flagged}`);
+    await ablated.page.click('.lenslab-tabs [data-tab="graph"]');
+    await ablated.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-intervened.png') });
+  });
+  await ablated.page.close();
 }
 
 async function main() {

@@ -40,12 +40,14 @@ def main(out: Path) -> None:
     b = lenslab.lens(model, x, intervene={"block.1": "zero"})
     c = lenslab.compare(a, b)
     c.to_html(out / "ablated.html")
+    b.to_html(out / "intervened.html")
     bright = lenslab.lens(model, x.abs() * 3)  # takes the other branch
     branches = lenslab.compare(a, bright)
     branches.to_html(out / "branch.html")
     expected = {
         "ablated": _expected(c),
         "branch": _expected(branches),
+        "intervened": [layer.label for layer in b if layer.intervened],
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=1))
 

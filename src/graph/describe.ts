@@ -4,6 +4,7 @@ import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape } from '../model/trace.ts';
 import type { FnInfo, Hierarchy, Item, Scope } from './hierarchy.ts';
 import { moduleAddressOf } from './search.ts';
+import { formatMetric, outputBytes } from './overlay.ts';
 import { describeFold } from './fold-describe.ts';
 import { itemOf, scopeOfNode } from './index.ts';
 
@@ -89,9 +90,13 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription |
   const caller = (op as { caller?: unknown }).caller;
   if (typeof caller === 'string' && caller) rows.push(['caller', caller]);
   if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
+  if (op.shape !== null && op.role !== 'output') rows.push(['size', formatMetric('size', outputBytes(op))]);
+  const saved = trace.graph.saved_bytes;
+  if (saved) rows.push(['kept for backward', formatMetric('size', item.ops.reduce((t, i) => t + (saved[i] ?? 0), 0))]);
   if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
   if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
   if (op.role !== 'op') rows.push(['role', op.role]);
+  if (item.ops.some((o) => trace.graph.intervened?.includes(o))) rows.push(['intervened', 'output replaced by lens(intervene=)']);
   const parents = item.ops.flatMap((i) => trace.ops[i]?.parents ?? []);
   const children = item.ops.flatMap((i) => trace.children[i] ?? []);
   const links: [string, NodeLink[]][] = [

@@ -26,7 +26,7 @@ export function foldNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   if (params > 0) lines.push(`params: ${formatCount(params)}`);
   const what = s.fold?.kind === 'passes' ? 'one module called repeatedly' : 'repeated blocks of one structure';
   return {
-    id: s.nodeId, kind: 'module', group: s.parent, role: 'module', shape: 'stack', dashed: false,
+    id: s.nodeId, kind: 'fold', group: s.parent, role: 'module', shape: 'stack', dashed: false,
     lines, tooltip: `${lines.join('\n')}\n${what}\nclick to expand`, op: s.outputOp, scope: s.key,
     selfLoop: false, hasParams: params > 0, passGroup: '',
   };

@@ -20,7 +20,7 @@ export interface ViewOptions {
   [other: string]: unknown;
 }
 
-const METRICS: readonly Metric[] = ['none', 'time', 'size', 'params', 'flops', 'grad'];
+const METRICS: readonly Metric[] = ['none', 'time', 'size', 'saved', 'params', 'flops', 'grad'];
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -66,5 +66,19 @@ function customOverlay(trace: Trace, raw: unknown): CustomOverlay | null {
     values,
     aggregate: o['aggregate'] === 'sum' ? 'sum' : 'max',
     format: o['format'] === 'size' ? 'size' : 'number',
+    details: overlayDetails(trace, o['details']),
   };
+}
+
+/** `{label: {name: number}}` → rows per op position (what `stats=` sends for the inspector). */
+function overlayDetails(trace: Trace, raw: unknown): Map<number, [string, number][]> {
+  const out = new Map<number, [string, number][]>();
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const [label, row] of Object.entries(raw as Record<string, unknown>)) {
+    const at = trace.opByLabel.get(label);
+    if (at === undefined || typeof row !== 'object' || row === null) continue;
+    const rows = Object.entries(row as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number');
+    out.set(at, rows);
+  }
+  return out;
 }

@@ -12,9 +12,14 @@ import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
 export type BranchKind = '' | WireBranchEdge['kind'];
 
+/** See VisibleNode.kind; 'function' and 'fold' are pseudo-scopes that open like modules. */
+export type NodeKind = 'op' | 'module' | 'function' | 'fold';
+
 export interface VisibleNode {
   readonly id: string;
-  readonly kind: 'op' | 'module';
+  /** What the node stands for: an op, a module, a Python function (caller group or call), or a
+   *  fold of repeated blocks. Read this, never the id's prefix. */
+  readonly kind: NodeKind;
   /** Key of the innermost drawn module box containing the node, or null at top level. */
   readonly group: string | null;
   readonly role: NodeRole;
@@ -67,6 +72,9 @@ export interface VisibleGraph {
   /** Layout direction (top to bottom when absent). */
   readonly direction?: Direction;
 }
+
+/** Pass sets of edges in the unrolled view (never filled there): one shared empty set. */
+const NO_PASSES: Set<number> = new Set();
 
 /** Rolled view: more labelled inputs than this and pass ranges replace argument slots. */
 const CROWDED = 3;
@@ -164,7 +172,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       let e = edges.get(key);
       if (!e) {
         const fromIsOp = h.items[fromItem]?.id === from;
-        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: new Set(), ins: new Set(), fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
+        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: h.rolled ? new Set() : NO_PASSES, ins: h.rolled ? new Set() : NO_PASSES, fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
         edges.set(key, e);
       }
       if (h.rolled) {
@@ -210,7 +218,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
-  return state.focus ? focusGraph(graph, state.focus) : graph;
+  return state.focus ? focusGraph(graph, h, state.focus) : graph;
 }
 
 const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();
@@ -323,7 +331,7 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   if (s.fn) {
     const lines = [fnTitle(s), fnSubtitle(s)];
     return {
-      id: s.nodeId, kind: 'module', group: s.parent, role: 'module', shape: 'stack', dashed: false,
+      id: s.nodeId, kind: 'function', group: s.parent, role: 'module', shape: 'stack', dashed: false,
       lines, tooltip: `${lines.join('\n')}\nPython function (no module)\nclick to expand`, op: s.outputOp, scope: s.key,
       selfLoop: false, hasParams: false, passGroup: '',
     };

@@ -3,44 +3,14 @@
 // its structure. Edges that cross boxes are laid out in the
 // lowest box holding both ends, between the items of that box that contain them.
 // Pure data in, pure data out, so a Web Worker can wrap it.
-import type { BranchKind, VisibleEdge, VisibleGraph, VisibleNode } from '../graph/visible.ts';
+import type { VisibleEdge, VisibleGraph, VisibleNode } from '../graph/visible.ts';
 import { GROUP_HEADER, groupSize, nodeSize } from './size.ts';
-import { isPort, layOutBox, shapeKey } from './box.ts';
-import type { ShapeLayout } from './box.ts';
+import { layOutBox, shapeKey } from './box.ts';
+import { KEY_SEP, edgeKey, groupItemId, inPort, isGroupItem, isPort, outPort } from './types.ts';
+import type { Box, EdgeRoute, GraphLayout, Point, ShapeLayout } from './types.ts';
 import type { Size } from './size.ts';
 
-export interface Point {
-  readonly x: number;
-  readonly y: number;
-}
-
-/** Absolute, top-left based. */
-export interface Box {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-export interface EdgeRoute {
-  readonly from: string;
-  readonly to: string;
-  readonly points: readonly Point[];
-  readonly text: string;
-  readonly branch: BranchKind;
-  /** Where the label goes (null when there is no label). */
-  readonly labelAt: Point | null;
-  readonly dashed: boolean;
-  readonly selfLoop: boolean;
-}
-
-export interface GraphLayout {
-  readonly nodes: ReadonlyMap<string, Box>;
-  readonly groups: ReadonlyMap<string, Box>;
-  readonly edges: readonly EdgeRoute[];
-  readonly width: number;
-  readonly height: number;
-}
+export type { Box, EdgeRoute, GraphLayout, Point } from './types.ts';
 
 /** Remembers box layouts by their structure (./box.ts shapeKey), so unchanged boxes are not
  *  laid out again and identical ones (repeated blocks) are laid out once. */
@@ -69,12 +39,6 @@ export class LayoutCache {
 }
 
 const ROOT = '';
-const groupItemId = (key: string): string => `\u0001${key}`;
-/** Port nodes: where an edge leaves (out) or enters (in) a box, laid out inside that box. */
-const outPort = (source: string): string => `\u0003o:${source}`;
-/** In ports are numbered per box (not named by their source) so a box's layout does not
- *  change when only the node outside feeding it does. */
-const inPort = (n: number): string => `\u0003i:${n}`;
 export const edgeText = (e: VisibleEdge): string => [e.branch, e.label].filter(Boolean).join(' ');
 
 /** One piece of a visible edge's route, laid out inside one box (or the top level). */
@@ -85,7 +49,7 @@ interface Segment {
   /** Label, on the piece that reaches the target. */
   readonly text: string;
 }
-const segmentKey = (s: { group: string; from: string; to: string }): string => `${s.group}\u0000${s.from}\u0000${s.to}`;
+const segmentKey = (s: { group: string; from: string; to: string }): string => [s.group, s.from, s.to].join(KEY_SEP);
 
 /**
  * Splits an edge into pieces: up through the boxes around its source (to their out ports),
@@ -223,8 +187,8 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
       if (seen.has(key)) continue;
       seen.add(key);
       push(segmentsIn, s.group, s);
-      for (const end of [s.from, s.to]) if (isPort(end) && !seen.has(`${s.group}\u0000${end}`)) {
-        seen.add(`${s.group}\u0000${end}`);
+      for (const end of [s.from, s.to]) if (isPort(end) && !seen.has(edgeKey(s.group, end))) {
+        seen.add(edgeKey(s.group, end));
         push(members, s.group, end);
       }
     }
@@ -269,7 +233,7 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
       const b = laid.shape.items[i];
       if (!b) return;
       const box = { x: b.x + ox, y: b.y + oy, width: b.width, height: b.height };
-      if (id.startsWith('\u0001')) {
+      if (isGroupItem(id)) {
         const child = id.slice(1);
         groups.set(child, box);
         place(child, box.x + (box.width - (groupLayouts.get(child)?.shape.size.width ?? 0)) / 2, box.y + GROUP_HEADER);

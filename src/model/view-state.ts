@@ -30,7 +30,7 @@ export interface ViewState {
   readonly custom: CustomOverlay | null;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad' | 'custom';
+export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'custom';
 export type Direction = 'TB' | 'LR';
 
 export interface CustomOverlay {
@@ -42,6 +42,8 @@ export interface CustomOverlay {
   readonly aggregate: 'sum' | 'max';
   /** How values read in the legend: bytes ('size') or plain numbers. */
   readonly format: 'size' | 'number';
+  /** Extra rows for the inspector, per op position (dataset statistics: every statistic). */
+  readonly details?: ReadonlyMap<number, readonly (readonly [string, number])[]>;
 }
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {

@@ -8,6 +8,7 @@ import { html } from '../render/svg.ts';
 import { LayerTable } from './layer-table.ts';
 import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
+import { PassPicker } from './pass-picker.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
 import { SourcePanel } from './source-panel.ts';
@@ -27,8 +28,13 @@ export type Tab = 'graph' | 'layers';
 export class DataViews {
   readonly panel: TensorPanel;
   readonly source: SourcePanel;
-  /** What the inspector shows below the facts: the source panel, then the tensor view. */
+  /** What the inspector shows below the facts: the source panel, the pass picker (rolled
+   *  layers with several passes), then the tensor view. */
   readonly extra: HTMLElement;
+  private readonly passes: PassPicker;
+  /** Rolled view: the pass shown for each layer node chosen so far (1-based). */
+  private readonly passOf = new Map<string, number>();
+  private target: TensorTarget | null = null;
   readonly table: LayerTable;
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
@@ -47,8 +53,9 @@ export class DataViews {
     this.panel = new TensorPanel(client);
     this.panel.el.hidden = true;
     this.source = new SourcePanel(client, { selectLine: (file, line) => hooks.selectLine(file, line) });
+    this.passes = new PassPicker(client, (pass) => this.pickPass(pass), () => this.panel.currentKind);
     this.extra = html('div', 'lenslab-inspector-extra');
-    this.extra.append(this.source.el, this.panel.el);
+    this.extra.append(this.source.el, this.passes.el, this.panel.el);
     this.table = new LayerTable({ select: (label) => hooks.select(label), computeStats: () => this.computeStats() });
     this.table.el.hidden = true;
     // Keep wheel and drags inside the table from panning the graph beneath it.
@@ -110,12 +117,28 @@ export class DataViews {
   /** The selection changed (or the view was redrawn): show its code and tensor, mark its row. */
   selected(target: TensorTarget | null, code: SourceTarget | null = null): void {
     this.source.show(code);
-    this.selectedLabel = target?.label ?? null;
+    const passes = target?.passes ?? null;
+    const pass = target ? (this.passOf.get(target.id) ?? 1) : 1;
+    const shown = target && passes ? { ...target, label: passes[pass - 1] ?? target.label } : target;
+    this.target = target;
+    this.passes.show(passes, pass);
+    this.selectedLabel = shown?.label ?? null;
     if ((target?.id ?? null) !== this.shownId) {
       this.shownId = target?.id ?? null;
-      this.panel.show(target);
+      this.panel.show(shown);
     }
     this.table.setSelected(this.selectedLabel);
+  }
+
+  /** The pass slider moved: show that pass of the selected rolled layer. */
+  private pickPass(pass: number): void {
+    const target = this.target;
+    const label = target?.passes?.[pass - 1];
+    if (!target || label === undefined) return;
+    this.passOf.set(target.id, pass);
+    this.selectedLabel = label;
+    this.panel.show({ ...target, label });
+    this.table.setSelected(label);
   }
 
   /** The kernel says gradients changed (a backward pass ran). */

@@ -150,6 +150,10 @@ export class LayerTable {
       row.dataset['label'] = r.label;
       row.style.top = `${i * ROW_HEIGHT}px`;
       if (r.label === this.selected) row.setAttribute('aria-selected', 'true');
+      if (r.intervened) {
+        row.classList.add('lenslab-table-row--intervened');
+        row.title = 'output replaced by lens(intervene=)';
+      }
       for (const col of this.columns) {
         const cell = html('div', `lenslab-table-cell${col.numeric ? ' lenslab-table-cell--num' : ''}`, row, cellText(r, col.key, this.stats));
         cell.style.width = `${col.width}px`;

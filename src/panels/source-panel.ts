@@ -35,7 +35,7 @@ export class SourcePanel {
 
   constructor(
     private readonly client: DataClient | null,
-    private readonly hooks: SourceHooks,
+    hooks: SourceHooks,
   ) {
     this.el = html('section', 'lenslab-source');
     this.el.setAttribute('data-lenslab-source', '');

@@ -27,6 +27,8 @@ export interface LayerRow {
   readonly bytes: number;
   /** Compare widgets: the difference between the two runs (NaN where none). */
   readonly diff?: number;
+  /** lens(intervene=) replaced this op's output. */
+  readonly intervened?: boolean;
 }
 
 export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'mean' | 'std' | 'min' | 'max' | 'nan' | 'diff';
@@ -71,6 +73,7 @@ export function withDiffs(rows: readonly LayerRow[], values: ArrayLike<number>):
 }
 
 export function layerRows(trace: Trace): LayerRow[] {
+  const intervened = new Set(trace.graph.intervened ?? []);
   return trace.ops.map((op, index) => ({
     index,
     label: op.label,
@@ -82,6 +85,7 @@ export function layerRows(trace: Trace): LayerRow[] {
     time: op.time_s,
     flops: op.flops,
     bytes: outputBytes(op),
+    ...(intervened.has(index) ? { intervened: true } : {}),
   }));
 }
 
@@ -107,7 +111,7 @@ export function filterRows(rows: readonly LayerRow[], query: string): LayerRow[]
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return rows.slice();
   return rows.filter((r) => {
-    const text = `${r.label} ${r.type} ${r.module} ${r.shape} ${r.dtype}`.toLowerCase();
+    const text = `${r.label} ${r.type} ${r.module} ${r.shape} ${r.dtype}${r.intervened ? ' intervened' : ''}`.toLowerCase();
     return words.every((w) => text.includes(w));
   });
 }

@@ -22,6 +22,8 @@ export interface TensorTarget {
   /** The layer pass whose output is shown. */
   readonly label: string;
   readonly shape: readonly number[];
+  /** Rolled view, a layer with several passes: the label of each pass (`label` is one of them). */
+  readonly passes?: readonly string[];
   /** The op's callable and its module's class: they name the axes (N, C, H, W; heads, …). */
   readonly func?: string;
   readonly moduleType?: string;

@@ -104,6 +104,9 @@ export interface WireGraph {
   function_calls?: WireFunctionCall[];
   intervened?: number[]; // ops replaced by lens(intervene=); absent means none
   folds?: WireFold[];
+  /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
+   *  within version 1: missing means not recorded. */
+  saved_bytes?: number[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -128,4 +131,7 @@ export interface CompactWireGraph {
   function_calls?: WireFunctionCall[];
   intervened?: number[];
   folds?: WireFold[];
+  /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
+   *  within version 1: missing means not recorded. */
+  saved_bytes?: number[];
 }

@@ -2,7 +2,6 @@
 import type { CustomOverlay, Metric } from '../model/view-state.ts';
 import type { ColorScale } from '../graph/overlay.ts';
 import { METRIC_NAMES, formatMetric, rampColor } from '../graph/overlay.ts';
-import { FN_PREFIX } from '../graph/hierarchy.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 import { html } from './svg.ts';
 
@@ -26,7 +25,7 @@ export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buff
 export function legendKeys(graph: VisibleGraph): Set<LegendKey> {
   const keys = new Set<LegendKey>();
   for (const n of graph.nodes) {
-    keys.add(n.role !== 'module' ? n.role : n.id.startsWith(FN_PREFIX) ? 'function' : 'module');
+    keys.add(n.role !== 'module' ? n.role : n.kind === 'function' ? 'function' : 'module');
     if (n.dashed) keys.add('dashed');
   }
   return keys;

@@ -15,16 +15,19 @@ export function foldOfStandIn(id: string): string | null {
 }
 
 /**
- * Opens the scopes (`keys`, outermost first) a node needs to be drawn as itself. A fold that shows
- * one member switches to the member holding the node, so selecting or searching into a folded
- * block opens that very copy.
+ * Opens the scopes (`keys`, outermost first) a node needs to be drawn as itself. A closed fold opens
+ * at the copy holding the node (the others as stand-ins); one showing another copy switches to it,
+ * so selecting or searching into a folded block opens that very copy.
  */
 export function revealScopes(s: ViewState, h: Hierarchy, keys: readonly string[]): ViewState {
   let next = withExpanded(s, keys.map((k) => h.scopes.get(k)?.address ?? '').filter(Boolean), true);
   for (const k of keys) {
     const m = h.scopes.get(k)?.member;
-    const pick = m ? next.foldPick.get(m.fold) : undefined;
-    if (m && pick !== undefined && pick !== m.index) next = withFoldPick(next, m.fold, m.index);
+    if (!m) continue;
+    const pick = next.foldPick.get(m.fold);
+    // A fold opened for this reveal shows just that copy; one showing another copy switches.
+    const wasOpen = s.expanded.has(h.scopes.get(m.fold)?.address ?? '');
+    if (pick !== undefined ? pick !== m.index : !wasOpen) next = withFoldPick(next, m.fold, m.index);
   }
   return next;
 }

@@ -9,6 +9,7 @@ import type { VisibleGraph } from '../graph/visible.ts';
 import { fullDepth } from '../graph/depth.ts';
 import { searchNodes } from '../graph/search.ts';
 import { describeNode } from '../graph/describe.ts';
+import type { NodeDescription } from '../graph/describe.ts';
 import { outlineRows } from '../graph/outline.ts';
 import { colorScale, metricValues, rampColor } from '../graph/overlay.ts';
 import type { SceneState } from '../render/scene.ts';
@@ -20,7 +21,7 @@ import type { TensorTarget } from '../panels/tensor-panel.ts';
 import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
 import type { CompareData, NodeDiff } from '../model/compare.ts';
-import { diffColor, diffScale, ONLY_A_COLOR } from '../graph/diff.ts';
+import { diffColor, diffScale, ONLY_A_COLOR, opsPerNode } from '../graph/diff.ts';
 import { renderCompareLegend } from '../render/compare-legend.ts';
 import type { ComparePanels } from '../panels/compare-panels.ts';
 import { html } from '../render/svg.ts';
@@ -41,6 +42,16 @@ export interface FrameInputs {
   readonly foldPanel?: HTMLElement | null;
 }
 
+/** The selected op's rows plus what a custom overlay details for it (dataset statistics). */
+function withDetails(d: NodeDescription | null, trace: Trace, state: ViewState): NodeDescription | null {
+  const details = state.custom?.details;
+  const at = d && details ? trace.opByLabel.get(d.id) : undefined;
+  const extra = at === undefined ? undefined : details?.get(at);
+  if (!d || !extra || extra.length === 0) return d;
+  const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+  return { ...d, rows: [...d.rows, ...extra.map(([name, v]) => [name, fmt(v)] as const)] };
+}
+
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
 export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const { trace, hierarchy: h, state, graph, data, target } = f;
@@ -54,7 +65,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
       fills.set(id, { color: rampColor(at), dark: at > 0.62 });
     }
   }
-  const selected = state.selected ? describeNode(trace, h, state.selected) : null;
+  const selected = withDetails(state.selected ? describeNode(trace, h, state.selected) : null, trace, state);
   const cmp = f.compare;
   const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
   if (panels && data) {
@@ -91,16 +102,33 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
-  if (state.custom) customOption(c.toolbar, state.custom.name);
+  if (state.custom) menuOption(c.toolbar, 'custom', state.custom.name, true);
+  if (trace.graph.saved_bytes) menuOption(c.toolbar, 'saved', 'kept for backward', false);
   c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
-  return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+  const intervened = intervenedNodes(trace, h, graph);
+  if (intervened.size) {
+    const row = html('span', 'lenslab-legend-row', c.legend);
+    html('span', 'lenslab-swatch lenslab-swatch--intervened', row);
+    html('span', '', row, 'intervened');
+  }
+  return { intervened, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }
 
-/** The overlay menu entry for scores given from Python (added once). */
-function customOption(toolbar: HTMLElement, name: string): void {
+/** An overlay menu entry that only some captures have: scores given from Python ('custom'),
+ *  bytes kept for backward ('saved', with lens(..., memory=True)). Added once. */
+function menuOption(toolbar: HTMLElement, value: string, name: string, select: boolean): void {
   const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
-  if (!overlay || overlay.querySelector('option[value="custom"]')) return;
+  if (!overlay || overlay.querySelector(`option[value="${value}"]`)) return;
   const option = html('option', '', overlay, `colour: ${name}`);
-  option.value = 'custom';
-  overlay.value = 'custom';
+  option.value = value;
+  if (select) overlay.value = value;
+}
+
+/** Visible nodes holding an op whose output lens(intervene=) replaced. */
+function intervenedNodes(trace: Trace, h: Hierarchy, graph: VisibleGraph): Set<string> {
+  const ops = new Set(trace.graph.intervened ?? []);
+  const out = new Set<string>();
+  if (!ops.size) return out;
+  for (const [id, members] of opsPerNode(h, graph)) if (members.some((o) => ops.has(o))) out.add(id);
+  return out;
 }

@@ -34,7 +34,7 @@ import { mountDataViews } from './panels.ts';
 import { measure } from './api.ts';
 import type { LensViewApi, RefreshOptions, ViewOptions } from './api.ts';
 import { refreshPanels } from './frame.ts';
-import { addressesOf, boxOf, isBufferNode, nodeOfLabel, sourceTarget, tensorTarget } from './lookup.ts';
+import { boxOf, isBufferNode, nodeOfLabel, sourceTarget, tensorTarget } from './lookup.ts';
 import { Teaching } from './teaching.ts';
 import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';

@@ -28,7 +28,10 @@ export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): Ten
   if (!op?.shape) return null;
   const call = trace.calls[op.module_call];
   const moduleType = call ? (trace.modules.get(call.address)?.type ?? '') : '';
-  return { id, label: op.label, shape: op.shape, func: op.func, moduleType };
+  const target = { id, label: op.label, shape: op.shape, func: op.func, moduleType };
+  // Rolled, several passes: the inspector's pass slider chooses among them (pass 1 first).
+  if (!h.rolled || !item || item.ops.length < 2) return target;
+  return { ...target, passes: item.ops.map((i) => trace.ops[i]?.label ?? '') };
 }
 
 /** Module addresses of scope keys. */

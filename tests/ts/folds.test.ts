@@ -31,6 +31,7 @@ test('copies and passes fold into one node each; unfolded, every copy is drawn',
   assert.ok(!ids.some((id) => id.startsWith('module:blocks.')), ids.join(' '));
   const node = buildVisibleGraph(trace, h, s).nodes.find((n) => n.id === COPIES);
   assert.deepEqual(node?.lines.slice(0, 2), ['Block \u00d75', '@blocks.0\u20134']);
+  assert.equal(node?.kind, 'fold');
   assert.equal(buildVisibleGraph(trace, h, s).nodes.find((n) => n.id === PASSES)?.lines[1], '@shared \u00b7 passes');
   assert.ok(isScopeNodeId(COPIES));
   const flat = at(1, false);

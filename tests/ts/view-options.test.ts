@@ -46,6 +46,15 @@ test('custom scores colour by op label; unknown labels are ignored here (Python 
   assert.equal(s.custom?.values[cnn.opByLabel.get('conv2d_1_1:1') ?? -1], 2);
 });
 
+test('stats= (dataset statistics) colours like custom scores and details every statistic', () => {
+  const stats = { name: 'dataset mean', scores: { 'conv2d_1_1:1': 0.5 }, aggregate: 'max', format: 'number', details: { 'conv2d_1_1:1': { 'dataset mean': 0.5, 'dataset std': 2 } } };
+  const s = initialState(cnn, hierarchyOf, { stats });
+  assert.equal(s.overlay, 'custom');
+  assert.equal(s.custom?.name, 'dataset mean');
+  const at = cnn.opByLabel.get('conv2d_1_1:1') ?? -1;
+  assert.deepEqual(s.custom?.details?.get(at), [['dataset mean', 0.5], ['dataset std', 2]]);
+});
+
 test('direction LR lays the graph out left to right', () => {
   const layoutOf = (direction: string): ReturnType<typeof layoutGraph> => {
     const s = initialState(cnn, hierarchyOf, { depth: 99, direction });
@@ -69,4 +78,30 @@ test('the headless renderer draws every visible node, escaping text', () => {
   const hostile = loadFixture('hostile_names');
   const drawn = renderSvg(JSON.stringify(hostile), '{}').svg;
   assert.ok(!/<script|<img/i.test(drawn), 'user text stays text');
+});
+
+test('kept for backward: the overlay and the inspector read the graph\'s saved_bytes', async () => {
+  const { metricValues } = await import('../../src/graph/overlay.ts');
+  const { describeNode } = await import('../../src/graph/describe.ts');
+  const base = raw as { ops: unknown[] };
+  const saved = base.ops.map((_, i) => 100 * i);
+  const trace = createTrace({ ...base, saved_bytes: saved });
+  const h = buildHierarchy(trace, false);
+  const s = initialState(trace, () => h, { depth: 1, overlay: 'saved' });
+  assert.equal(s.overlay, 'saved');
+  const graph = buildVisibleGraph(trace, h, s);
+  const values = metricValues(trace, h, graph, 'saved');
+  const block = h.scopes.get('block:1') ?? h.scopes.get('block');
+  const inside = (block ? [...h.items].filter((it) => it.scope !== null && (h.scopes.get(it.scope)?.chain ?? []).includes(block.key)) : []).flatMap((it) => it.ops);
+  assert.equal(values.get('module:block'), inside.reduce((t, i) => t + 100 * i, 0));
+  const row = describeNode(trace, h, 'conv2d_1_1:1')?.rows.find(([k]) => k === 'kept for backward');
+  assert.equal(row?.[1], '100 B');
+  assert.equal(describeNode(cnn, hierarchyOf(false), 'conv2d_1_1:1')?.rows.find(([k]) => k === 'kept for backward'), undefined);
+});
+
+test('focus on a module drawn as its one op keeps that op and its neighbours', () => {
+  const focused = ids({ depth: 99, focus: 'stem.0' });
+  assert.ok(focused.includes('conv2d_1_1:1'));
+  assert.ok(focused.includes('input_1:1') && focused.includes('batchnorm_1_2:1'));
+  assert.ok(!focused.includes('output_1:1'));
 });

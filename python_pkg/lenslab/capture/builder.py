@@ -23,7 +23,7 @@ from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_shape
 from .select import Selection, StopForward
-from .source import Site, augmented_operator, user_frame
+from .source import Site, augmented_operator, running_operator, user_frame
 from .store import ActivationStore, storage_key
 
 Tensor = torch.Tensor
@@ -251,17 +251,17 @@ class TraceBuilder:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        """``split`` with a list of sizes is TorchLens' ``split_with_sizes``."""
+        """TorchLens' spellings: ``split`` with a list of sizes is ``split_with_sizes``, and
+        ``x / y`` (torch hands it over as ``div``) is ``truediv``."""
+        if info.name == "div":
+            spelling = "truediv" if running_operator(2) == "/" else ""
+        else:
+            sizes = args[1] if len(args) > 1 else kwargs.get("split_size_or_sections")
+            spelling = "splitwithsizes" if isinstance(sizes, (list, tuple)) else ""
         first = len(self.ops)
         out = self.run(func, info, args, kwargs)
-        sizes = (
-            args[1]
-            if len(args) > 1
-            else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
-        )
-        if isinstance(sizes, (list, tuple)):
-            for record in self.ops[first:]:
-                record.type = "splitwithsizes"
+        for record in self.ops[first:] if spelling else ():
+            record.type = spelling
         return out
 
     def _run_body(

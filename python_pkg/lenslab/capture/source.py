@@ -116,16 +116,23 @@ _DUNDER = {
     "<<=": "lshift",
     ">>=": "rshift",
 }
-_AUGMENTED = {
-    i: f"__i{_DUNDER[sym]}__"
-    for i, (_, sym) in enumerate(getattr(dis, "_nb_ops", ()))
-    if sym in _DUNDER
-}
+_SYMBOLS: dict[int, str] = {i: sym for i, (_, sym) in enumerate(getattr(dis, "_nb_ops", ()))}
 
 
 def augmented_operator(depth: int) -> str:
     """``"__iadd__"`` when the user frame is running ``x += y`` (which torch hands over as
     ``add_``), else ``""``. Called for in-place ops only."""
+    symbol = running_operator(depth + 1)
+    base = _DUNDER.get(symbol) if symbol.endswith("=") else None
+    return f"__i{base}__" if base else ""
+
+
+def running_operator(depth: int) -> str:
+    """The operator symbol (``"/"``, ``"+="``) the user frame is running, or ``""``.
+
+    Torch hands ``x / y`` over as ``div`` and ``x += y`` as ``add_``; TorchLens, which wraps
+    the dunder methods, spells them ``truediv`` and ``iadd``. Called for those names only.
+    """
     frame = sys._getframe(depth + 1)
     cache = _internal
     while frame is not None:
@@ -137,7 +144,7 @@ def augmented_operator(depth: int) -> str:
             raw = code.co_code
             at = frame.f_lasti
             if 0 <= at < len(raw) - 1 and raw[at] == _BINARY_OP:
-                return _AUGMENTED.get(raw[at + 1], "")
+                return _SYMBOLS.get(raw[at + 1], "")
             return ""
         frame = frame.f_back  # type: ignore[assignment]
     return ""

@@ -106,6 +106,10 @@ class DatasetStats(Mapping[str, dict[str, float]]):
         values = {label: _row(s)[stat] for label, s in self._summaries.items()}
         return {label: v for label, v in values.items() if not math.isnan(v)}  # no units: left out
 
+    def rows(self) -> dict[str, dict[str, float]]:
+        """Every statistic of every label (what the inspector lists for a selected op)."""
+        return {label: _row(s) for label, s in self._summaries.items()}
+
     def to_pandas(self) -> pandas.DataFrame:
         import pandas
 

@@ -2,8 +2,9 @@
 
 The page inlines ``static/standalone.js`` (the widget view plus an in-page data server,
 ``src/standalone.ts``) and ``static/widget.css``, and embeds as JSON the wire graph in its
-compact form (a few hundred bytes per op) and, in a second element that the page parses only
-when a tensor is first shown, per saved activation while ``budget_mb`` lasts, exact statistics,
+compact form (a few hundred bytes per op) and, one line per tensor in a text element that the
+page reads only when that tensor is first shown, per saved activation while ``budget_mb`` lasts,
+exact statistics,
 a 64-bin histogram and a block-mean preview quantized to uint8. The JSON sits in
 ``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped, so names from user code
 can never close the tag: the view puts them in the page as text only. No network, no kernel.
@@ -70,7 +71,11 @@ def render_html(
     more = embed_json(extra)[1:-1] + "," if extra else ""
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(graph) - len(more) - 2000
     data = f'{{{more}"graph":{graph},"view_options":{embed_json(view_options or {})},"missing":{embed_json(MISSING)}}}'
-    tensors = embed_json(tensor_previews(capture, budget))
+    # One line per tensor, "label<TAB>json": the page finds and parses a line only when that
+    # tensor is first shown (labels hold no tab or newline; the JSON no raw newline).
+    lines = "".join(
+        f"\n{label}\t{embed_json(entry)}" for label, entry in tensor_previews(capture, budget).items()
+    )
     title = html.escape(f"{capture.model_type} · lenslab")
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
@@ -80,7 +85,7 @@ def render_html(
         f"<title>{title}</title>\n<style>{_no_close(css, 'style')}\n{PAGE_CSS}</style>\n"
         '</head><body>\n<div id="lenslab-app"></div>\n'
         f'<script type="application/json" id="lenslab-data">{data}</script>\n'
-        f'<script type="application/json" id="lenslab-tensors">{tensors}</script>\n'
+        f'<script type="text/plain" id="lenslab-tensors">{_no_close(lines, "script")}\n</script>\n'
         f"<script>{_no_close(script, 'script')}</script>\n</body></html>\n"
     )
 

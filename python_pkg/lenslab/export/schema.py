@@ -141,6 +141,9 @@ class WireGraph(TypedDict):
     # version 1 without a bump: absent means none.
     intervened: NotRequired[list[int]]
     folds: NotRequired[list[WireFold]]  # added within version 1
+    # Per op, the bytes autograd saved for its backward; only with ``lens(..., memory=True)``.
+    # Added within version 1: missing means not recorded.
+    saved_bytes: NotRequired[list[int]]
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -175,3 +178,4 @@ class CompactWireGraph(TypedDict):
     function_calls: list[WireFunctionCall]
     intervened: NotRequired[list[int]]  # written only when some op was replaced
     folds: NotRequired[list[WireFold]]
+    saved_bytes: NotRequired[list[int]]

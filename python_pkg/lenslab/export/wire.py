@@ -113,6 +113,9 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     folds = find_folds(trace)
     if folds:  # absent when there are none, as in graphs written before folds existed
         graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    saved = trace.saved_bytes
+    if saved is not None:  # lens(..., memory=True) only
+        graph["saved_bytes"] = [saved.get(i, 0) for i in range(len(trace.ops))]
     return graph
 
 
