@@ -116,6 +116,14 @@ export async function compareSpec({ context, test, assert, out }) {
   });
   await branch.page.close();
 
+  const kept = await openPage(context, join(dir, 'kept.html'));
+  await test('a saved notebook\'s kept compare view colours the graph with no kernel and no tensors', async () => {
+    const mode = await kept.page.evaluate(() => document.querySelector('.lenslab-root').dataset.mode);
+    const d = await view(kept.page, (v) => v.diffOf('relu_2_6:1'));
+    assert(mode === 'compare' && d === want.rel_l2['relu_2_6:1'], `mode ${mode}, diffOf ${d}`);
+  });
+  await kept.page.close();
+
   const ablated = await openPage(context, join(dir, 'intervened.html'));
   await test('an intervened history marks the replaced op in the graph, inspector and table', async () => {
     await view(ablated.page, (v) => v.setDepth(99));
