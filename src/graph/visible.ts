@@ -218,7 +218,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
-  return state.focus ? focusGraph(graph, state.focus) : graph;
+  return state.focus ? focusGraph(graph, h, state.focus) : graph;
 }
 
 const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();

@@ -54,7 +54,8 @@ export function drawTiles(canvas: HTMLCanvasElement, t: Tiles, scale: ColorScale
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(grid, 0, 0, canvas.width, canvas.height);
   if (!labels || t.count <= 1 || t.cols * zoom < 18 || t.rows * zoom < 14) return;
-  const size = Math.max(9, Math.min(14, Math.floor((t.rows * zoom) / 4)));
+  // Small against the tile: the label marks the tile without hiding its values.
+  const size = Math.max(8, Math.min(12, Math.floor((t.rows * zoom) / 7)));
   ctx.font = `${size}px sans-serif`;
   ctx.textBaseline = 'top';
   for (let k = 0; k < t.count; k++) {

@@ -108,3 +108,10 @@ test('the call that raised is drawn as a red node fed by the ops it was given', 
   const plain = buildVisibleGraph(none, buildHierarchy(none, false), s);
   assert.equal(withFailure(none, buildHierarchy(none, false), s.expanded, plain), plain);
 });
+
+test('the failed call keeps the numbers of its message: wrapped, not cut', async () => {
+  const { wrap } = await import('../../src/graph/failure.ts');
+  const lines = wrap('RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x144 and 256x10)', 44, 3);
+  assert.ok(lines.length >= 2 && lines.every((l) => l.length <= 44));
+  assert.ok(lines.join(' ').includes('(2x144 and 256x10)'));
+});
