@@ -58,6 +58,16 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The page's tensor math as an ES module, for test pages that answer requests without a kernel
+// (ui-tests/standalone/fake-kernel.mjs): one TypeScript implementation everywhere. Not shipped.
+await build({
+  entryPoints: [join(root, 'src', 'local', 'tensor-math.ts')],
+  outfile: join(root, 'lib', 'local', 'tensor-math.js'),
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  logLevel: 'warning',
+});
 
 const loaderSize = statSync(join(outDir, 'loader.js')).size;
 console.log(`loader.js ${(loaderSize / 1024).toFixed(1)} KB (limit 4 KB: saved per widget)`);
