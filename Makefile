@@ -77,3 +77,10 @@ bench: setup
 	@bash scripts/setup-bench.sh
 	@start=$$(date +%s); .venv-bench/bin/python bench/run.py $(BENCH_ARGS); status=$$?; \
 	echo "make bench: $$(( $$(date +%s) - start )) s"; exit $$status
+
+# lenslab's op labels against TorchLens' on >= 25 models, op by op (TorchLens in .venv-bench,
+# in its own process). Why each remaining difference is deliberate: docs/guides/torchlens-parity.md.
+.PHONY: parity
+parity: setup
+	@bash scripts/setup-bench.sh
+	@cd bench && ../.venv-bench/bin/python parity.py $(PARITY_ARGS)

@@ -215,6 +215,7 @@ def data_stats(budget_s: float = 6.0, numel: int = 10_000_000) -> dict[str, Any]
     server = DataServer(history)
     request = {
         "type": "lenslab:request",
+        "version": 2,
         "id": 1,
         "method": "stats",
         "params": {"layer": layer.label, "tensor": "activation"},

@@ -52,7 +52,7 @@ _s = DataServer(h)
 _layer = [l for l in h if tuple(getattr(l.activation, "shape", ())) == (1, ${CHANNELS}, ${SIZE}, ${SIZE})][-1].label
 _t = []
 for _c in range(${CHANNELS}):
-    _r = {"type": "lenslab:request", "id": 1, "method": "slice", "params": {"layer": _layer, "tensor": "activation", "axes": [2, 3], "index": [0, _c, 0, 0], "limit": [512, 512]}}
+    _r = {"type": "lenslab:request", "version": 2, "id": 1, "method": "slice", "params": {"layer": _layer, "tensor": "activation", "axes": [2, 3], "index": [0, _c, 0, 0], "limit": [512, 512]}}
     _t0 = time.perf_counter(); _rep, _buf = _s.handle(_r); _t.append((time.perf_counter() - _t0) * 1e3)
 print(json.dumps({"kernel_slice_ms": statistics.median(_t), "reply": {k: v for k, v in _rep.items() if k != "kernel_ms"}}))
 `;

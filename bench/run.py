@@ -20,7 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import compare
 import extras
+import figures
+import many
 import memory
 import overhead
 import report
@@ -71,6 +74,9 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         ),
         "data_stats": lambda: extras.data_stats(2.0 if quick else 6.0),
         "data_lab": extras.slice_in_lab,
+        "profile": lambda: figures.run(runs=1 if quick else 3),
+        "many": many.run,
+        "compare": compare.run,
     }
 
 
@@ -93,6 +99,10 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
         out += extras.model_rows(results["models"])
     out += report.frontend_rows(r("graph_drawing"), r("widget"), r("wire"))
     out += extras.data_rows(r("data_stats"), r("data_lab"))
+    out += figures.rows(r("profile"))
+    if "many" in results:
+        out += many.rows(results["many"])
+    out += compare.rows(r("compare"))
     return out
 
 

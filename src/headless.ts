@@ -11,6 +11,8 @@ import { buildHierarchy } from './graph/hierarchy.ts';
 import type { Hierarchy } from './graph/hierarchy.ts';
 import { buildVisibleGraph } from './graph/visible.ts';
 import { initialState } from './graph/view-options.ts';
+import { foldOption } from './graph/fold.ts';
+import { withFold } from './model/view-state.ts';
 import type { ViewOptions } from './graph/view-options.ts';
 import { colorScale, metricValues, rampColor } from './graph/overlay.ts';
 import { layoutGraph } from './layout/layout.ts';
@@ -52,7 +54,7 @@ export function renderSvg(graphJson: string, optionsJson: string): Rendered {
   const height = graphHeight + (legend ? LEGEND_HEIGHT : 0);
   const root = new HeadlessElement('svg');
   for (const [k, v] of Object.entries({ xmlns: SVG_NS, width, height, viewBox: `0 0 ${width} ${height}` })) root.setAttribute(k, String(v));
-  root.appendChild(new HeadlessElement('style')).textContent = __LENSLAB_SVG_CSS__;
+  root.appendChild(new HeadlessElement('style')).textContent = typeof __LENSLAB_SVG_CSS__ === 'string' ? __LENSLAB_SVG_CSS__ : '';
   const bg = root.appendChild(new HeadlessElement('rect'));
   for (const [k, v] of Object.entries({ width, height, fill: '#ffffff' })) bg.setAttribute(k, String(v));
   const g = root.appendChild(new HeadlessElement('g'));
@@ -81,12 +83,14 @@ function viewOf(graphJson: string, optionsJson: string): { trace: Trace; h: Hier
   installDocument();
   const trace = createTrace(JSON.parse(graphJson));
   const hierarchies = new Map<boolean, Hierarchy>();
+  const options = JSON.parse(optionsJson) as ViewOptions;
+  const fold = foldOption(trace, options['fold']); // as the widget: repeated blocks folded
   const hierarchyOf = (rolled: boolean): Hierarchy => {
     let h = hierarchies.get(rolled);
-    if (!h) hierarchies.set(rolled, (h = buildHierarchy(trace, rolled)));
+    if (!h) hierarchies.set(rolled, (h = buildHierarchy(trace, rolled, fold)));
     return h;
   };
-  const state = initialState(trace, hierarchyOf, JSON.parse(optionsJson) as ViewOptions);
+  const state = withFold(initialState(trace, hierarchyOf, options), fold);
   const h = hierarchyOf(state.rolled);
   const graph = buildVisibleGraph(trace, h, state);
   return { trace, h, state, graph, layout: layoutGraph(graph) };

@@ -1,10 +1,14 @@
 // Entry of a standalone HTML file (h.to_html): no kernel, no network. The page embeds the wire
-// graph and, per saved activation, statistics and a downsampled preview as JSON in
-// <script type="application/json" id="lenslab-data">; this renders the same widget view
+// graph (compact form) as JSON in <script type="application/json" id="lenslab-data"> and, per
+// saved activation, statistics and a downsampled preview as one line "label<TAB>json" of the text
+// element id="lenslab-tensors", found and parsed only when that tensor is asked for, so a big page
+// draws its graph first and a selection parses one tensor; this renders the same widget view
 // (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
 import widget from './widget.ts';
 import { LocalServer } from './local/server.ts';
+import { isCompact } from './protocol/compact.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
+import type { WireFrame } from './protocol/schema.ts';
 import type { LocalHistogram } from './local/tensor-math.ts';
 import type { RequestMessage, TensorStats } from './protocol/messages.ts';
 
@@ -14,11 +18,55 @@ interface EmbeddedTensor {
   preview?: { step: number[]; offset: number; scale: number; data: string };
 }
 
+interface EmbeddedGraph {
+  ops: { label: string; shape: number[] | null; dtype: string }[];
+  frames?: WireFrame[];
+  source_text?: string[];
+}
+
 interface Embedded {
-  graph: { ops: { label: string; shape: number[] | null; dtype: string }[] };
+  /** The wire graph, or its compact form (what h.to_html writes). */
+  graph: EmbeddedGraph | Record<string, unknown>;
   view_options?: Record<string, unknown>;
-  tensors: Record<string, EmbeddedTensor>;
+  /** Inline, or read one by one on first use (`tensor` argument of renderEmbedded). */
+  tensors?: Record<string, EmbeddedTensor>;
   missing: string;
+  /** A comparison's page (Comparison.to_html): the compare trait and run b / b - a by a's labels. */
+  compare?: unknown;
+  sides?: { b?: Record<string, EmbeddedTensor>; diff?: Record<string, EmbeddedTensor> };
+}
+
+/** The tensor of `label` in the "\nlabel<TAB>json" lines of a page, parsed; undefined if absent. */
+export function tensorLine(lines: string, label: string): EmbeddedTensor | undefined {
+  const key = `\n${label}\t`;
+  const at = lines.indexOf(key);
+  if (at < 0) return undefined;
+  const end = lines.indexOf('\n', at + key.length);
+  return JSON.parse(lines.slice(at + key.length, end < 0 ? undefined : end)) as EmbeddedTensor;
+}
+
+type OpInfo = { shape: number[] | null; dtype: string };
+const indexes = new WeakMap<object, Map<string, OpInfo>>();
+
+/** Label → shape and dtype of every op, read from the records or the compact columns. */
+function opIndex(graph: Embedded['graph']): Map<string, OpInfo> {
+  let index = indexes.get(graph);
+  if (index) return index;
+  index = new Map();
+  const ops = (graph as { ops?: unknown }).ops;
+  if (Array.isArray(ops)) {
+    for (const op of ops as EmbeddedGraph['ops']) index.set(op.label, { shape: op.shape, dtype: op.dtype });
+  } else if (isCompact(graph)) {
+    const col = (name: string): unknown[] => {
+      const c = graph.ops[name];
+      if (!c) return [];
+      return Array.isArray(c) ? c : c.codes.map((k) => c.table[k]);
+    };
+    const [labels, shapes, dtypes] = [col('label'), col('shape'), col('dtype')];
+    labels.forEach((l, i) => index?.set(String(l), { shape: (shapes[i] as number[] | null) ?? null, dtype: String(dtypes[i] ?? '') }));
+  }
+  indexes.set(graph, index);
+  return index;
 }
 
 /** uint8 codes → values (255: NaN), as the kernel's uint8 encoding. */
@@ -29,12 +77,13 @@ function decodePreview(p: NonNullable<EmbeddedTensor['preview']>): Float32Array 
   return out;
 }
 
-export function embeddedSource(data: Embedded): LocalSource {
-  const ops = new Map(data.graph.ops.map((op) => [op.label, op]));
+export function embeddedSource(data: Embedded, readTensor: (label: string) => EmbeddedTensor | undefined = (l) => data.tensors?.[l]): LocalSource {
+  // Indexed on first use, from the label, shape and dtype columns only: the first draw does not wait.
+  const index = (): Map<string, OpInfo> => opIndex(data.graph);
   const cache = new Map<string, LocalEntry | null>();
   const entry = (label: string): LocalEntry | null => {
-    const raw = data.tensors[label];
-    const op = ops.get(label);
+    const raw = readTensor(label);
+    const op = index().get(label);
     if (!raw || !op) return null;
     const e: LocalEntry = { shape: op.shape ?? [], dtype: op.dtype };
     if (raw.stats) e.stats = raw.stats;
@@ -43,12 +92,16 @@ export function embeddedSource(data: Embedded): LocalSource {
     return e;
   };
   return {
-    labels: () => data.graph.ops.map((op) => op.label),
+    labels: () => [...index().keys()],
     load: async (label) => {
       if (!cache.has(label)) cache.set(label, entry(label));
       return cache.get(label) ?? null;
     },
     missing: data.missing,
+    get code() {
+      const g = data.graph as EmbeddedGraph;
+      return { frames: g.frames ?? [], text: g.source_text ?? [] };
+    },
   };
 }
 
@@ -70,10 +123,26 @@ export function localModel(traits: Record<string, unknown>, server: LocalServer 
   return model;
 }
 
+/** Answers each request from the side it names (compare pages), else from run a. */
+function sideServer(data: Embedded, tensor?: (label: string) => EmbeddedTensor | undefined): LocalServer {
+  const a = new LocalServer(embeddedSource(data, tensor));
+  const sides = data.sides;
+  if (!sides) return a;
+  const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, (l) => side?.[l]));
+  const servers = { a, b: of(sides.b), diff: of(sides.diff) };
+  const routed = Object.create(a) as LocalServer;
+  routed.handle = (request) => {
+    const side = (request.params as { side?: unknown }).side;
+    return (side === 'b' ? servers.b : side === 'diff' ? servers.diff : servers.a).handle(request);
+  };
+  return routed;
+}
+
 /** Renders the view into `el` from `data`; returns the cleanup function. */
-export function renderEmbedded(el: HTMLElement, data: Embedded): () => void {
-  const server = new LocalServer(embeddedSource(data));
-  const model = localModel({ graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0 }, server);
+export function renderEmbedded(el: HTMLElement, data: Embedded, tensor?: (label: string) => EmbeddedTensor | undefined): () => void {
+  const server = sideServer(data, tensor);
+  const traits = { graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0, compare: data.compare ?? null };
+  const model = localModel(traits, server);
   return widget.render({ model: model as Parameters<typeof widget.render>[0]['model'], el });
 }
 
@@ -81,7 +150,13 @@ function main(): void {
   const script = document.getElementById('lenslab-data');
   const el = document.getElementById('lenslab-app');
   if (!script || !el) return;
-  renderEmbedded(el, JSON.parse(script.textContent ?? '{}') as Embedded);
+  let lines: string | null = null;
+  const tensor = (label: string): EmbeddedTensor | undefined => {
+    lines ??= document.getElementById('lenslab-tensors')?.textContent ?? '';
+    return tensorLine(lines, label);
+  };
+  const data = JSON.parse(script.textContent ?? '{}') as Embedded;
+  renderEmbedded(el, data, data.tensors ? undefined : tensor);
 }
 
 if (typeof document !== 'undefined') main();

@@ -13,6 +13,8 @@ interface GraphTraits {
   graph: unknown;
   view_options: ViewOptions | null;
   grads_version: number;
+  /** Compare widgets only (lenslab.compare displayed): the second run and its difference. */
+  compare?: unknown;
 }
 
 /** anywidget's custom messages as the data client's transport; null without a kernel. */
@@ -34,13 +36,17 @@ export default {
     const data = view.connect(new DataClient(modelTransport(model)));
     const onChange = (): void => void view.setGraph(model.get('graph'), model.get('view_options') ?? {});
     const onGrads = (): void => data.gradsChanged(Number(model.get('grads_version')) || 0);
+    const onCompare = (): void => void view.setCompare(model.get('compare') ?? null);
     model.on('change:graph', onChange);
     model.on('change:grads_version', onGrads);
+    model.on('change:compare', onCompare);
     onChange();
     onGrads();
+    onCompare();
     return () => {
       model.off('change:graph', onChange);
       model.off('change:grads_version', onGrads);
+      model.off('change:compare', onCompare);
       view.dispose();
     };
   },

@@ -5,8 +5,24 @@ h = lens(model, x)
 """
 
 from .api import lens, load, validate
+from .compare import Comparison, compare
+from .dataset.extract import extract
+from .dataset.stats import dataset_stats
 from .errors import LensError
 from .history import ModelHistory
+from .patching import patch_activations
 from .trace.layer import LayerPass
 
-__all__ = ["LayerPass", "LensError", "ModelHistory", "lens", "load", "validate"]
+__all__ = [
+    "Comparison",
+    "LayerPass",
+    "LensError",
+    "ModelHistory",
+    "compare",
+    "dataset_stats",
+    "extract",
+    "lens",
+    "load",
+    "patch_activations",
+    "validate",
+]

@@ -7,10 +7,13 @@ transforms -> validation / export -> widget); no stage imports them."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import gc
+import inspect
 import os
 import random
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -19,12 +22,21 @@ import torch
 from .capture import ActivationStore, guard, run_forward
 from .capture.blind import check_model
 from .capture.flatten import iter_tensors
+from .capture.intervene import Target
 from .capture.modules import ModelTree
 from .capture.select import Selection, plan
 from .errors import LensError
 from .export.loader import load_capture
-from .history import ModelHistory
-from .selection import Snapshot, as_keys, check_hits, check_same_graph, resolve
+from .history import AS_BEFORE, ModelHistory
+from .interventions import Intervene, plan_interventions
+from .selection import (
+    Snapshot,
+    as_keys,
+    check_hits,
+    check_same_graph,
+    first_difference,
+    resolve,
+)
 from .trace.record import Capture, make_capture
 from .trace.trace import Trace, freeze
 from .transforms import derive
@@ -70,6 +82,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     attention_weights: bool = False,
     memory: bool = False,
     keep_args: bool = False,
+    intervene: Intervene | None = None,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
 
@@ -84,6 +97,8 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     as its math (scores, softmax, weighted sum), so the attention weights are a recorded tensor.
     ``memory=True`` also records, per op, the bytes autograd keeps for its backward
     (``layer.saved_for_backward_bytes``; ``None`` without it).
+    ``intervene={key: f}`` replaces each named op's output during the pass (later ops see the
+    replacement): ``f(activation, layer) -> tensor``, ``"zero"`` or a tensor.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
@@ -98,10 +113,18 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     options = _Options(save is not None and keys is None, postfunc, device, grads, keep_args)
     options.attention_weights = attention_weights
     options.memory = memory
+    if intervene is not None:
+        if seed is not None:
+            _seed_everything(seed)
+        options.targets = plan_interventions(
+            model, args, call_kwargs, tree, intervene, attention_weights
+        )
     metadata_only = _Options(False)
     metadata_only.attention_weights = attention_weights
     if keys is None and stop_after is None:
-        return _capture(model, args, call_kwargs, tree, options, None, seed)
+        history = _capture(model, args, call_kwargs, tree, options, None, seed)
+        history.origin = _Origin(model, options, save, stop_after)
+        return history
     selection, deferred = plan(keys or [], _addresses(tree), stop_after)
     snapshot = Snapshot(tree.buffers) if deferred or selection.callables else None
     first: ModelHistory | None = None
@@ -120,6 +143,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
         check_same_graph(first, history, keys or [])
     elif keys:
         check_hits(history, selection, keys)
+    history.origin = _Origin(model, options, save, stop_after)
     return history
 
 
@@ -141,6 +165,65 @@ class _Options:
         self.keep_args = keep_args
         self.attention_weights = False
         self.memory = False  # saved-for-backward bytes per op (capture/memory.py)
+        self.targets: dict[int, Target] | None = None  # lens(intervene=): op -> replacement
+
+
+class _Origin:
+    """What ``h.rerun`` needs: the model (weakly: a history does not keep a model alive), the
+    options it was captured with, and ``save`` as given."""
+
+    def __init__(self, model: torch.nn.Module, options: _Options, save: Any, stop: Any) -> None:
+        self._model = weakref.ref(model)
+        self.options = options
+        self.save = save
+        self.stop = stop
+
+    def rerun(
+        self, history: ModelHistory, inputs: Any, kwargs: Any, save: Any, strict: bool
+    ) -> ModelHistory:
+        model = self._model()
+        if model is None:
+            raise LensError("the model this history recorded no longer exists; call lens() again.")
+        args, call_kwargs = _split_inputs(inputs, kwargs)
+        tree = ModelTree(model)
+        _check_devices(tree, args, call_kwargs)
+        options, selection = self._selection(history, save)
+        new = _capture(model, args, call_kwargs, tree, options, selection, None)
+        differs = first_difference(history, new)
+        if differs is not None:
+            if strict:
+                raise LensError(f"rerun: {differs}. Pass strict=False to get the new graph.")
+            again = self.save if save is AS_BEFORE else save
+            return lens(
+                model,
+                inputs,
+                kwargs=kwargs,
+                save=again,
+                postfunc=options.postfunc,
+                device=options.device or "same",
+                grads=options.grads,
+                attention_weights=options.attention_weights,
+            )
+        new.origin = self
+        return new
+
+    def _selection(self, history: ModelHistory, save: Any) -> tuple[_Options, Selection | None]:
+        """Positions to keep, resolved on the known graph: no metadata-only pass."""
+        options = copy.copy(self.options)
+        if save is AS_BEFORE:
+            values = history.capture.trace.store.values
+            if options.save_all:
+                selection = None
+            else:
+                selection = Selection(indices=[i for i, v in enumerate(values) if v is not None])
+        else:
+            keys = as_keys(save)
+            options.save_all = save is not None and keys is None
+            selection = resolve(history, keys, None) if keys else None
+        if not history.complete:  # stopped early (stop_after): stop at the same op
+            selection = selection or Selection()
+            selection.stop_index = len(history) - 1
+        return options, selection
 
 
 def _capture(
@@ -169,6 +252,7 @@ def _capture(
                 options.attention_weights,
                 selection,
                 memory=options.memory,
+                targets=options.targets,
             )
         except BaseException as exc:
             _attach_partial_history(exc, model)
@@ -179,6 +263,7 @@ def _capture(
         # still paused: re-enabling it would otherwise scan them once more.
         del builder
     if context is not None:
+        context.targets = options.targets
         attach_context(history.capture, context)
     return history
 
@@ -223,6 +308,22 @@ def _finish(trace: Trace) -> Capture:
     return make_capture(trace, derive(trace))
 
 
+class _MethodCall(torch.nn.Module):
+    """``lens(model.generate, ...)``: a method of a model, captured as a call of this wrapper.
+
+    The model is its child ``model``, so each forward the method runs (one per generated token)
+    is one call of ``model`` and its submodules' addresses start with ``model.``.
+    """
+
+    def __init__(self, owner: torch.nn.Module, method: str) -> None:
+        super().__init__()
+        self.model = owner
+        self.method = method
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.model, self.method)(*args, **kwargs)
+
+
 def _check_model(model: Any) -> torch.nn.Module:
     if isinstance(model, torch.jit.ScriptModule):
         raise LensError(
@@ -232,6 +333,8 @@ def _check_model(model: Any) -> torch.nn.Module:
     orig = getattr(model, "_orig_mod", None)
     if isinstance(orig, torch.nn.Module) and type(model).__name__ == "OptimizedModule":
         return orig  # torch.compile'd: trace the eager module it wraps
+    if inspect.ismethod(model) and isinstance(model.__self__, torch.nn.Module):
+        return _MethodCall(model.__self__, model.__name__)
     if not isinstance(model, torch.nn.Module):
         raise LensError(
             f"lens() needs a torch.nn.Module as its first argument, got {type(model).__name__}. "

@@ -18,6 +18,7 @@ ErrorCode = Literal[
     "too_large",
     "bad_dtype",  # an encoding we do not send, or a tensor we cannot show (complex, sparse)
     "internal",
+    "version_mismatch",  # the front end and the kernel speak different PROTOCOL_VERSIONs
 ]
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import pathlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .capture import BUFFER
+from .errors import LensError
 from .trace import table
 from .trace.derived import BranchKind
 from .trace.layer import LayerPass
@@ -25,6 +26,25 @@ if TYPE_CHECKING:
     from .validation.report import ValidationReport
 
 
+AS_BEFORE: Any = type("AsBefore", (), {"__repr__": lambda self: "<as before>"})()
+
+
+class Rerunnable(Protocol):
+    def rerun(
+        self, history: ModelHistory, inputs: Any, kwargs: Any, save: Any, strict: bool
+    ) -> ModelHistory: ...
+
+
+class FailedCall(NamedTuple):
+    """The call that raised during a partial capture."""
+
+    func_name: str
+    message: str
+    parents: list[str]  # labels of the recorded ops it was given
+    module: str | None  # innermost module address
+    source: tuple[str, int] | None
+
+
 class ModelHistory:
     """Every op of one forward pass, in execution order, with inputs, outputs and buffers."""
 
@@ -34,6 +54,8 @@ class ModelHistory:
         self._derived = capture.derived
         self._layers = list(capture.layers)
         self._index = capture.index
+        # Set by ``lens``: what ``rerun`` needs (the model, by weak reference, and the options).
+        self.origin: Rerunnable | None = None
 
     def __len__(self) -> int:
         return len(self._layers)
@@ -93,6 +115,41 @@ class ModelHistory:
         """False for the partial history attached to an exception the model raised."""
         return self._trace.complete
 
+    def rerun(
+        self,
+        inputs: Any,
+        *,
+        kwargs: dict[str, Any] | None = None,
+        save: Any = AS_BEFORE,
+        strict: bool = True,
+    ) -> ModelHistory:
+        """The same model on new inputs, with the same labels.
+
+        Keys in ``save`` (by default what this history kept) are resolved on this graph, so no
+        metadata-only pass is needed. If the new pass differs from this graph (a dynamic
+        model), ``strict=True`` raises ``LensError`` naming the first op that differs;
+        ``strict=False`` returns the new graph, with ``save`` resolved on it.
+        """
+        if self.origin is None:
+            raise LensError(
+                "this history has no model to rerun (it was loaded from a bundle or made by "
+                "an exception); call lenslab.lens(model, inputs) instead."
+            )
+        return self.origin.rerun(self, inputs, kwargs, save, strict)
+
+    @property
+    def failure(self) -> FailedCall | None:
+        """For a partial history: the torch call that raised, with the error message."""
+        failure = self._trace.failure
+        if failure is None:
+            return None
+        labels = self._derived.labels
+        calls = self._trace.calls
+        module = calls[failure.module_call].address if failure.module_call >= 0 else None
+        source = (failure.code.co_filename, failure.line) if failure.code is not None else None
+        parents = [labels[p] for p in failure.parents if 0 <= p < len(labels)]
+        return FailedCall(failure.name, failure.message, parents, module, source)
+
     def lookup_keys(self) -> list[str]:
         """Every unambiguous string key."""
         return self._index.keys()
@@ -121,7 +178,7 @@ class ModelHistory:
         return save_bundle(self.capture, path, strip_paths=strip_paths)
 
     def to_html(
-        self, path: str | os.PathLike[str], *, budget_mb: float = 20.0, **view_options: Any
+        self, path: str | os.PathLike[str], *, budget_mb: float = 10.0, **view_options: Any
     ) -> pathlib.Path:
         """Writes one self-contained HTML file: the interactive graph, no kernel, no network,
         with previews and statistics of saved activations within ``budget_mb``. It opens on

@@ -81,7 +81,9 @@ def check_hits(history: ModelHistory, selection: Selection, keys: Sequence[Key])
 
 
 def _warn_shadowed(history: ModelHistory, key: str) -> None:
-    others = [layer.label for layer in history if key in layer.type]
+    others = [
+        la.label for la in history if la.role == "op" and key in la.type and la.activation is None
+    ]
     if others:
         shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
         warnings.warn(
@@ -110,16 +112,43 @@ def unmatched(history: ModelHistory, key: Key, what: str = "save") -> LensError:
 
 def check_same_graph(first: ModelHistory, second: ModelHistory, keys: Sequence[Key]) -> None:
     """The keeping pass must run the graph the keys were resolved on."""
-    a = [op.type for op in first.capture.trace.ops]
-    b = [op.type for op in second.capture.trace.ops]
-    if a[: len(b)] != b[: len(a)]:
-        at = next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+    differs = first_difference(first, second)
+    if differs is not None and (second.complete or len(second) > len(first)):
         raise LensError(
             f"save: keys {list(map(_name, keys))} were resolved on a metadata-only pass, but "
-            f"the second pass ran a different graph (op {at}: {a[at]} then {b[at]}). The model "
-            "is not deterministic in its structure: select with module addresses or plain "
-            "substrings, which are decided during a single pass."
+            f"the second pass ran a different graph: {differs}. The model is not deterministic "
+            "in its structure: select with module addresses or plain substrings, which are "
+            "decided during a single pass."
         )
+    if differs is not None and not second.complete:  # stopped early: compare what ran
+        prefix = first_difference(first, second, len(second))
+        if prefix is not None:
+            raise LensError(f"stop_after: the second pass ran a different graph: {prefix}.")
+
+
+def first_difference(old: ModelHistory, new: ModelHistory, upto: int | None = None) -> str | None:
+    """Where ``new`` stops following ``old``'s graph (op type or parents), in words."""
+    a, b = old.capture.trace.ops, new.capture.trace.ops
+    n = min(len(a), len(b)) if upto is None else upto
+    for i in range(n):
+        if a[i].type != b[i].type or a[i].parents != b[i].parents:
+            label = old.capture.derived.labels[i]
+            was = f"{a[i].type} of {_parents(old, i)}"
+            now = f"{b[i].type} of {_parents(new, i)}"
+            return f"the new pass differs at {label} (recorded: {was}; new pass: {now})"
+    if upto is None and len(a) != len(b):
+        at = old.capture.derived.labels[n] if n < len(a) else "the end"
+        return (
+            f"the new pass has {len(b)} layer passes where the recorded graph has {len(a)} "
+            f"(first difference at {at})"
+        )
+    return None
+
+
+def _parents(history: ModelHistory, index: int) -> str:
+    labels = history.capture.derived.labels
+    parents = history.capture.trace.ops[index].parents
+    return "(" + ", ".join(labels[p] for p in parents) + ")" if parents else "()"
 
 
 def _name(key: Key) -> str:

@@ -1,7 +1,7 @@
 // The request/response client of one widget: ids, replies matched by id, an LRU cache of
 // answers, one request in flight per view channel (a newer request supersedes the older
 // one), and a "busy" status when the kernel takes long (a cell is running). DOM-free.
-import { REPLY, REQUEST } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION, REPLY, REQUEST } from '../protocol/messages.ts';
 import type { ArrayHeader, ErrorCode, Method, MethodParams, MethodResults, ReplyMessage, RequestMessage } from '../protocol/messages.ts';
 import { decodeArray, isArrayHeader } from './decode.ts';
 import { LruCache } from './lru.ts';
@@ -29,6 +29,15 @@ export interface DataReply<M extends Method> {
   readonly header: ArrayHeader | null;
   /** Handler time in the kernel. */
   readonly kernelMs: number;
+}
+
+/** What to tell the user when the kernel answers in another protocol version. */
+export function versionMismatch(theirs: unknown): string {
+  const kernel = typeof theirs === 'number' ? `version ${theirs}` : 'version 1 (no version field)';
+  return (
+    `the kernel speaks data protocol ${kernel}, this front end speaks version ${PROTOCOL_VERSION}: ` +
+    'they come from different lenslab versions. Reinstall lenslab (pip install -U lenslab), restart the kernel and reload the page.'
+  );
 }
 
 export class DataError extends Error {
@@ -171,7 +180,7 @@ export class DataClient {
     if (channel !== undefined) this.inFlight.set(channel, id);
     this.updateStatus();
     try {
-      this.transport?.send({ type: REQUEST, id, method: q.method, params: q.params } as RequestMessage);
+      this.transport?.send({ type: REQUEST, id, version: PROTOCOL_VERSION, method: q.method, params: q.params } as RequestMessage);
     } catch (err) {
       this.settle(p, new DataError('no_kernel', `could not reach the kernel: ${String(err)}`));
     }
@@ -182,6 +191,10 @@ export class DataClient {
     const reply = message as ReplyMessage;
     const p = typeof reply.id === 'number' ? this.pending.get(reply.id) : undefined;
     if (!p) return; // a reply to a request of an earlier page, or a garbled id
+    if (reply.version !== PROTOCOL_VERSION) {
+      this.settle(p, new DataError('version_mismatch', versionMismatch(reply.version)));
+      return;
+    }
     if (reply.error) {
       this.settle(p, new DataError(reply.error.code, reply.error.message));
       return;

@@ -13,7 +13,9 @@ export const DEFAULT_NODE_BUDGET = 60;
  */
 export function expandedForDepth(h: Hierarchy, depth: number): Set<string> {
   const open = new Set<string>();
-  for (const s of h.scopes.values()) if (s.depth < depth && (!s.fn || s.fn.frame)) open.add(s.address);
+  // Folds (fold.ts) likewise stay closed, except at full depth: expand-all opens everything.
+  const all = depth >= fullDepth(h);
+  for (const s of h.scopes.values()) if (s.depth < depth && (!s.fn || s.fn.frame) && (all || !s.fold)) open.add(s.address);
   return open;
 }
 

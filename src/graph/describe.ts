@@ -4,6 +4,9 @@ import type { Trace } from '../model/trace.ts';
 import { formatCount, formatShape } from '../model/trace.ts';
 import type { FnInfo, Hierarchy, Item, Scope } from './hierarchy.ts';
 import { moduleAddressOf } from './search.ts';
+import { formatMetric, outputBytes } from './overlay.ts';
+import { describeFold } from './fold-describe.ts';
+import { itemOf, scopeOfNode } from './index.ts';
 
 export interface NodeLink {
   /** Node id in the current view (the view reveals it when followed). */
@@ -35,12 +38,11 @@ function callStack(trace: Trace, call: number): string {
 }
 
 function findItem(h: Hierarchy, id: string): Item | undefined {
-  return h.items.find((it) => it.id === id);
+  return itemOf(h, id);
 }
 
 function findScope(h: Hierarchy, id: string): Scope | undefined {
-  for (const s of h.scopes.values()) if (s.nodeId === id) return s;
-  return undefined;
+  return scopeOfNode(h, id);
 }
 
 /** Items (ids, in order) holding the given ops, without repeats and without `self`. */
@@ -88,9 +90,13 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription |
   const caller = (op as { caller?: unknown }).caller;
   if (typeof caller === 'string' && caller) rows.push(['caller', caller]);
   if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
+  if (op.shape !== null && op.role !== 'output') rows.push(['size', formatMetric('size', outputBytes(op))]);
+  const saved = trace.graph.saved_bytes;
+  if (saved) rows.push(['kept for backward', formatMetric('size', item.ops.reduce((t, i) => t + (saved[i] ?? 0), 0))]);
   if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
   if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
   if (op.role !== 'op') rows.push(['role', op.role]);
+  if (item.ops.some((o) => trace.graph.intervened?.includes(o))) rows.push(['intervened', 'output replaced by lens(intervene=)']);
   const parents = item.ops.flatMap((i) => trace.ops[i]?.parents ?? []);
   const children = item.ops.flatMap((i) => trace.children[i] ?? []);
   const links: [string, NodeLink[]][] = [
@@ -140,6 +146,7 @@ function describeFunction(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): Nod
 
 function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   if (s.fn) return describeFunction(trace, h, s, s.fn);
+  if (s.fold) return describeFold(trace, h, s, formatSeconds);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);

@@ -1,6 +1,8 @@
 // The nesting a view is built from: items (ops, or layers when rolled) inside scopes (module
 // calls, or modules when rolled). Module paths are the one source of nesting.
 import type { Trace } from '../model/trace.ts';
+import { applyFolds, FOLD_PREFIX } from './fold.ts';
+import type { FoldInfo } from './fold.ts';
 
 export interface Scope {
   /** Unrolled: "address:call"; rolled: "address". */
@@ -19,6 +21,10 @@ export interface Scope {
   readonly chain: readonly string[];
   /** Set for function groups and their calls (pseudo-scopes; see groupLooseItems). */
   readonly fn?: FnInfo;
+  /** Set for folds of repeated blocks and their stand-ins (pseudo-scopes; see fold.ts). */
+  readonly fold?: FoldInfo;
+  /** Set for the members of a fold: the fold's key and this member's position in it. */
+  readonly member?: { readonly fold: string; readonly index: number };
 }
 
 /** A function group (loose ops of one caller at one level) or one call of it. */
@@ -81,7 +87,7 @@ const FN_CALL_MIN_ITEMS = 12;
 
 /** Whether a node id stands for a collapsible scope (module, function group or call). */
 export function isScopeNodeId(id: string): boolean {
-  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX);
+  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX);
 }
 
 export function moduleNodeId(address: string, call: number, numCalls: number): string {
@@ -90,12 +96,13 @@ export function moduleNodeId(address: string, call: number, numCalls: number): s
 
 /** The module address named by a module node id ("module:a.b" or "module:a.b:2"), or null. */
 export function addressOfModuleId(id: string): string | null {
-  if (id.startsWith(FN_PREFIX)) return id; // function groups are keyed by their id
+  if (id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX)) return id; // pseudo-scopes: keyed by id
   if (!id.startsWith(MODULE_PREFIX)) return null;
   return id.slice(MODULE_PREFIX.length).replace(/:\d+$/, '');
 }
 
-export function buildHierarchy(trace: Trace, rolled: boolean): Hierarchy {
+/** `fold`: draw runs of repeated blocks (WireGraph.folds) as one fold each (see fold.ts). */
+export function buildHierarchy(trace: Trace, rolled: boolean, fold = false): Hierarchy {
   // A call with an empty address is the model itself: transparent, its contents sit at top level.
   const effective = (call: number): number => {
     let c = call;
@@ -169,6 +176,7 @@ export function buildHierarchy(trace: Trace, rolled: boolean): Hierarchy {
   const building = { items, scopes, scopeOrder, childScopes, directItems, bufferItems };
   const frameDepth = addFunctionFrames(trace, building, itemOfOp, (c) => (c < 0 ? null : callScope[effective(c)] ?? null), rolled);
   maxDepth = Math.max(maxDepth, frameDepth);
+  if (fold) applyFolds(trace, building, callScope, rolled);
   groupLooseItems(trace, building);
   return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, directBuffers, bufferItems, childScopes, maxDepth };
 }

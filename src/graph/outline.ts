@@ -3,6 +3,8 @@
 import type { Trace } from '../model/trace.ts';
 import type { ViewState } from '../model/view-state.ts';
 import type { Hierarchy } from './hierarchy.ts';
+import { firstItemIn } from './index.ts';
+import { foldOutlineName } from './fold.ts';
 import { fnSubtitle, fnTitle, isAtomic } from './visible.ts';
 
 export interface OutlineRow {
@@ -27,10 +29,6 @@ export interface OutlineRow {
 /** Rows in tree order; children are listed only under open modules. */
 export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): OutlineRow[] {
   const rows: OutlineRow[] = [];
-  const firstItem = new Map<string, string>();
-  h.items.forEach((it, i) => {
-    if (it.scope !== null && !firstItem.has(it.scope) && (state.showBuffers || !h.bufferItems.has(i))) firstItem.set(it.scope, it.id);
-  });
   const walk = (parent: string | null): void => {
     for (const key of h.childScopes.get(parent) ?? []) {
       const s = h.scopes.get(key);
@@ -38,19 +36,19 @@ export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): Outli
       const mod = s.fn ? undefined : trace.modules.get(s.address);
       const calls = mod?.num_calls ?? 1;
       // A call of a function group sits under the group's row: its number is enough.
-      const last = s.fn ? (s.fn.call > 0 ? `#${s.fn.call}` : fnTitle(s)) : s.address.slice(s.address.lastIndexOf('.') + 1);
-      const suffix = calls > 1 ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
+      const last = s.fn ? (s.fn.call > 0 ? `#${s.fn.call}` : fnTitle(s)) : s.fold ? foldOutlineName(s) : s.address.slice(s.address.lastIndexOf('.') + 1);
+      const suffix = calls > 1 && !s.fold ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
       const expandable = !isAtomic(h, s, state.showBuffers);
       const expanded = expandable && state.expanded.has(s.address);
-      const target = expandable ? s.nodeId : (firstItem.get(key) ?? s.nodeId);
+      const target = expandable ? s.nodeId : (firstItemIn(h, key, state.showBuffers) ?? s.nodeId);
       rows.push({
         key,
         address: s.address,
         nodeId: s.nodeId,
         target,
-        level: s.depth,
+        level: s.chain.length, // folds add a level to their members
         name: `${last}${suffix}`,
-        type: s.fn ? fnSubtitle(s) : (mod?.type ?? '?'),
+        type: s.fn ? fnSubtitle(s) : (s.fold?.type ?? mod?.type ?? '?'),
         expandable,
         expanded,
         selected: state.selected === s.nodeId || state.selected === target,

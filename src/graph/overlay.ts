@@ -10,6 +10,7 @@ import type { VisibleGraph } from './visible.ts';
 export const METRIC_NAMES: Record<Exclude<Metric, 'none'>, string> = {
   time: 'op time',
   size: 'output size',
+  saved: 'kept for backward',
   params: 'parameters',
   flops: 'FLOPs',
   grad: 'gradient norm',
@@ -30,7 +31,7 @@ export function outputBytes(op: WireOp): number {
   return elements * (DTYPE_BYTES[op.dtype.replace(/^torch\./, '')] ?? 4);
 }
 
-function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom'>): number {
+function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom' | 'saved'>): number {
   switch (metric) {
     case 'time':
       return op.time_s;
@@ -54,6 +55,7 @@ export function metricValues(
   if (metric === 'none') return values;
   if (metric === 'grad') return gradValues(h, graph, gradNorms ?? []);
   if (metric === 'custom') return gradValues(h, graph, custom?.values ?? [], custom?.aggregate === 'sum');
+  if (metric === 'saved') return gradValues(h, graph, trace.graph.saved_bytes ?? [], true);
   const moduleNodeOfScope = new Map<string, string>();
   for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
   const visible = new Set(graph.nodes.map((n) => n.id));
@@ -161,7 +163,7 @@ export function formatMetric(metric: Metric, v: number): string {
     if (v >= 1e-3) return `${(v * 1e3).toFixed(2)} ms`;
     return `${(v * 1e6).toFixed(1)} \u00b5s`;
   }
-  if (metric === 'size') {
+  if (metric === 'size' || metric === 'saved') {
     const units = ['B', 'KB', 'MB', 'GB', 'TB'];
     let x = v;
     let u = 0;

@@ -2,6 +2,7 @@
 import type { Trace } from '../model/trace.ts';
 import { formatShape } from '../model/trace.ts';
 import type { Hierarchy } from './hierarchy.ts';
+import { itemOf, scopeOfNode } from './index.ts';
 
 /**
  * Ids of op nodes (label / layer) whose label, type, function, module or output shape
@@ -21,28 +22,50 @@ export function searchNodes(trace: Trace, h: Hierarchy, query: string, showBuffe
   return [...hits];
 }
 
-function scanNodes(trace: Trace, h: Hierarchy, query: string, showBuffers: boolean): string[] {
-  const q = query.trim().toLowerCase();
-  if (!q) return [];
-  const hits: string[] = [];
-  for (const [index, item] of h.items.entries()) {
-    if (!showBuffers && h.bufferItems.has(index)) continue;
+/** Lower-cased search text of every item and scope, built once per hierarchy. */
+interface SearchIndex {
+  readonly items: readonly string[];
+  readonly scopes: readonly (readonly [string, string])[];
+}
+const indexes = new WeakMap<Hierarchy, SearchIndex>();
+
+function searchIndex(trace: Trace, h: Hierarchy): SearchIndex {
+  let ix = indexes.get(h);
+  if (ix) return ix;
+  const where = new Map<string | null, string>();
+  const items = h.items.map((item) => {
     const op = trace.ops[item.ops[0] ?? -1];
-    if (!op) continue;
-    const where = moduleAddressOf(h, item.scope);
-    const text = `${op.label} ${op.type} ${op.func} @${where} ${formatShape(op.shape)}`.toLowerCase();
-    if (text.includes(q)) hits.push(item.id);
-  }
+    if (!op) return '';
+    let at = where.get(item.scope);
+    if (at === undefined) where.set(item.scope, (at = moduleAddressOf(h, item.scope)));
+    return `${op.label} ${op.type} ${op.func} @${at} ${formatShape(op.shape)}`.toLowerCase();
+  });
+  const scopes: [string, string][] = [];
   for (const key of h.scopeOrder) {
     const s = h.scopes.get(key);
     if (!s) continue;
     if (s.fn) {
-      if (s.fn.call === 0 && `\u0192 ${s.fn.caller}`.toLowerCase().includes(q)) hits.push(s.nodeId);
+      if (s.fn.call === 0) scopes.push([s.nodeId, `\u0192 ${s.fn.caller}`.toLowerCase()]);
       continue;
     }
-    const type = trace.modules.get(s.address)?.type ?? '';
-    if (`@${s.address} ${type}`.toLowerCase().includes(q)) hits.push(s.nodeId);
+    const type = s.fold?.type ?? trace.modules.get(s.address)?.type ?? '';
+    scopes.push([s.nodeId, `@${s.fold?.span ?? s.address} ${type}`.toLowerCase()]);
   }
+  ix = { items, scopes };
+  indexes.set(h, ix);
+  return ix;
+}
+
+function scanNodes(trace: Trace, h: Hierarchy, query: string, showBuffers: boolean): string[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const ix = searchIndex(trace, h);
+  const hits: string[] = [];
+  ix.items.forEach((text, index) => {
+    if (!showBuffers && h.bufferItems.has(index)) return;
+    if (text.includes(q)) hits.push(h.items[index]?.id ?? '');
+  });
+  for (const [id, text] of ix.scopes) if (text.includes(q)) hits.push(id);
   return hits;
 }
 
@@ -59,10 +82,7 @@ export function moduleAddressOf(h: Hierarchy, scope: string | null): string {
 
 /** Scope keys that must be open for a node id to be drawn as itself (outermost first). */
 export function scopesToReveal(h: Hierarchy, id: string): string[] {
-  const item = h.items.find((it) => it.id === id);
+  const item = itemOf(h, id);
   if (item) return item.scope === null ? [] : [...(h.scopes.get(item.scope)?.chain ?? [])];
-  for (const s of h.scopes.values()) {
-    if (s.nodeId === id) return s.chain.slice(0, -1);
-  }
-  return [];
+  return scopeOfNode(h, id)?.chain.slice(0, -1) ?? [];
 }

@@ -20,7 +20,7 @@ export interface ViewOptions {
   [other: string]: unknown;
 }
 
-const METRICS: readonly Metric[] = ['none', 'time', 'size', 'params', 'flops', 'grad'];
+const METRICS: readonly Metric[] = ['none', 'time', 'size', 'saved', 'params', 'flops', 'grad'];
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -43,7 +43,8 @@ export function initialState(trace: Trace, hierarchyOf: (rolled: boolean) => Hie
   const open = [...strings(options.expanded), ...(focus ? [focus] : [])];
   s = withExpanded(s, open.flatMap((a) => [...ancestors(a), a]), true);
   s = withExpanded(s, strings(options.collapsed), false);
-  const custom = customOverlay(trace, options.overlay);
+  // `stats=` (dataset statistics) arrives as scores like `overlay={label: score}`.
+  const custom = customOverlay(trace, options.overlay) ?? customOverlay(trace, options['stats']);
   if (custom) s = withOverlay({ ...s, custom }, 'custom');
   else if (typeof options.overlay === 'string' && (METRICS as readonly string[]).includes(options.overlay)) s = withOverlay(s, options.overlay as Metric);
   return { ...s, focus, direction: options.direction === 'LR' ? 'LR' : 'TB' };
@@ -65,5 +66,19 @@ function customOverlay(trace: Trace, raw: unknown): CustomOverlay | null {
     values,
     aggregate: o['aggregate'] === 'sum' ? 'sum' : 'max',
     format: o['format'] === 'size' ? 'size' : 'number',
+    details: overlayDetails(trace, o['details']),
   };
+}
+
+/** `{label: {name: number}}` → rows per op position (what `stats=` sends for the inspector). */
+function overlayDetails(trace: Trace, raw: unknown): Map<number, [string, number][]> {
+  const out = new Map<number, [string, number][]>();
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const [label, row] of Object.entries(raw as Record<string, unknown>)) {
+    const at = trace.opByLabel.get(label);
+    if (at === undefined || typeof row !== 'object' || row === null) continue;
+    const rows = Object.entries(row as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number');
+    out.set(at, rows);
+  }
+  return out;
 }

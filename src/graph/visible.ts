@@ -5,14 +5,21 @@ import { formatCount, formatShape, opTitle, pairKey } from '../model/trace.ts';
 import type { Direction, ViewState } from '../model/view-state.ts';
 import { focusGraph } from './focus.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
+import { foldGroupTitle, foldNode } from './fold-view.ts';
+import { standInFinder } from './fold.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
-export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module';
+export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
 export type BranchKind = '' | WireBranchEdge['kind'];
+
+/** See VisibleNode.kind; 'function' and 'fold' are pseudo-scopes that open like modules. */
+export type NodeKind = 'op' | 'module' | 'function' | 'fold';
 
 export interface VisibleNode {
   readonly id: string;
-  readonly kind: 'op' | 'module';
+  /** What the node stands for: an op, a module, a Python function (caller group or call), or a
+   *  fold of repeated blocks. Read this, never the id's prefix. */
+  readonly kind: NodeKind;
   /** Key of the innermost drawn module box containing the node, or null at top level. */
   readonly group: string | null;
   readonly role: NodeRole;
@@ -66,6 +73,9 @@ export interface VisibleGraph {
   readonly direction?: Direction;
 }
 
+/** Pass sets of edges in the unrolled view (never filled there): one shared empty set. */
+const NO_PASSES: Set<number> = new Set();
+
 /** Rolled view: more labelled inputs than this and pass ranges replace argument slots. */
 const CROWDED = 3;
 
@@ -91,8 +101,11 @@ export function itemShown(h: Hierarchy, item: number, showBuffers: boolean): boo
 }
 
 /** The outermost collapsed scope on an item's path, or null when every scope is open. */
-export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>): (scope: string | null) => Scope | null {
+export function collapsedScopeFinder(
+  h: Hierarchy, expanded: ReadonlySet<string>, picks?: ReadonlyMap<string, number>,
+): (scope: string | null) => Scope | null {
   const memo = new Map<string, Scope | null>();
+  const standIn = picks && picks.size > 0 ? standInFinder(h, picks) : null;
   return (key) => {
     if (key === null) return null;
     const hit = memo.get(key);
@@ -100,6 +113,12 @@ export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>
     let found: Scope | null = null;
     for (const k of h.scopes.get(key)?.chain ?? []) {
       const s = h.scopes.get(k);
+      // An opened fold showing one member: the other members are drawn as stand-ins.
+      const other = s && standIn ? standIn(s) : null;
+      if (other) {
+        found = other;
+        break;
+      }
       if (s && !expanded.has(s.address)) {
         found = s;
         break;
@@ -111,7 +130,7 @@ export function collapsedScopeFinder(h: Hierarchy, expanded: ReadonlySet<string>
 }
 
 export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState): VisibleGraph {
-  const collapsedOf = collapsedScopeFinder(h, state.expanded);
+  const collapsedOf = collapsedScopeFinder(h, state.expanded, state.foldPick);
   const nodeIdOfItem: (string | undefined)[] = [];
   const nodes = new Map<string, VisibleNode>();
   const selfLoops = new Set<string>();
@@ -153,7 +172,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       let e = edges.get(key);
       if (!e) {
         const fromIsOp = h.items[fromItem]?.id === from;
-        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: new Set(), ins: new Set(), fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
+        e = { from, to, labels: [], branch: '', dashed: fromIsOp && trace.ops[p]?.has_input_ancestor === false, outs: h.rolled ? new Set() : NO_PASSES, ins: h.rolled ? new Set() : NO_PASSES, fromItem: fromIsOp ? fromItem : -1, toItem: toIsOp ? toItem : -1 };
         edges.set(key, e);
       }
       if (h.rolled) {
@@ -199,7 +218,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
-  return state.focus ? focusGraph(graph, state.focus) : graph;
+  return state.focus ? focusGraph(graph, h, state.focus) : graph;
 }
 
 const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();
@@ -289,6 +308,7 @@ export function fnSubtitle(s: Scope): string {
 
 function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
   if (s.fn) return fnTitle(s);
+  if (s.fold) return foldGroupTitle(s);
   const calls = trace.modules.get(s.address)?.num_calls ?? 1;
   if (h.rolled) return calls > 1 ? `@${s.address} (x${calls})` : `@${s.address}`;
   return calls > 1 ? `@${s.address}:${s.call}` : `@${s.address}`;
@@ -300,17 +320,18 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
     parent: s.parent,
     address: s.address,
     title: scopeTitle(trace, h, s),
-    subtitle: s.fn ? fnSubtitle(s) : `(${trace.modules.get(s.address)?.type ?? '?'})`,
+    subtitle: s.fn ? fnSubtitle(s) : `(${s.fold?.type ?? trace.modules.get(s.address)?.type ?? '?'})`,
     nodeId: s.nodeId,
     depth: s.depth,
   };
 }
 
 function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
+  if (s.fold) return foldNode(trace, h, s);
   if (s.fn) {
     const lines = [fnTitle(s), fnSubtitle(s)];
     return {
-      id: s.nodeId, kind: 'module', group: s.parent, role: 'module', shape: 'stack', dashed: false,
+      id: s.nodeId, kind: 'function', group: s.parent, role: 'module', shape: 'stack', dashed: false,
       lines, tooltip: `${lines.join('\n')}\nPython function (no module)\nclick to expand`, op: s.outputOp, scope: s.key,
       selfLoop: false, hasParams: false, passGroup: '',
     };

@@ -7,6 +7,7 @@
 // for it (`openBundle` with a byte-range reader, e.g. HTTP Range on Jupyter's /files/).
 // `readBundle` does the same over bytes already in memory.
 import type { LocalEntry, LocalSource } from '../local/server.ts';
+import type { WireFrame } from '../protocol/schema.ts';
 
 interface TensorInfo {
   dtype: string;
@@ -18,6 +19,8 @@ export interface BundleFile {
   graph: { ops: { label: string; shape: number[] | null; dtype: string }[] } & Record<string, unknown>;
   source: LocalSource;
 }
+
+const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** Reads bytes [start, end) of the file. */
 export type ReadRange = (start: number, end: number) => Promise<Uint8Array>;
@@ -148,6 +151,7 @@ async function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: n
       return hit;
     },
     missing: 'not saved in this bundle',
+    code: { frames: listOf<WireFrame>(graph.wire['frames']), text: listOf<string>(graph.wire['source_text']) },
   };
   return { graph: graph.wire, source };
 }

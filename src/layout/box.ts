@@ -6,22 +6,11 @@ import dagre from '@dagrejs/dagre';
 import { layeredLayout } from './layered.ts';
 import { edgeLabelSize } from './size.ts';
 import type { Size } from './size.ts';
-import type { Box, Point } from './layout.ts';
+import { HUB, SHAPE_SEP, edgeKey, isInPort, isOutPort, isPort } from './types.ts';
+import type { Box, Piece, Point, ShapeLayout } from './types.ts';
 import type { Direction } from '../model/view-state.ts';
 
-/** One edge piece inside a box, between two of its items (nodes, child boxes or ports). */
-export interface Piece {
-  readonly from: string;
-  readonly to: string;
-  readonly text: string;
-}
-
-/** A box's layout by position: `items[i]` is the i-th item asked for, `edges[k]` the k-th piece. */
-export interface ShapeLayout {
-  readonly size: Size;
-  readonly items: readonly Box[];
-  readonly edges: readonly { points: Point[]; labelAt: Point | null }[];
-}
+export type { Piece, ShapeLayout } from './types.ts';
 
 /** From this many items plus edge pieces a box skips dagre, whose cost grows much faster than
  *  linearly (a detection head of 290 items and 410 pieces: 0.5-1 s; 7,300 items: 10-20 s). */
@@ -29,8 +18,8 @@ export const LAYERED_MIN_SIZE = 600;
 const RANK_SEP = 30;
 /** Above this many port fencing edges, they go through a hub node instead. */
 const HUB_MIN_EDGES = 64;
-export const isPort = (id: string): boolean => id.startsWith('\u0003');
-const portKind = (id: string): string => (id.startsWith('\u0003i:') ? 'i' : 'o');
+export { isPort };
+const portKind = (id: string): string => (isInPort(id) ? 'i' : 'o');
 
 /**
  * The cache key of a box's layout: item sizes (ports by kind) and pieces by item position, plus
@@ -45,7 +34,7 @@ export function shapeKey(ids: readonly string[], sizeOf: (id: string) => Size | 
     parts.push(isPort(id) ? portKind(id) : s ? `${s.width}x${s.height}` : '?');
   });
   const edges = segs.map((e) => `${at.get(e.from) ?? -1}>${at.get(e.to) ?? -1}${e.text ? `:${e.text}` : ''}`);
-  return `${parts.join(',')}\u0002${edges.join(',')}`;
+  return `${parts.join(',')}${SHAPE_SEP}${edges.join(',')}`;
 }
 
 export function layOutBox(ids: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Piece[], direction: Direction = 'TB'): ShapeLayout {
@@ -67,7 +56,7 @@ export function layOutBox(ids: readonly string[], sizes: ReadonlyMap<string, Siz
   return {
     size: placed.size,
     items: ids.map((id) => placed.items.get(id) ?? { x: 0, y: 0, width: 0, height: 0 }),
-    edges: segs.map((e) => placed.edges.get(`${e.from}\u0000${e.to}`) ?? { points: [], labelAt: null }),
+    edges: segs.map((e) => placed.edges.get(edgeKey(e.from, e.to)) ?? { points: [], labelAt: null }),
   };
 }
 
@@ -108,7 +97,7 @@ function stackChain(order: readonly string[], sizeOf: (id: string) => Size, segs
   for (const e of segs) {
     const a = items.get(e.from);
     const b = items.get(e.to);
-    if (a && b) routes.set(`${e.from}\u0000${e.to}`, { points: [{ x: width / 2, y: a.y + a.height }, { x: width / 2, y: (a.y + a.height + b.y) / 2 }, { x: width / 2, y: b.y }], labelAt: null });
+    if (a && b) routes.set(edgeKey(e.from, e.to), { points: [{ x: width / 2, y: a.y + a.height }, { x: width / 2, y: (a.y + a.height + b.y) / 2 }, { x: width / 2, y: b.y }], labelAt: null });
   }
   return { size: { width, height: Math.max(0, y - RANK_SEP) }, items, edges: routes };
 }
@@ -154,13 +143,13 @@ function runDagre(ids: readonly string[], sizeOf: (id: string) => Size, segs: re
       for (const port of ports) for (const id of ends) (entering ? link(port, id) : link(id, port));
       return;
     }
-    const hub = entering ? '\u0004in' : '\u0004out';
+    const hub = entering ? `${HUB}in` : `${HUB}out`;
     g.setNode(hub, { width: 0, height: 0 });
     for (const port of ports) (entering ? link(port, hub) : link(hub, port));
     for (const id of ends) (entering ? link(hub, id) : link(id, hub));
   };
-  fence(ids.filter((id) => id.startsWith('\u0003i:')), sources, true);
-  fence(ids.filter((id) => id.startsWith('\u0003o:')), sinks, false);
+  fence(ids.filter(isInPort), sources, true);
+  fence(ids.filter(isOutPort), sinks, false);
   dagre.layout(g);
   const items = new Map<string, Box>();
   for (const id of ids) {
@@ -171,7 +160,7 @@ function runDagre(ids: readonly string[], sizeOf: (id: string) => Size, segs: re
   for (const e of segs) {
     const d = g.edge(e.from, e.to) as { points?: Point[]; x?: number; y?: number } | undefined;
     const labelAt = e.text && d?.x !== undefined && d.y !== undefined ? { x: d.x, y: d.y } : null;
-    routes.set(`${e.from}\u0000${e.to}`, { points: d?.points ?? [], labelAt });
+    routes.set(edgeKey(e.from, e.to), { points: d?.points ?? [], labelAt });
   }
   const meta = g.graph() as { width?: number; height?: number };
   return { size: { width: meta.width ?? 0, height: meta.height ?? 0 }, items, edges: routes };

@@ -1,8 +1,10 @@
 // Answers the widget's data requests in the page, with no kernel: the same protocol as
 // python_pkg/lenslab/widget/data/server.py, over tensors the page holds (LocalTensor) and
 // statistics computed when the file was written. DOM-free.
-import { REPLY } from '../protocol/messages.ts';
-import type { ErrorCode, ReplyMessage, RequestMessage, TensorStats } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION, REPLY } from '../protocol/messages.ts';
+import type { ReplyMessage, RequestMessage, SourceResult, TensorStats } from '../protocol/messages.ts';
+import type { ErrorCode } from '../protocol/messages.gen.ts';
+import type { WireFrame } from '../protocol/schema.ts';
 import { histogramOf, sliceOf, statsOf } from './tensor-math.ts';
 import type { LocalHistogram, LocalTensor } from './tensor-math.ts';
 
@@ -21,6 +23,17 @@ export interface LocalSource {
   load(label: string): Promise<LocalEntry | null>;
   /** Why a label has no data (shown in the view). */
   missing: string;
+  /** The call-stack frames and the text of each frame's line, embedded when the file was written. */
+  code?: { readonly frames: readonly WireFrame[]; readonly text: readonly string[] };
+}
+
+/** The `source` reply from embedded lines: only each frame's own line travels in a file. */
+export function localSource(code: LocalSource['code'], frame: number): SourceResult {
+  const f = code?.frames[frame];
+  if (!f) throw new LocalError('out_of_range', `no frame ${frame} in this file`);
+  const text = code?.text[frame];
+  const lines: [number, string][] = text === undefined || text === '' ? [] : [[f.line, text]];
+  return { frame, file: f.file, line: f.line, function: f.function, status: lines.length ? 'ok' : 'missing', lines };
 }
 
 type Reply = { message: ReplyMessage; buffer: Float32Array | null };
@@ -43,12 +56,12 @@ export class LocalServer {
     } catch (err) {
       const code: ErrorCode = err instanceof LocalError ? err.code : 'internal';
       const message = err instanceof Error ? err.message : String(err);
-      return { message: { type: REPLY, id: request.id, error: { code, message } }, buffer: null };
+      return { message: { type: REPLY, id: request.id, version: PROTOCOL_VERSION, error: { code, message } }, buffer: null };
     }
   }
 
   private reply(request: RequestMessage, result: unknown, array: Float32Array | null = null, shape?: number[]): Reply {
-    const message: ReplyMessage = { type: REPLY, id: request.id, result, kernel_ms: 0 };
+    const message: ReplyMessage = { type: REPLY, id: request.id, version: PROTOCOL_VERSION, result, kernel_ms: 0 };
     if (array) message.array = { dtype: 'float32', shape: shape ?? [array.length], offset: 0, step: 1 };
     return { message, buffer: array };
   }
@@ -68,6 +81,8 @@ export class LocalServer {
         return this.reply(request, { count: 0 }, new Float32Array(this.source.labels().length).fill(Number.NaN));
       case 'all_stats':
         return this.allStats(request);
+      case 'source':
+        return this.reply(request, localSource(this.source.code, Number((request.params as { frame?: unknown }).frame)));
       case 'stats': {
         const [label, e] = await this.entry(request);
         const stats = e.stats ?? (e.tensor && isFull(e.tensor) ? statsOf(e.tensor.data) : null);

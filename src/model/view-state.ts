@@ -18,6 +18,10 @@ export interface ViewState {
   readonly overlay: Metric;
   /** Draw buffer nodes (BatchNorm running stats, …). Hidden by default, as in TorchLens. */
   readonly showBuffers: boolean;
+  /** Draw runs of repeated blocks folded (`Block ×N`, graph/fold.ts). */
+  readonly fold: boolean;
+  /** Opened folds showing one member (fold id → member index); absent: all members. */
+  readonly foldPick: ReadonlyMap<string, number>;
   /** Layout direction: top to bottom (default) or left to right. */
   readonly direction: Direction;
   /** Draw only this module (an address) with the nodes feeding it and fed by it; null: all. */
@@ -26,7 +30,7 @@ export interface ViewState {
   readonly custom: CustomOverlay | null;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'params' | 'flops' | 'grad' | 'custom';
+export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'custom';
 export type Direction = 'TB' | 'LR';
 
 export interface CustomOverlay {
@@ -38,12 +42,14 @@ export interface CustomOverlay {
   readonly aggregate: 'sum' | 'max';
   /** How values read in the legend: bytes ('size') or plain numbers. */
   readonly format: 'size' | 'number';
+  /** Extra rows for the inspector, per op position (dataset statistics: every statistic). */
+  readonly details?: ReadonlyMap<number, readonly (readonly [string, number])[]>;
 }
 
 export function initialViewState(expanded: Iterable<string>, depth: number): ViewState {
   return {
     expanded: new Set(expanded), rolled: false, selected: null, depth, query: '', matchIndex: -1, overlay: 'none', showBuffers: false,
-    direction: 'TB', focus: null, custom: null,
+    direction: 'TB', focus: null, custom: null, fold: false, foldPick: new Map(),
   };
 }
 
@@ -100,3 +106,16 @@ export interface Camera {
 }
 
 export const IDENTITY_CAMERA: Camera = { x: 0, y: 0, k: 1 };
+
+export function withFold(s: ViewState, fold: boolean): ViewState {
+  return s.fold === fold ? s : { ...s, fold, selected: null, foldPick: new Map() };
+}
+
+/** Shows one member of an opened fold (`index`), or all of them (null). */
+export function withFoldPick(s: ViewState, fold: string, index: number | null): ViewState {
+  if ((s.foldPick.get(fold) ?? null) === index) return s;
+  const foldPick = new Map(s.foldPick);
+  if (index === null) foldPick.delete(fold);
+  else foldPick.set(fold, index);
+  return { ...s, foldPick };
+}

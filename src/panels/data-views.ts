@@ -6,14 +6,19 @@ import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
 import { html } from '../render/svg.ts';
 import { LayerTable } from './layer-table.ts';
-import { layerRows } from './table-model.ts';
+import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
+import { PassPicker } from './pass-picker.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
+import { SourcePanel } from './source-panel.ts';
+import type { SourceTarget } from './source-panel.ts';
 
 export interface DataViewHooks {
   /** Select the node of a layer pass label (from the table). */
   select(label: string): void;
+  /** A line of code was clicked in the source panel: select every op it ran. */
+  selectLine(file: string, line: number): void;
   /** Something the graph draws changed (gradient norms arrived). */
   redraw(): void;
 }
@@ -22,6 +27,14 @@ export type Tab = 'graph' | 'layers';
 
 export class DataViews {
   readonly panel: TensorPanel;
+  readonly source: SourcePanel;
+  /** What the inspector shows below the facts: the source panel, the pass picker (rolled
+   *  layers with several passes), then the tensor view. */
+  readonly extra: HTMLElement;
+  private readonly passes: PassPicker;
+  /** Rolled view: the pass shown for each layer node chosen so far (1-based). */
+  private readonly passOf = new Map<string, number>();
+  private target: TensorTarget | null = null;
   readonly table: LayerTable;
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
@@ -31,6 +44,7 @@ export class DataViews {
   private wantNorms = false;
   private tab: Tab = 'graph';
   private selectedLabel: string | null = null;
+  private trace: Trace | null = null;
 
   constructor(
     readonly client: DataClient,
@@ -38,6 +52,10 @@ export class DataViews {
   ) {
     this.panel = new TensorPanel(client);
     this.panel.el.hidden = true;
+    this.source = new SourcePanel(client, { selectLine: (file, line) => hooks.selectLine(file, line) });
+    this.passes = new PassPicker(client, (pass) => this.pickPass(pass), () => this.panel.currentKind);
+    this.extra = html('div', 'lenslab-inspector-extra');
+    this.extra.append(this.source.el, this.passes.el, this.panel.el);
     this.table = new LayerTable({ select: (label) => hooks.select(label), computeStats: () => this.computeStats() });
     this.table.el.hidden = true;
     // Keep wheel and drags inside the table from panning the graph beneath it.
@@ -78,22 +96,49 @@ export class DataViews {
     return this.tab;
   }
 
+  /** Compare widgets: a difference column, sortable, and the table sorted by it (largest first). */
+  setDiffs(values: ArrayLike<number>): void {
+    if (!this.trace) return;
+    this.table.setColumns(columnsWithDiff());
+    this.table.setRows(withDiffs(layerRows(this.trace), values));
+    this.table.sortBy('diff', true);
+  }
+
   setTrace(trace: Trace): void {
+    this.trace = trace;
     this.stats.clear();
     this.gradNorms = null;
     this.shownId = null;
     this.table.setRows(layerRows(trace));
+    this.source.setFrames(trace.graph.frames ?? []);
     this.table.setStats((i) => this.stats.get(i));
   }
 
-  /** The selection changed (or the view was redrawn): show its tensor, mark its row. */
-  selected(target: TensorTarget | null): void {
-    this.selectedLabel = target?.label ?? null;
+  /** The selection changed (or the view was redrawn): show its code and tensor, mark its row. */
+  selected(target: TensorTarget | null, code: SourceTarget | null = null): void {
+    this.source.show(code);
+    const passes = target?.passes ?? null;
+    const pass = target ? (this.passOf.get(target.id) ?? 1) : 1;
+    const shown = target && passes ? { ...target, label: passes[pass - 1] ?? target.label } : target;
+    this.target = target;
+    this.passes.show(passes, pass);
+    this.selectedLabel = shown?.label ?? null;
     if ((target?.id ?? null) !== this.shownId) {
       this.shownId = target?.id ?? null;
-      this.panel.show(target);
+      this.panel.show(shown);
     }
     this.table.setSelected(this.selectedLabel);
+  }
+
+  /** The pass slider moved: show that pass of the selected rolled layer. */
+  private pickPass(pass: number): void {
+    const target = this.target;
+    const label = target?.passes?.[pass - 1];
+    if (!target || label === undefined) return;
+    this.passOf.set(target.id, pass);
+    this.selectedLabel = label;
+    this.panel.show({ ...target, label });
+    this.table.setSelected(label);
   }
 
   /** The kernel says gradients changed (a backward pass ran). */

@@ -1,6 +1,8 @@
 // Canvas drawing of tensor views: heatmaps (one, or a grid of channels), RGB images, and the
 // fallback line and histogram plots used when plotly.js is not on the page.
-import { absMaxOf, paintDiverging, paintRgb } from './colormap.ts';
+import { paintRgb } from './colormap.ts';
+import { paintScale } from './scales.ts';
+import type { ColorScale } from './scales.ts';
 
 /** A grid of `count` tiles of rows×cols values (count 1: a plain heatmap). */
 export interface Tiles {
@@ -18,22 +20,54 @@ export function gridLayout(count: number, rows: number, cols: number): { across:
   return { across, width: across * (cols + gap) - gap, height: down * (rows + gap) - gap };
 }
 
-/** Draws tiles with one diverging scale; returns the scale's |max|. */
-export function drawTiles(canvas: HTMLCanvasElement, t: Tiles): number {
+/** Gaps between tiles: mid grey, so neither zero (white) nor a dark value merges with them. */
+const GAP_COLOR = '#8c8c8c';
+
+/** Integer upscaling so a small grid is drawn big enough to label (pixels stay crisp). */
+export function tileZoom(width: number, height: number, target = 480): number {
+  return Math.max(1, Math.min(16, Math.floor(target / Math.max(1, width, height))));
+}
+
+/**
+ * Draws tiles on one colour scale, `zoom` canvas pixels per value; with `labels` each tile gets
+ * its number (channel or head) in its corner when the tiles are big enough to carry it.
+ */
+export function drawTiles(canvas: HTMLCanvasElement, t: Tiles, scale: ColorScale, zoom = 1, labels?: readonly string[]): void {
   const { across, width, height } = gridLayout(t.count, t.rows, t.cols);
-  canvas.width = Math.max(1, width);
-  canvas.height = Math.max(1, height);
+  const grid = document.createElement('canvas');
+  grid.width = Math.max(1, width);
+  grid.height = Math.max(1, height);
+  const gctx = grid.getContext('2d');
+  canvas.width = grid.width * zoom;
+  canvas.height = grid.height * zoom;
   const ctx = canvas.getContext('2d');
-  const absMax = absMaxOf(t.values);
-  if (!ctx) return absMax;
+  if (!ctx || !gctx) return;
   const gap = t.count > 1 ? 1 : 0;
-  const image = ctx.createImageData(t.cols, t.rows);
+  gctx.fillStyle = GAP_COLOR;
+  gctx.fillRect(0, 0, grid.width, grid.height);
+  const image = gctx.createImageData(t.cols, t.rows);
   const n = t.rows * t.cols;
   for (let k = 0; k < t.count; k++) {
-    paintDiverging(t.values.subarray(k * n, (k + 1) * n), absMax, image.data);
-    ctx.putImageData(image, (k % across) * (t.cols + gap), Math.floor(k / across) * (t.rows + gap));
+    paintScale(t.values.subarray(k * n, (k + 1) * n), scale, image.data);
+    gctx.putImageData(image, (k % across) * (t.cols + gap), Math.floor(k / across) * (t.rows + gap));
   }
-  return absMax;
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(grid, 0, 0, canvas.width, canvas.height);
+  if (!labels || t.count <= 1 || t.cols * zoom < 18 || t.rows * zoom < 14) return;
+  // Small against the tile: the label marks the tile without hiding its values.
+  const size = Math.max(8, Math.min(12, Math.floor((t.rows * zoom) / 7)));
+  ctx.font = `${size}px sans-serif`;
+  ctx.textBaseline = 'top';
+  for (let k = 0; k < t.count; k++) {
+    const x = (k % across) * (t.cols + gap) * zoom;
+    const y = Math.floor(k / across) * (t.rows + gap) * zoom;
+    const text = labels[k] ?? String(k);
+    const w = ctx.measureText(text).width + 4;
+    ctx.fillStyle = 'rgba(0,0,0,0.6)';
+    ctx.fillRect(x, y, w, size + 3);
+    ctx.fillStyle = '#fff';
+    ctx.fillText(text, x + 2, y + 2);
+  }
 }
 
 export function drawRgb(canvas: HTMLCanvasElement, t: Tiles): void {
@@ -48,11 +82,11 @@ export function drawRgb(canvas: HTMLCanvasElement, t: Tiles): void {
 }
 
 /** Which tile and cell a point (in CSS pixels of the drawn canvas) falls on. */
-export function cellAt(canvas: HTMLCanvasElement, t: Tiles, x: number, y: number): { tile: number; row: number; col: number } | null {
+export function cellAt(canvas: HTMLCanvasElement, t: Tiles, x: number, y: number, zoom = 1): { tile: number; row: number; col: number } | null {
   const r = canvas.getBoundingClientRect();
   if (r.width === 0 || r.height === 0) return null;
-  const px = Math.floor((x / r.width) * canvas.width);
-  const py = Math.floor((y / r.height) * canvas.height);
+  const px = Math.floor(((x / r.width) * canvas.width) / zoom);
+  const py = Math.floor(((y / r.height) * canvas.height) / zoom);
   const { across } = gridLayout(t.count, t.rows, t.cols);
   const gap = t.count > 1 ? 1 : 0;
   const tx = Math.floor(px / (t.cols + gap));
@@ -138,4 +172,50 @@ export function drawLine(canvas: HTMLCanvasElement, values: Float32Array, width:
   });
   ctx.stroke();
   axisLabels(ctx, width, height, label, `${values.length} points`, `[${lo.toPrecision(3)}, ${hi.toPrecision(3)}]`);
+}
+
+/** Bars of a short vector with its index under each bar; the largest value (argmax) marked. */
+export function drawBars(canvas: HTMLCanvasElement, values: Float32Array, names: readonly string[], width: number, height: number): number {
+  const ctx = plotFrame(canvas, width, height);
+  let arg = -1;
+  values.forEach((v, i) => {
+    if (Number.isFinite(v) && (arg < 0 || v > (values[arg] ?? -Infinity))) arg = i;
+  });
+  if (!ctx) return arg;
+  let lo = 0;
+  let hi = 0;
+  for (const v of values) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  if (hi === lo) hi = lo + 1;
+  const top = 16;
+  const bottom = height - 16;
+  const y = (v: number): number => top + ((hi - v) / (hi - lo)) * (bottom - top);
+  const bw = width / Math.max(1, values.length);
+  const color = getComputedStyle(canvas).color || '#444';
+  ctx.font = '10px sans-serif';
+  ctx.textAlign = 'center';
+  values.forEach((v, i) => {
+    const x = i * bw;
+    if (Number.isFinite(v)) {
+      ctx.fillStyle = i === arg ? '#d6604d' : '#4393c3';
+      const a = y(Math.max(0, v));
+      const b = y(Math.min(0, v));
+      ctx.fillRect(x + 1, a, Math.max(1, bw - 2), Math.max(1, b - a));
+    }
+    if (bw >= 12 || i % Math.ceil(12 / bw) === 0) {
+      ctx.fillStyle = color;
+      ctx.fillText(names[i] ?? String(i), x + bw / 2, height - 4);
+    }
+  });
+  ctx.strokeStyle = '#999';
+  ctx.beginPath();
+  ctx.moveTo(0, y(0));
+  ctx.lineTo(width, y(0));
+  ctx.stroke();
+  if (arg >= 0) {
+    ctx.fillStyle = color;
+    ctx.textAlign = arg * bw > width / 2 ? 'right' : 'left';
+    const v = values[arg] ?? 0;
+    ctx.fillText(`argmax ${arg}: ${Number(v.toPrecision(3))}`, arg * bw > width / 2 ? arg * bw + bw : arg * bw, 11);
+  }
+  return arg;
 }

@@ -2,7 +2,7 @@
 // sortable by any column, filterable by text. Selecting a row selects its node in the graph.
 import { html } from '../render/svg.ts';
 import { cellText, COLUMNS, filterRows, sortRows, visibleRange } from './table-model.ts';
-import type { ColumnKey, LayerRow, StatsLookup } from './table-model.ts';
+import type { Column, ColumnKey, LayerRow, StatsLookup } from './table-model.ts';
 
 const ROW_HEIGHT = 22;
 
@@ -27,6 +27,7 @@ export class LayerTable {
   private selected: string | null = null;
   private stats: StatsLookup = () => undefined;
   private frame = 0;
+  private columns: readonly Column[] = COLUMNS;
 
   constructor(options: LayerTableOptions) {
     this.el = html('div', 'lenslab-table');
@@ -54,8 +55,26 @@ export class LayerTable {
     this.viewport.setAttribute('role', 'grid');
     this.header = html('div', 'lenslab-table-row lenslab-table-head', this.viewport);
     this.header.setAttribute('role', 'row');
-    const width = COLUMNS.reduce((a, c) => a + c.width, 0);
-    for (const col of COLUMNS) {
+    this.spacer = html('div', 'lenslab-table-body', this.viewport);
+    this.buildHeader();
+    this.viewport.addEventListener('scroll', () => this.schedule());
+    this.spacer.addEventListener('click', (ev) => {
+      const label = ev.target instanceof Element ? ev.target.closest('[data-label]')?.getAttribute('data-label') : null;
+      if (label) options.select(label);
+    });
+  }
+
+  /** Other columns (a compare widget adds the difference); rows are redrawn. */
+  setColumns(columns: readonly Column[]): void {
+    this.columns = columns;
+    this.buildHeader();
+    this.update();
+  }
+
+  private buildHeader(): void {
+    const width = this.columns.reduce((a, c) => a + c.width, 0);
+    this.header.replaceChildren();
+    for (const col of this.columns) {
       const h = html('div', `lenslab-table-cell${col.numeric ? ' lenslab-table-cell--num' : ''}`, this.header, col.title);
       h.setAttribute('role', 'columnheader');
       h.dataset['column'] = col.key;
@@ -63,13 +82,7 @@ export class LayerTable {
       h.addEventListener('click', () => this.sortBy(col.key));
     }
     this.header.style.width = `${width}px`;
-    this.spacer = html('div', 'lenslab-table-body', this.viewport);
     this.spacer.style.width = `${width}px`;
-    this.viewport.addEventListener('scroll', () => this.schedule());
-    this.spacer.addEventListener('click', (ev) => {
-      const label = ev.target instanceof Element ? ev.target.closest('[data-label]')?.getAttribute('data-label') : null;
-      if (label) options.select(label);
-    });
   }
 
   setRows(rows: readonly LayerRow[]): void {
@@ -137,7 +150,11 @@ export class LayerTable {
       row.dataset['label'] = r.label;
       row.style.top = `${i * ROW_HEIGHT}px`;
       if (r.label === this.selected) row.setAttribute('aria-selected', 'true');
-      for (const col of COLUMNS) {
+      if (r.intervened) {
+        row.classList.add('lenslab-table-row--intervened');
+        row.title = 'output replaced by lens(intervene=)';
+      }
+      for (const col of this.columns) {
         const cell = html('div', `lenslab-table-cell${col.numeric ? ' lenslab-table-cell--num' : ''}`, row, cellText(r, col.key, this.stats));
         cell.style.width = `${col.width}px`;
       }

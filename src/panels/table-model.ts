@@ -25,9 +25,13 @@ export interface LayerRow {
   readonly time: number;
   readonly flops: number;
   readonly bytes: number;
+  /** Compare widgets: the difference between the two runs (NaN where none). */
+  readonly diff?: number;
+  /** lens(intervene=) replaced this op's output. */
+  readonly intervened?: boolean;
 }
 
-export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'mean' | 'std' | 'min' | 'max' | 'nan';
+export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'mean' | 'std' | 'min' | 'max' | 'nan' | 'diff';
 
 export interface Column {
   readonly key: ColumnKey;
@@ -54,7 +58,22 @@ export const COLUMNS: readonly Column[] = [
   { key: 'nan', title: 'NaN', width: 48, numeric: true },
 ];
 
+/** The column a compare widget adds after the label. */
+export const DIFF_COLUMN: Column = { key: 'diff', title: 'diff', width: 76, numeric: true };
+
+/** The columns with the difference column second to the label (compare widgets). */
+export function columnsWithDiff(): readonly Column[] {
+  const [index, label, ...rest] = COLUMNS;
+  return [index, label, DIFF_COLUMN, ...rest].filter((c): c is Column => c !== undefined);
+}
+
+/** Rows carrying a difference per op (compare widgets). */
+export function withDiffs(rows: readonly LayerRow[], values: ArrayLike<number>): LayerRow[] {
+  return rows.map((r) => ({ ...r, diff: values[r.index] ?? Number.NaN }));
+}
+
 export function layerRows(trace: Trace): LayerRow[] {
+  const intervened = new Set(trace.graph.intervened ?? []);
   return trace.ops.map((op, index) => ({
     index,
     label: op.label,
@@ -66,6 +85,7 @@ export function layerRows(trace: Trace): LayerRow[] {
     time: op.time_s,
     flops: op.flops,
     bytes: outputBytes(op),
+    ...(intervened.has(index) ? { intervened: true } : {}),
   }));
 }
 
@@ -79,6 +99,8 @@ function sortValue(row: LayerRow, key: ColumnKey, stats: StatsLookup): number | 
     case 'max':
     case 'nan':
       return stats(row.index)?.[key] ?? Number.NaN;
+    case 'diff':
+      return row.diff ?? Number.NaN;
     default:
       return row[key];
   }
@@ -89,7 +111,7 @@ export function filterRows(rows: readonly LayerRow[], query: string): LayerRow[]
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return rows.slice();
   return rows.filter((r) => {
-    const text = `${r.label} ${r.type} ${r.module} ${r.shape} ${r.dtype}`.toLowerCase();
+    const text = `${r.label} ${r.type} ${r.module} ${r.shape} ${r.dtype}${r.intervened ? ' intervened' : ''}`.toLowerCase();
     return words.every((w) => text.includes(w));
   });
 }
@@ -134,6 +156,8 @@ export function cellText(row: LayerRow, key: ColumnKey, stats: StatsLookup): str
       const v = stats(row.index)?.nan;
       return v === undefined || Number.isNaN(v) ? '' : String(v);
     }
+    case 'diff':
+      return row.diff === undefined || Number.isNaN(row.diff) ? '' : formatNumber(row.diff);
     default:
       return row[key];
   }

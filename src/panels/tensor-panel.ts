@@ -6,11 +6,15 @@ import type { DataClient, DataReply } from '../comm/client.ts';
 import { DataError, isCancelled } from '../comm/client.ts';
 import type { Stats, TensorKind } from '../protocol/messages.ts';
 import { html } from '../render/svg.ts';
-import { cellAt, drawHistogram, drawLine, drawRgb, drawTiles } from './draw.ts';
+import { axisNames, isAttention, parseAxisNames } from './axes.ts';
+import { ColorBar } from './colorbar.ts';
+import { cellAt, drawBars, drawHistogram, drawLine, drawRgb, drawTiles, gridLayout, tileZoom } from './draw.ts';
 import type { Tiles } from './draw.ts';
+import { chooseScale, rangeOf } from './scales.ts';
+import type { ColorScale } from './scales.ts';
 import { plotly } from './shared.ts';
 import type { SliceSpec, ViewKind } from './views.ts';
-import { defaultSlice, formatNumber, sliceParams, sliderAxes, statsSummary, tilesParams, VIEW_NAMES, viewsFor, withAxes, withIndex } from './views.ts';
+import { defaultSlice, formatNumber, MAX_BARS, sliceParams, sliderAxes, statsSummary, tilesParams, VIEW_NAMES, viewsFor, withAxes, withIndex } from './views.ts';
 
 export interface TensorTarget {
   /** Node id (CONTRACT: data-lenslab-tensor). */
@@ -18,7 +22,15 @@ export interface TensorTarget {
   /** The layer pass whose output is shown. */
   readonly label: string;
   readonly shape: readonly number[];
+  /** Rolled view, a layer with several passes: the label of each pass (`label` is one of them). */
+  readonly passes?: readonly string[];
+  /** The op's callable and its module's class: they name the axes (N, C, H, W; heads, …). */
+  readonly func?: string;
+  readonly moduleType?: string;
 }
+
+/** Without any reply for this long, the view says the kernel is not answering (no endless wait). */
+const NO_REPLY_MS = 15000;
 
 const MAX_TILES = 64;
 const HIST_BINS = 64;
@@ -27,6 +39,7 @@ interface Drawn {
   tiles: Tiles;
   spec: SliceSpec;
   step: readonly number[];
+  zoom: number;
 }
 
 export class TensorPanel {
@@ -39,6 +52,14 @@ export class TensorPanel {
   private readonly plotHost: HTMLElement;
   private readonly readout: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly colorbar: ColorBar;
+  private readonly axesEdit: HTMLInputElement;
+  /** Axis names per layer label, as edited (else guessed from the op). */
+  private readonly edited = new Map<string, string[]>();
+  private names: string[] = [];
+  private views: ViewKind[] = [];
+  private picked: ViewKind | null = null;
+  private range: { min: number | null; max: number | null } | null = null;
   private target: TensorTarget | null = null;
   private shape: readonly number[] = [];
   private kind: TensorKind = 'activation';
@@ -64,7 +85,15 @@ export class TensorPanel {
     this.controls = html('div', 'lenslab-tensor-controls', this.el);
     this.canvas = html('canvas', 'lenslab-tensor-canvas', this.el);
     this.plotHost = html('div', 'lenslab-tensor-plot', this.el);
+    this.colorbar = new ColorBar(this.el);
     this.readout = html('div', 'lenslab-tensor-readout', this.el);
+    const axesRow = html('label', 'lenslab-tensor-axes', this.el, 'axes ');
+    this.axesEdit = html('input', 'lenslab-tensor-axes-input', axesRow);
+    this.axesEdit.type = 'text';
+    this.axesEdit.title = 'Axis names, comma-separated (edit to rename)';
+    this.axesEdit.setAttribute('data-axes-edit', '');
+    this.axesEdit.addEventListener('change', () => this.renameAxes(this.axesEdit.value));
+    this.axesEdit.addEventListener('keydown', (ev) => ev.stopPropagation());
     this.status = html('div', 'lenslab-tensor-status', this.el);
     this.status.setAttribute('aria-live', 'polite');
     this.canvas.addEventListener('pointermove', (ev) => this.onHover(ev));
@@ -93,6 +122,10 @@ export class TensorPanel {
       return;
     }
     if (!same) this.reshape(target.shape);
+    if (!this.client.connected) {
+      this.noKernel('no kernel connected: tensor values come from the running kernel (run the notebook to see them)');
+      return;
+    }
     void this.load(true);
   }
 
@@ -109,13 +142,42 @@ export class TensorPanel {
 
   private reshape(shape: readonly number[]): void {
     this.shape = shape;
-    const views = viewsFor(shape);
-    if (!views.includes(this.view)) this.view = views[0] ?? 'histogram';
+    const t = this.target;
+    const hint = { func: t?.func ?? '', moduleType: t?.moduleType ?? '' };
+    this.names = (t && this.edited.get(t.label)) ?? axisNames(shape, hint);
+    if (this.names.length !== shape.length) this.names = axisNames(shape, hint);
+    this.axesEdit.value = this.names.join(', ');
+    this.axesEdit.size = Math.max(8, this.axesEdit.value.length + 1);
+    const views = viewsFor(shape, isAttention(shape, hint));
+    this.views = views;
+    // The view the user picked while it fits, else the most telling one (a channel grid for
+    // feature maps, bars for logits, the attention maps for attention weights).
+    this.view = this.picked && views.includes(this.picked) ? this.picked : (views[0] ?? 'histogram');
     this.spec = defaultSlice(shape, this.view);
+  }
+
+  private renameAxes(text: string): void {
+    this.names = parseAxisNames(text, this.shape.length);
+    if (this.target) this.edited.set(this.target.label, this.names);
+    this.axesEdit.value = this.names.join(', ');
+    this.renderControls();
+    this.markAxes();
+  }
+
+  private markAxes(): void {
+    const shown = this.view === 'histogram' ? [] : this.spec.axes;
+    this.el.dataset['axes'] = shown.map((d) => this.names[d] ?? `d${d}`).join(',');
+  }
+
+  /** The scale of the whole tensor (kernel statistics), else of the drawn values. */
+  private scaleFor(values: ArrayLike<number>): ColorScale {
+    const r = this.range ?? rangeOf(values);
+    return chooseScale(r.min, r.max);
   }
 
   private setView(view: ViewKind): void {
     this.view = view;
+    this.picked = view;
     this.spec = defaultSlice(this.shape, view);
     void this.load(false);
   }
@@ -129,6 +191,12 @@ export class TensorPanel {
     el.dataset['lenslabTensor'] = target.id;
     el.dataset['kind'] = this.kind;
     el.dataset['state'] = 'loading';
+    this.markAxes();
+    const silent = globalThis.setTimeout(() => {
+      if (gen === this.generation && el.dataset['state'] === 'loading') {
+        this.noKernel('no reply from the kernel: is it running? Re-run the cell that shows this widget');
+      }
+    }, NO_REPLY_MS);
     for (const b of this.toggle.querySelectorAll<HTMLButtonElement>('button')) {
       b.setAttribute('aria-pressed', String(b.dataset['tensorKind'] === this.kind));
     }
@@ -163,7 +231,22 @@ export class TensorPanel {
     } catch (err) {
       if (isCancelled(err) || gen !== this.generation) return;
       this.fail(err);
+    } finally {
+      globalThis.clearTimeout(silent);
     }
+  }
+
+  /** No kernel answers (nbconvert, a kept view, a closed kernel): say so, never wait forever. */
+  private noKernel(text: string): void {
+    this.el.dataset['state'] = 'no-kernel';
+    this.el.dataset['lenslabTensor'] = this.target?.id ?? '';
+    this.el.dataset['kind'] = this.kind;
+    this.canvas.hidden = true;
+    this.plotHost.hidden = true;
+    this.colorbar.show(null);
+    this.drawn = null;
+    this.busy = false;
+    this.setMessage(text, true);
   }
 
   private hasStats(): boolean {
@@ -178,11 +261,13 @@ export class TensorPanel {
     d['statMax'] = s.max === null ? 'NaN' : String(s.max);
     d['statNan'] = String(s.nan);
     d['statsFor'] = `${this.target?.label}|${this.kind}`;
+    this.range = { min: s.min, max: s.max };
     this.summary.textContent = statsSummary(s);
   }
 
   private clearStats(): void {
     for (const k of ['statMean', 'statStd', 'statMin', 'statMax', 'statNan', 'statsFor']) delete this.el.dataset[k];
+    this.range = null;
     this.summary.textContent = '';
   }
 
@@ -198,17 +283,35 @@ export class TensorPanel {
       const r = await this.client.request('slice', sliceParams(layer, tensor, this.spec, [1024]), 'view');
       return () => this.drawLine(r);
     }
-    if (this.view === 'channels' || this.view === 'rgb') {
-      const params = tilesParams(layer, tensor, this.spec, this.shape, this.view === 'rgb' ? 3 : MAX_TILES, this.view === 'rgb' ? width : 64);
+    if (this.view === 'bars') {
+      const r = await this.client.request('slice', sliceParams(layer, tensor, this.spec, [MAX_BARS]), 'view');
+      return async () => {
+        const values = r.array ?? new Float32Array();
+        const canvas = this.showPlotCanvas();
+        this.colorbar.show(null);
+        const arg = drawBars(canvas, values, Array.from(values, (_, i) => String(i)), this.drawWidth(), 170);
+        this.el.dataset['argmax'] = String(arg);
+        const axis = this.names[this.spec.axes[0] ?? 0] ?? 'index';
+        this.setMessage(arg >= 0 ? `${values.length} values along ${axis}; largest at index ${arg} (${formatNumber(values[arg])})` : '');
+      };
+    }
+    if (this.view === 'channels' || this.view === 'rgb' || this.view === 'attention') {
+      const rgb = this.view === 'rgb';
+      const params = tilesParams(layer, tensor, this.spec, this.shape, rgb ? 3 : MAX_TILES, rgb ? width : 64);
       const r = await this.client.request('tiles', params, 'view');
       const [count = 1, rows = 1, cols = 1] = r.header?.shape ?? [];
       const tiles: Tiles = { values: r.array ?? new Float32Array(), count, rows, cols };
       const [, sy = 1, sx = 1] = r.result.step;
+      const prefix = this.view === 'attention' ? 'head ' : '';
       return async () => {
-        this.showCanvas(tiles, this.view === 'rgb' ? 'rgb' : 'tiles');
-        this.drawn = { tiles, spec: this.spec, step: [sy, sx] };
+        const zoom = this.showCanvas(tiles, rgb ? 'rgb' : 'tiles', Array.from({ length: count }, (_, k) => `${prefix}${k}`));
+        this.drawn = { tiles, spec: this.spec, step: [sy, sx], zoom };
+        const axis = this.names[this.spec.axes[0] ?? 0] ?? 'channel';
         const more = (this.shape[this.spec.axes[0] ?? 0] ?? 0) - count;
-        this.setMessage(more > 0 ? `first ${count} of ${count + more} channels` : '');
+        const what = this.view === 'attention'
+          ? `one ${this.names[this.spec.axes[1] ?? 0]} × ${this.names[this.spec.axes[2] ?? 0]} map for each of the ${axis} (numbered): a row is one query, its colours show where it attends`
+          : `one tile for each ${axis} (numbered)`;
+        this.setMessage(more > 0 ? `first ${count} of ${count + more} (${axis})` : rgb ? '' : what);
       };
     }
     const limit = Math.min(512, Math.round(width * (globalThis.devicePixelRatio || 1)));
@@ -216,8 +319,8 @@ export class TensorPanel {
     const [rows = 1, cols = 1] = r.header?.shape ?? [];
     const tiles: Tiles = { values: r.array ?? new Float32Array(), count: 1, rows, cols };
     return async () => {
-      this.showCanvas(tiles, 'tiles');
-      this.drawn = { tiles, spec: this.spec, step: r.result.step };
+      const zoom = this.showCanvas(tiles, 'tiles');
+      this.drawn = { tiles, spec: this.spec, step: r.result.step, zoom };
       const [sy = 1, sx = 1] = r.result.step;
       this.setMessage(sy > 1 || sx > 1 ? `block mean of ${sy}\u00d7${sx} values per pixel` : '');
     };
@@ -227,22 +330,34 @@ export class TensorPanel {
     return Math.max(120, Math.min(512, (this.el.clientWidth || 280) - 4));
   }
 
-  private showCanvas(tiles: Tiles, mode: 'tiles' | 'rgb'): void {
+  /** Draws tiles (or an RGB image); returns the canvas pixels per value. */
+  private showCanvas(tiles: Tiles, mode: 'tiles' | 'rgb', labels?: readonly string[]): number {
     this.plotHost.hidden = true;
     this.canvas.hidden = false;
-    const absMax = mode === 'rgb' ? 0 : drawTiles(this.canvas, tiles);
-    if (mode === 'rgb') drawRgb(this.canvas, tiles);
+    let zoom = 1;
+    if (mode === 'rgb') {
+      drawRgb(this.canvas, tiles);
+      this.colorbar.show(null);
+    } else {
+      const scale = this.scaleFor(tiles.values);
+      const { gridLayoutWidth, gridLayoutHeight } = gridSize(tiles);
+      zoom = tileZoom(gridLayoutWidth, gridLayoutHeight);
+      drawTiles(this.canvas, tiles, scale, zoom, labels);
+      this.colorbar.show(scale);
+    }
     const w = this.drawWidth();
-    const k = Math.min(w / this.canvas.width, 320 / this.canvas.height);
+    const k = Math.min(w / this.canvas.width, 360 / this.canvas.height);
     this.canvas.style.width = `${Math.max(1, Math.round(this.canvas.width * k))}px`;
     this.canvas.style.height = `${Math.max(1, Math.round(this.canvas.height * k))}px`;
-    this.canvas.title = mode === 'rgb' ? 'RGB, stretched over min..max' : `blue < 0 < red, |max| ${formatNumber(absMax)}; NaN magenta, +Inf black, -Inf green`;
+    this.canvas.title = mode === 'rgb' ? 'RGB, stretched over min..max' : 'hover a cell for its value';
+    return zoom;
   }
 
   private async drawHistogram(r: DataReply<'histogram'>): Promise<void> {
     const counts = r.array ?? new Float32Array();
     const { lo, hi, nan, inf } = r.result;
     const extra = nan || inf ? ` (not counted: ${nan} NaN, ${inf} Inf)` : '';
+    this.colorbar.show(null);
     this.setMessage(`${counts.length} bins over [${formatNumber(lo)}, ${formatNumber(hi)}]${extra}`);
     const width = (hi - lo) / Math.max(1, counts.length);
     const x = Array.from(counts, (_, i) => lo + (i + 0.5) * width);
@@ -253,12 +368,13 @@ export class TensorPanel {
   private async drawLine(r: DataReply<'slice'>): Promise<void> {
     const values = r.array ?? new Float32Array();
     const step = r.result.step[0] ?? 1;
-    const axis = this.spec.axes[0] ?? 0;
-    this.setMessage(step > 1 ? `dim ${axis}: block mean of ${step} values per point` : '');
+    const axis = this.names[this.spec.axes[0] ?? 0] ?? 'index';
+    this.colorbar.show(null);
+    this.setMessage(step > 1 ? `${axis}: block mean of ${step} values per point` : '');
     const x = Array.from(values, (_, i) => i * step);
     const y = Array.from(values, (v) => (Number.isFinite(v) ? v : null));
-    const done = await this.plot([{ type: 'scatter', mode: 'lines', x, y, line: { color: '#2166ac', width: 1.2 } }], `dim ${axis}`, 'value');
-    if (!done) drawLine(this.showPlotCanvas(), values, this.drawWidth(), 150, `dim ${axis}`);
+    const done = await this.plot([{ type: 'scatter', mode: 'lines', x, y, line: { color: '#2166ac', width: 1.2 } }], axis, 'value');
+    if (!done) drawLine(this.showPlotCanvas(), values, this.drawWidth(), 150, axis);
   }
 
   private showPlotCanvas(): HTMLCanvasElement {
@@ -286,7 +402,7 @@ export class TensorPanel {
 
   private renderControls(): void {
     this.tabs.replaceChildren();
-    for (const v of viewsFor(this.shape)) {
+    for (const v of this.views) {
       const b = html('button', 'lenslab-button lenslab-button--small', this.tabs, VIEW_NAMES[v]);
       b.type = 'button';
       b.dataset['view'] = v;
@@ -299,7 +415,7 @@ export class TensorPanel {
     for (const d of sliderAxes(this.shape, this.spec)) {
       const n = this.shape[d] ?? 1;
       const row = html('label', 'lenslab-slider', this.controls);
-      html('span', 'lenslab-slider-name', row, `dim ${d}`);
+      html('span', 'lenslab-slider-name', row, this.names[d] ?? `d${d}`);
       const input = html('input', '', row);
       input.type = 'range';
       input.min = '0';
@@ -323,7 +439,7 @@ export class TensorPanel {
       const select = html('select', '', label);
       select.dataset['axisRole'] = name;
       this.shape.forEach((n, d) => {
-        const o = html('option', '', select, `dim ${d} (${n})`);
+        const o = html('option', '', select, `${this.names[d] ?? `d${d}`} (${n})`);
         o.value = String(d);
       });
       select.value = String(this.spec.axes[which] ?? 0);
@@ -343,7 +459,7 @@ export class TensorPanel {
     const d = this.drawn;
     if (!d) return;
     const r = this.canvas.getBoundingClientRect();
-    const cell = cellAt(this.canvas, d.tiles, ev.clientX - r.left, ev.clientY - r.top);
+    const cell = cellAt(this.canvas, d.tiles, ev.clientX - r.left, ev.clientY - r.top, d.zoom);
     if (!cell) {
       this.readout.textContent = '';
       return;
@@ -366,7 +482,12 @@ export class TensorPanel {
   }
 
   private fail(err: unknown): void {
+    if (err instanceof DataError && err.code === 'no_kernel') {
+      this.noKernel(`no kernel connected: ${err.message}`);
+      return;
+    }
     this.el.dataset['state'] = 'error';
+    this.colorbar.show(null);
     this.canvas.hidden = true;
     this.plotHost.hidden = true;
     this.drawn = null;
@@ -389,4 +510,9 @@ export class TensorPanel {
     this.status.classList.toggle('lenslab-tensor-status--error', this.isError && !waiting);
     this.el.dataset['busy'] = String(waiting);
   }
+}
+
+function gridSize(t: Tiles): { gridLayoutWidth: number; gridLayoutHeight: number } {
+  const { width, height } = gridLayout(t.count, t.rows, t.cols);
+  return { gridLayoutWidth: width, gridLayoutHeight: height };
 }

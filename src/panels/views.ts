@@ -1,9 +1,12 @@
 // Which views fit a tensor and what to ask the kernel for them, DOM-free.
 import type { SliceParams, Stats, TensorKind, TilesParams } from '../protocol/messages.ts';
+import { realAxes } from './axes.ts';
 
-export type ViewKind = 'heatmap' | 'channels' | 'rgb' | 'line' | 'histogram';
+export type ViewKind = 'attention' | 'bars' | 'heatmap' | 'channels' | 'rgb' | 'line' | 'histogram';
 
 export const VIEW_NAMES: Record<ViewKind, string> = {
+  attention: 'attention',
+  bars: 'bars',
   heatmap: 'heatmap',
   channels: 'channels',
   rgb: 'RGB',
@@ -11,16 +14,27 @@ export const VIEW_NAMES: Record<ViewKind, string> = {
   histogram: 'histogram',
 };
 
-/** The views that make sense for a shape, the most useful first. */
-export function viewsFor(shape: readonly number[]): ViewKind[] {
+/** Vectors up to this long are drawn as bars (logits, class scores), longer ones as a line. */
+export const MAX_BARS = 64;
+
+/**
+ * The views that make sense for a shape, the most useful first. Axes of size 1 do not count
+ * (a 1×10 logit row is a vector; 17×1×64 is a 17×64 matrix). `attention`: the tensor is
+ * softmax-over-keys weights, shown as one query×key map per head.
+ */
+export function viewsFor(shape: readonly number[], attention = false): ViewKind[] {
   const views: ViewKind[] = [];
-  const n = shape.length;
   const numel = shape.reduce((a, b) => a * b, 1);
   if (numel === 0) return ['histogram'];
-  if (n >= 2) views.push('heatmap');
-  if (n >= 3 && (shape[n - 3] ?? 0) > 1) views.push('channels');
-  if (n >= 3 && shape[n - 3] === 3) views.push('rgb');
-  if (n === 1 || (n >= 2 && (shape[n - 1] ?? 0) > 1)) views.push('line');
+  const real = realAxes(shape);
+  const r = real.length;
+  if (attention && r >= 3) views.push('attention');
+  if (r === 1 && numel <= MAX_BARS) views.push('bars');
+  // Feature maps open as a grid of numbered channels: what a class compares first.
+  if (r >= 3) views.push('channels');
+  if (r >= 2) views.push('heatmap');
+  if (r >= 3 && shape[real[r - 3] ?? -1] === 3) views.push('rgb');
+  if (r >= 1) views.push('line');
   views.push('histogram');
   return views;
 }
@@ -31,18 +45,28 @@ export interface SliceSpec {
   readonly index: readonly number[];
 }
 
-/** The last two axes (the last one for a line), position 0 elsewhere (Treescope's default). */
+/**
+ * The last two axes longer than 1 (the last one for a line or bars, the last three for tiles),
+ * position 0 elsewhere; never a size-1 axis while a longer one is left.
+ */
 export function defaultSlice(shape: readonly number[], view: ViewKind): SliceSpec {
   const n = shape.length;
   const index = shape.map(() => 0);
-  if (view === 'line' || n < 2) return { axes: [Math.max(0, n - 1)], index };
-  if (view === 'channels' || view === 'rgb') return { axes: [n - 3, n - 2, n - 1], index };
-  return { axes: [n - 2, n - 1], index };
+  const real = realAxes(shape);
+  // Pad with the last axes when fewer than needed are longer than 1.
+  const pick = (k: number): number[] => {
+    const axes = real.slice(-k);
+    for (let d = n - 1; axes.length < k && d >= 0; d--) if (!axes.includes(d)) axes.unshift(d);
+    return axes.sort((a, b) => a - b);
+  };
+  if (view === 'line' || view === 'bars' || n < 2) return { axes: n === 0 ? [0] : pick(1), index };
+  if (view === 'channels' || view === 'rgb' || view === 'attention') return { axes: n >= 3 ? pick(3) : pick(2), index };
+  return { axes: pick(2), index };
 }
 
-/** The axes that get a slider: every axis not shown. */
+/** The axes that get a slider: every axis not shown that is longer than 1. */
 export function sliderAxes(shape: readonly number[], spec: SliceSpec): number[] {
-  return shape.map((_, d) => d).filter((d) => !spec.axes.includes(d));
+  return shape.map((_, d) => d).filter((d) => !spec.axes.includes(d) && (shape[d] ?? 0) > 1);
 }
 
 export function withIndex(spec: SliceSpec, axis: number, position: number): SliceSpec {

@@ -14,10 +14,16 @@ export function expandWire(raw: unknown): unknown {
     throw new Error('compact graph: "num_ops" or "ops" is malformed');
   }
   const columns = Object.entries(raw.ops).map(([field, col]) => [field, decodeColumn(field, col, n)] as const);
+  const frames = Array.isArray(raw.frames) ? raw.frames : [];
   const ops = Array.from({ length: n }, (_, i) => {
     const op: Record<string, unknown> = {};
     for (const [field, values] of columns) op[field] = values[i];
     op['layer'] = layerOf(op['label']);
+    // "source" travels as a frame position (older writers sent the column itself).
+    if (!('source' in op)) {
+      const f = typeof op['frame'] === 'number' ? frames[op['frame']] : undefined;
+      op['source'] = f ? `${f.file}:${f.line}` : '';
+    }
     return op;
   });
   const modules = Array.isArray(raw.modules) ? raw.modules : [];

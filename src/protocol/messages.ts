@@ -1,131 +1,42 @@
-// The widget ↔ kernel data channel (mirror of python_pkg/lenslab/widget/data/messages.py).
-// Requests go out as anywidget custom messages; each reply echoes the request id and carries
-// at most one binary buffer, described by `array`. Tensors never travel in synced traits.
+// The widget ↔ kernel data channel. The message types come from one schema, Python's
+// python_pkg/lenslab/widget/data/protocol.py, rendered as messages.gen.ts by
+// scripts/gen_protocol.py (a test fails when that file is stale); this module adds what only
+// the front end needs. Requests go out as anywidget custom messages; each reply echoes the
+// request id, carries the kernel's PROTOCOL_VERSION and at most one binary buffer, described
+// by `array`. Tensors never travel in synced traits.
 
-export const REQUEST = 'lenslab:request';
-export const REPLY = 'lenslab:reply';
+import type { ErrorCode as KernelErrorCode, Method, MethodParams, RequestEnvelope } from './messages.gen.ts';
 
-export type TensorKind = 'activation' | 'gradient';
-export type Encoding = 'float32' | 'uint8';
+export { NON_FINITE_CODE, PROTOCOL_VERSION, REPLY, REQUEST } from './messages.gen.ts';
+export type {
+  AllStatsParams,
+  ArrayHeader,
+  Encoding,
+  HistogramParams,
+  HistogramResult,
+  Method,
+  MethodParams,
+  MethodResults,
+  ReplyMessage,
+  SliceParams,
+  SliceResult,
+  SourceParams,
+  SourceResult,
+  Stats,
+  StatsParams,
+  TensorKind,
+  TensorStats,
+  TilesParams,
+} from './messages.gen.ts';
 
 export type ErrorCode =
-  | 'bad_message'
-  | 'unknown_layer'
-  | 'not_saved'
-  | 'no_grad'
-  | 'out_of_range'
-  | 'too_large'
-  | 'bad_dtype'
-  | 'internal'
+  | KernelErrorCode
   /** Client-side: the reply never came, or the request was superseded. */
   | 'no_kernel'
   | 'cancelled';
 
-interface TensorParams {
-  /** A layer pass label, e.g. "conv2d_1_1:1". */
-  layer: string;
-  tensor?: TensorKind;
-  encoding?: Encoding;
-}
-
-export interface StatsParams extends TensorParams {}
-export interface HistogramParams extends TensorParams {
-  bins: number;
-}
-/** One or two axes; `index` has one position per dim (ignored on the axes); `limit` per axis. */
-export interface SliceParams extends TensorParams {
-  axes: number[];
-  index: number[];
-  limit: number[];
-}
-/** `count` 2-D slices along axes[0] from `start` (channel grids, RGB). */
-export interface TilesParams extends TensorParams {
-  axes: [number, number, number];
-  index: number[];
-  start: number;
-  count: number;
-  limit: [number, number];
-}
-export interface AllStatsParams {
-  tensor?: TensorKind;
-}
-
-export interface MethodParams {
-  stats: StatsParams;
-  histogram: HistogramParams;
-  slice: SliceParams;
-  tiles: TilesParams;
-  grad_norms: Record<string, never>;
-  all_stats: AllStatsParams;
-}
-export type Method = keyof MethodParams;
-
-/** Statistics of a tensor's values (the kernel's, or computed in the page: local/tensor-math.ts). */
-export interface TensorStats {
-  numel: number;
-  /** Over finite values; null when there are none. */
-  mean: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  zeros: number;
-  nan: number;
-  inf: number;
-}
-export interface Stats extends TensorStats {
-  layer: string;
-  shape: number[];
-  dtype: string;
-}
-export interface HistogramResult {
-  layer: string;
-  lo: number;
-  hi: number;
-  nan: number;
-  inf: number;
-}
-export interface SliceResult {
-  layer: string;
-  shape: number[];
-  dtype: string;
-  /** Size along the requested axes before downsampling. */
-  source_shape: number[];
-  /** Block size per axis (1: full resolution). */
-  step: number[];
-  downsample: 'block-mean';
-}
-export interface MethodResults {
-  stats: Stats;
-  histogram: HistogramResult;
-  slice: SliceResult;
-  tiles: SliceResult;
-  grad_norms: { count: number };
-  all_stats: { columns: string[] };
-}
-
-export interface RequestMessage<M extends Method = Method> {
-  type: typeof REQUEST;
-  id: number;
+/** A request for method `M`, its params typed by method. */
+export interface RequestMessage<M extends Method = Method> extends Omit<RequestEnvelope, 'method' | 'params'> {
   method: M;
   params: MethodParams[M];
 }
-
-/** How the buffer of a reply encodes its array: value = offset + code × step for uint8. */
-export interface ArrayHeader {
-  dtype: Encoding;
-  shape: number[];
-  offset: number;
-  step: number;
-}
-
-export interface ReplyMessage {
-  type: typeof REPLY;
-  id: number | null;
-  result?: unknown;
-  array?: ArrayHeader;
-  error?: { code: ErrorCode; message: string };
-  kernel_ms?: number;
-}
-
-/** The uint8 code of NaN and ±Inf. */
-export const NON_FINITE_CODE = 255;

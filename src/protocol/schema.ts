@@ -28,6 +28,9 @@ export interface WireOp {
   /** Qualified name of the calling Python function ("RoIHeads.postprocess_detections"); '' when
    * unknown. Added within version 1: graphs from older writers lack it (read as ''). */
   caller: string;
+  /** Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
+   * version 1: older graphs lack it (read as -1). */
+  frame?: number;
 }
 
 export interface WireModuleCall {
@@ -35,6 +38,9 @@ export interface WireModuleCall {
   call: number;
   parent: number;
   outputs: number[];
+  /** User frames between the enclosing call and this one, outermost first (WireGraph.frames
+   * positions). Added within version 1. */
+  frames?: number[];
 }
 
 export interface WireModule {
@@ -51,6 +57,20 @@ export interface WireBranchEdge {
   kind: 'IF' | 'THEN' | 'ELIF' | 'ELSE'; // ELIF added within version 1
 }
 
+export interface WireFrame {
+  file: string;
+  line: number;
+  function: string;
+}
+
+export interface WireFailure {
+  func: string;
+  message: string;
+  parents: number[];
+  module_call: number;
+  frame: number;
+}
+
 /** A composite torch function recorded op by op (added within version 1; missing means []). */
 export interface WireFunctionCall {
   name: string;
@@ -61,6 +81,13 @@ export interface WireFunctionCall {
   outputs: number[];
 }
 
+/** A run of sibling module calls with the same structure, drawn folded ("block ×N"). Added within
+ *  version 1: a missing WireGraph.folds means none. */
+export interface WireFold {
+  calls: number[];
+  kind: 'copies' | 'passes';
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -68,7 +95,18 @@ export interface WireGraph {
   module_calls: WireModuleCall[];
   modules: WireModule[];
   branch_edges: WireBranchEdge[];
+  /** Added within version 1 (older graphs lack them: read as empty / null). */
+  frames?: WireFrame[];
+  caller_frames?: number[];
+  failure?: WireFailure | null;
+  /** The code of each frame's line in standalone pages and bundles; [] in the widget. */
+  source_text?: string[];
   function_calls?: WireFunctionCall[];
+  intervened?: number[]; // ops replaced by lens(intervene=); absent means none
+  folds?: WireFold[];
+  /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
+   *  within version 1: missing means not recorded. */
+  saved_bytes?: number[];
 }
 
 // Transport encoding (see the end of schema.py); src/protocol/compact.ts reads it.
@@ -86,5 +124,14 @@ export interface CompactWireGraph {
   module_calls: WireModuleCall[];
   modules: Record<string, unknown>[];
   branch_edges: WireBranchEdge[];
+  frames?: WireFrame[];
+  caller_frames?: number[];
+  failure?: WireFailure | null;
+  source_text?: string[];
   function_calls?: WireFunctionCall[];
+  intervened?: number[];
+  folds?: WireFold[];
+  /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
+   *  within version 1: missing means not recorded. */
+  saved_bytes?: number[];
 }

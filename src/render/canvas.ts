@@ -1,7 +1,6 @@
 // Canvas 2D drawing for large visible graphs (thousands of nodes): only what intersects the
 // viewport is drawn, shapes are batched by colour, and text is dropped when too small to read.
 // Stateless like the SVG scene: everything comes from the arguments.
-import { FN_PREFIX } from '../graph/hierarchy.ts';
 import type { VisibleGraph, VisibleNode } from '../graph/visible.ts';
 import type { Box, EdgeRoute, GraphLayout } from '../layout/layout.ts';
 import type { Camera } from '../model/view-state.ts';
@@ -22,9 +21,9 @@ export interface CanvasColors {
 
 /** TorchLens fills, as in style/widget.css. */
 const ROLE_FILL: Record<string, string> = {
-  input: '#98fb98', output: '#ff9999', params: '#e6e6e6', bool: '#f7d460', buffer: '#b0b0b0', plain: '#ffffff', module: '#ffffff',
+  input: '#98fb98', output: '#ff9999', params: '#e6e6e6', bool: '#f7d460', buffer: '#b0b0b0', plain: '#ffffff', module: '#ffffff', failed: '#f08080',
 };
-/** Function groups (hierarchy.ts FN_PREFIX): widget.css's tint without a theme. */
+/** Function nodes (kind 'function'): widget.css's tint without a theme. */
 const FUNCTION_FILL = '#dfecf9';
 const NODE_STROKE = '#5a5a5a';
 /** Extra world-space margin drawn around the viewport, in screen pixels. */
@@ -36,7 +35,7 @@ const intersects = (b: Box, x0: number, y0: number, x1: number, y1: number): boo
 function fillOf(n: VisibleNode, state: SceneState): string {
   const over = state.fills.get(n.id);
   if (over) return over.color;
-  if (n.id.startsWith(FN_PREFIX)) return FUNCTION_FILL;
+  if (n.kind === 'function') return FUNCTION_FILL;
   if (n.role === 'module' && n.hasParams) return ROLE_FILL['params'] ?? '#fff';
   return ROLE_FILL[n.role] ?? '#fff';
 }

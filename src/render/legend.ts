@@ -2,7 +2,6 @@
 import type { CustomOverlay, Metric } from '../model/view-state.ts';
 import type { ColorScale } from '../graph/overlay.ts';
 import { METRIC_NAMES, formatMetric, rampColor } from '../graph/overlay.ts';
-import { FN_PREFIX } from '../graph/hierarchy.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 import { html } from './svg.ts';
 
@@ -17,15 +16,16 @@ export const LEGEND_KEYS: readonly (readonly [LegendKey, string])[] = [
   ['dashed', 'internally generated'],
   ['module', 'closed module'],
   ['function', 'function group'],
+  ['failed', 'the call that raised'],
 ];
 
-export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module' | 'function';
+export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module' | 'function' | 'failed';
 
 /** Which legend keys a drawn graph needs. */
 export function legendKeys(graph: VisibleGraph): Set<LegendKey> {
   const keys = new Set<LegendKey>();
   for (const n of graph.nodes) {
-    keys.add(n.role !== 'module' ? n.role : n.id.startsWith(FN_PREFIX) ? 'function' : 'module');
+    keys.add(n.role !== 'module' ? n.role : n.kind === 'function' ? 'function' : 'module');
     if (n.dashed) keys.add('dashed');
   }
   return keys;

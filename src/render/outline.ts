@@ -1,10 +1,36 @@
 // The outline tree of modules beside the graph: real DOM rows (role="tree"/"treeitem", with
-// aria-level and aria-expanded), redrawn from OutlineRow data. It reports intents only.
+// aria-level and aria-expanded), redrawn from OutlineRow data, only those in view when there are
+// many. It reports intents only.
 import type { OutlineRow } from '../graph/outline.ts';
 import { html } from './svg.ts';
 
-/** Rows drawn at most; beyond, a note says how many more (close modules to see them). */
-export const MAX_OUTLINE_ROWS = 1500;
+/** Height of one row (px; style/widget.css gives rows this height). */
+export const ROW_PX = 16;
+/** Above this many rows, only those in view are drawn. */
+const WINDOW_MIN_ROWS = 300;
+const OVERSCAN = 20;
+
+function spacer(tree: HTMLElement, rows: number): void {
+  const gap = html('div', 'lenslab-outline-spacer', tree);
+  gap.style.height = `${rows * ROW_PX}px`;
+  gap.setAttribute('aria-hidden', 'true');
+}
+
+function drawRow(tree: HTMLElement, r: OutlineRow): void {
+  const item = html('div', 'lenslab-outline-item', tree);
+  item.setAttribute('role', 'treeitem');
+  item.setAttribute('aria-level', String(r.level));
+  item.setAttribute('aria-selected', String(r.selected));
+  if (r.expandable) item.setAttribute('aria-expanded', String(r.expanded));
+  item.dataset['outlineKey'] = r.key;
+  item.dataset['outlineNode'] = r.nodeId;
+  item.tabIndex = r.selected ? 0 : -1;
+  item.title = `@${r.address} (${r.type})`;
+  item.style.paddingLeft = `${(r.level - 1) * 12 + 2}px`;
+  html('span', 'lenslab-outline-twisty', item, r.expandable ? (r.expanded ? '\u25be' : '\u25b8') : '');
+  html('span', 'lenslab-outline-name', item, r.name);
+  html('span', 'lenslab-outline-type', item, r.type);
+}
 
 export interface OutlineHandlers {
   /** The twisty: open or close the module (in the graph as well). */
@@ -42,28 +68,27 @@ export function createOutline(h: OutlineHandlers): { el: HTMLElement; render(row
     ev.preventDefault();
     ev.stopPropagation();
   });
+  // Windowed: only the rows in view (plus a margin) are in the DOM, between two spacers, so a
+  // tree of thousands of modules costs a screenful of rows per redraw.
+  let frame = 0;
+  const draw = (): void => {
+    frame = 0;
+    tree.replaceChildren();
+    const windowed = rows.length > WINDOW_MIN_ROWS;
+    const top = Math.max(0, el.scrollTop - tree.offsetTop);
+    const first = windowed ? Math.max(0, Math.floor(top / ROW_PX) - OVERSCAN) : 0;
+    const last = windowed ? Math.min(rows.length, first + Math.ceil((el.clientHeight || 600) / ROW_PX) + 2 * OVERSCAN) : rows.length;
+    if (first > 0) spacer(tree, first);
+    for (const r of rows.slice(first, last)) drawRow(tree, r);
+    if (last < rows.length) spacer(tree, rows.length - last);
+    if (rows.length === 0) html('div', 'lenslab-outline-empty', tree, 'no modules');
+  };
+  el.addEventListener('scroll', () => {
+    if (rows.length > WINDOW_MIN_ROWS && !frame) frame = requestAnimationFrame(draw);
+  });
   const render = (next: readonly OutlineRow[]): void => {
     rows = next;
-    tree.replaceChildren();
-    for (const r of rows.slice(0, MAX_OUTLINE_ROWS)) {
-      const item = html('div', 'lenslab-outline-item', tree);
-      item.setAttribute('role', 'treeitem');
-      item.setAttribute('aria-level', String(r.level));
-      item.setAttribute('aria-selected', String(r.selected));
-      if (r.expandable) item.setAttribute('aria-expanded', String(r.expanded));
-      item.dataset['outlineKey'] = r.key;
-      item.dataset['outlineNode'] = r.nodeId;
-      item.tabIndex = r.selected ? 0 : -1;
-      item.title = `@${r.address} (${r.type})`;
-      item.style.paddingLeft = `${(r.level - 1) * 12 + 2}px`;
-      html('span', 'lenslab-outline-twisty', item, r.expandable ? (r.expanded ? '\u25be' : '\u25b8') : '');
-      html('span', 'lenslab-outline-name', item, r.name);
-      html('span', 'lenslab-outline-type', item, r.type);
-    }
-    if (rows.length === 0) html('div', 'lenslab-outline-empty', tree, 'no modules');
-    if (rows.length > MAX_OUTLINE_ROWS) {
-      html('div', 'lenslab-outline-empty', tree, `+ ${rows.length - MAX_OUTLINE_ROWS} more modules (close some to list them)`);
-    }
+    draw();
   };
   return { el, render };
 }

@@ -1,6 +1,5 @@
 // Draws a laid-out graph into an SVG group: module boxes, then edges, then nodes. Stateless:
 // everything it shows comes from its arguments; it redraws from scratch.
-import { FN_PREFIX } from '../graph/hierarchy.ts';
 import type { VisibleGraph, VisibleGroup, VisibleNode } from '../graph/visible.ts';
 import type { Box, EdgeRoute, GraphLayout } from '../layout/layout.ts';
 import { GROUP_HEADER, LINE_H, STACK_OFFSET } from '../layout/size.ts';
@@ -14,6 +13,11 @@ export interface SceneState {
   readonly current: string | null;
   /** Overlay fills by node id (empty: role colours); `dark` asks for light text. */
   readonly fills: ReadonlyMap<string, { readonly color: string; readonly dark: boolean }>;
+  /** The forward-pass player's current node (or the closed box holding it), and the edges feeding it. */
+  readonly lit?: ReadonlySet<string>;
+  readonly litEdges?: ReadonlySet<string>;
+  /** Nodes whose op output lens(intervene=) replaced. */
+  readonly intervened?: ReadonlySet<string>;
 }
 
 /** A stable hue per layer, so the passes of one layer share a colour mark. */
@@ -34,7 +38,7 @@ export function drawScene(target: SVGGElement, graph: VisibleGraph, layout: Grap
     const box = layout.groups.get(g.key);
     if (box) drawGroup(groupLayer, headerLayer, g, box);
   }
-  for (const e of layout.edges) drawEdge(edgeLayer, e);
+  for (const e of layout.edges) drawEdge(edgeLayer, e, state.litEdges?.has(`${e.from}\u2192${e.to}`) === true);
   for (const n of graph.nodes) {
     const box = layout.nodes.get(n.id);
     if (box) drawNode(nodeLayer, n, box, state);
@@ -53,8 +57,9 @@ function drawGroup(parent: SVGGElement, headers: SVGGElement, g: VisibleGroup, b
   tooltip(header, `${g.title} ${g.subtitle}\nclick to collapse`);
 }
 
-function drawEdge(parent: SVGGElement, e: EdgeRoute): void {
+function drawEdge(parent: SVGGElement, e: EdgeRoute, lit: boolean): void {
   const cls = ['lenslab-edge'];
+  if (lit) cls.push('lenslab-edge--lit');
   if (e.dashed) cls.push('lenslab-edge--dashed');
   if (e.branch) cls.push('lenslab-edge--branch');
   const el = svg('g', { class: cls.join(' '), 'data-edge': `${e.from}\u2192${e.to}` }, parent);
@@ -80,10 +85,12 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   const cls = ['lenslab-node', `lenslab-node--${n.role}`];
   if (n.dashed) cls.push('lenslab-node--dashed');
   if (n.hasParams) cls.push('lenslab-node--has-params');
-  if (n.id.startsWith(FN_PREFIX)) cls.push('lenslab-node--function');
+  if (n.kind === 'function') cls.push('lenslab-node--function');
   if (state.selected === n.id) cls.push('lenslab-node--selected');
   if (state.matches.has(n.id)) cls.push('lenslab-node--match');
   if (state.current === n.id) cls.push('lenslab-node--current');
+  if (state.lit?.has(n.id)) cls.push('lenslab-node--lit');
+  if (state.intervened?.has(n.id)) cls.push('lenslab-node--intervened');
   const fill = state.fills.get(n.id);
   if (fill?.dark) cls.push('lenslab-node--dark');
   const el = svg('g', { class: cls.join(' '), 'data-node-id': n.id, transform: `translate(${box.x},${box.y})` }, parent);

@@ -10,6 +10,14 @@ export interface LensViewApi {
   setDepth(depth: number): Promise<void>;
   select(id: string): Promise<void>;
   search(query: string): string[];
+  /** The forward-pass player (root data-playing, data-current). */
+  step(delta: number): Promise<string>;
+  play(): Promise<void>;
+  pause(): Promise<void>;
+  /** Selects every op a line of code ran; resolves to their ids. */
+  selectSource(file: string, line: number): Promise<string[]>;
+  /** Compare widgets (CONTRACT): the difference drawn on that node, or null. */
+  diffOf(id: string): number | null;
 }
 
 /** The initial view asked for from Python: `h.show(depth=2, focus="layer1", direction="LR")`. */

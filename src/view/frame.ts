@@ -9,6 +9,7 @@ import type { VisibleGraph } from '../graph/visible.ts';
 import { fullDepth } from '../graph/depth.ts';
 import { searchNodes } from '../graph/search.ts';
 import { describeNode } from '../graph/describe.ts';
+import type { NodeDescription } from '../graph/describe.ts';
 import { outlineRows } from '../graph/outline.ts';
 import { colorScale, metricValues, rampColor } from '../graph/overlay.ts';
 import type { SceneState } from '../render/scene.ts';
@@ -17,7 +18,12 @@ import { renderInspector } from '../render/inspector.ts';
 import { legendKeys, renderLegend } from '../render/legend.ts';
 import type { DataViews } from '../panels/data-views.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffColor, diffScale, ONLY_A_COLOR, opsPerNode } from '../graph/diff.ts';
+import { renderCompareLegend } from '../render/compare-legend.ts';
+import type { ComparePanels } from '../panels/compare-panels.ts';
 import { html } from '../render/svg.ts';
 
 export interface FrameInputs {
@@ -28,6 +34,22 @@ export interface FrameInputs {
   readonly data: DataViews | null;
   /** The tensor the selected node shows, if any. */
   readonly target: TensorTarget | null;
+  /** The code the selected node shows, if any. */
+  readonly code?: SourceTarget | null;
+  /** Compare widgets: the comparison, the difference per visible node, the side-by-side panels. */
+  readonly compare?: { data: CompareData; diffs: ReadonlyMap<string, NodeDiff>; panels: ComparePanels | null } | undefined;
+  /** A selected fold's panel (copies, statistics per copy), shown instead of a tensor view. */
+  readonly foldPanel?: HTMLElement | null;
+}
+
+/** The selected op's rows plus what a custom overlay details for it (dataset statistics). */
+function withDetails(d: NodeDescription | null, trace: Trace, state: ViewState): NodeDescription | null {
+  const details = state.custom?.details;
+  const at = d && details ? trace.opByLabel.get(d.id) : undefined;
+  const extra = at === undefined ? undefined : details?.get(at);
+  if (!d || !extra || extra.length === 0) return d;
+  const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+  return { ...d, rows: [...d.rows, ...extra.map(([name, v]) => [name, fmt(v)] as const)] };
 }
 
 /** Updates the panels for a new frame; returns the scene state to draw the graph with. */
@@ -43,12 +65,34 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
       fills.set(id, { color: rampColor(at), dark: at > 0.62 });
     }
   }
-  const selected = state.selected ? describeNode(trace, h, state.selected) : null;
-  renderInspector(c.inspector, selected, data && target ? data.panel.el : undefined);
+  const selected = withDetails(state.selected ? describeNode(trace, h, state.selected) : null, trace, state);
+  const cmp = f.compare;
+  const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
+  if (panels && data) {
+    // a's own tensor view goes in the first column; b and b - a beside it.
+    const side = panels.el.querySelector('[data-side="a"]');
+    if (side && data.panel.el.parentElement !== side) side.appendChild(data.panel.el);
+    if (panels.el.parentElement !== data.extra) data.extra.appendChild(panels.el);
+    const op = target ? trace.opByLabel.get(target.label) : undefined;
+    panels.el.hidden = target === null;
+    panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''));
+  }
+  renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(target);
+  data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
-  renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
+  if (cmp) {
+    const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));
+    fills.clear();
+    for (const [id, d] of cmp.diffs) {
+      if (d.onlyA) fills.set(id, { color: ONLY_A_COLOR, dark: false });
+      else if (d.branch || (!Number.isNaN(d.value) && (cmp.data.kind === 'scores' || d.value > cmp.data.threshold))) {
+        const at = d.branch ? 1 : scale.position(d.value);
+        fills.set(id, { color: diffColor(at), dark: at > 0.62 });
+      }
+    }
+    renderCompareLegend(c.legend, cmp.data, scale);
+  } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
     rolled: state.rolled,
@@ -58,16 +102,33 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
-  if (state.custom) customOption(c.toolbar, state.custom.name);
+  if (state.custom) menuOption(c.toolbar, 'custom', state.custom.name, true);
+  if (trace.graph.saved_bytes) menuOption(c.toolbar, 'saved', 'kept for backward', false);
   c.summary.textContent = `${trace.graph.model_type} \u00b7 ${countLine(trace.ops)} \u00b7 ${graph.nodes.length} shown`;
-  return { selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+  const intervened = intervenedNodes(trace, h, graph);
+  if (intervened.size) {
+    const row = html('span', 'lenslab-legend-row', c.legend);
+    html('span', 'lenslab-swatch lenslab-swatch--intervened', row);
+    html('span', '', row, 'intervened');
+  }
+  return { intervened, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }
 
-/** The overlay menu entry for scores given from Python (added once). */
-function customOption(toolbar: HTMLElement, name: string): void {
+/** An overlay menu entry that only some captures have: scores given from Python ('custom'),
+ *  bytes kept for backward ('saved', with lens(..., memory=True)). Added once. */
+function menuOption(toolbar: HTMLElement, value: string, name: string, select: boolean): void {
   const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
-  if (!overlay || overlay.querySelector('option[value="custom"]')) return;
+  if (!overlay || overlay.querySelector(`option[value="${value}"]`)) return;
   const option = html('option', '', overlay, `colour: ${name}`);
-  option.value = 'custom';
-  overlay.value = 'custom';
+  option.value = value;
+  if (select) overlay.value = value;
+}
+
+/** Visible nodes holding an op whose output lens(intervene=) replaced. */
+function intervenedNodes(trace: Trace, h: Hierarchy, graph: VisibleGraph): Set<string> {
+  const ops = new Set(trace.graph.intervened ?? []);
+  const out = new Set<string>();
+  if (!ops.size) return out;
+  for (const [id, members] of opsPerNode(h, graph)) if (members.some((o) => ops.has(o))) out.add(id);
+  return out;
 }

@@ -6,7 +6,7 @@
 import { createTrace } from '../model/trace.ts';
 import type { Trace } from '../model/trace.ts';
 import {
-  initialViewState, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
+  initialViewState, withFold, withFoldPick, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
 } from '../model/view-state.ts';
 import type { Metric, ViewState } from '../model/view-state.ts';
 import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hierarchy.ts';
@@ -34,9 +34,18 @@ import { mountDataViews } from './panels.ts';
 import { measure } from './api.ts';
 import type { LensViewApi, RefreshOptions, ViewOptions } from './api.ts';
 import { refreshPanels } from './frame.ts';
-import { addressesOf, boxOf, isBufferNode, nodeOfLabel, tensorTarget } from './lookup.ts';
+import { boxOf, isBufferNode, nodeOfLabel, sourceTarget, tensorTarget } from './lookup.ts';
+import { Teaching } from './teaching.ts';
+import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
+import { parseCompare } from '../model/compare.ts';
+import type { CompareData, NodeDiff } from '../model/compare.ts';
+import { diffPerNode } from '../graph/diff.ts';
+import { ComparePanels } from '../panels/compare-panels.ts';
+import { drawnKey, foldOfStandIn, foldOption, revealScopes, sameDrawn, showFoldPanel } from './fold-actions.ts';
+import type { DrawnKey } from './fold-actions.ts';
+import { FoldPanel } from '../panels/fold-panel.ts';
 import type { ToolbarTarget } from './toolbar-actions.ts';
 
 export type { LensViewApi, ViewOptions } from './api.ts';
@@ -51,10 +60,12 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly chrome: Chrome;
   private readonly hoverCard: HoverCard;
   private trace: Trace | null = null;
-  private hierarchies = new Map<boolean, Hierarchy>();
+  private hierarchies = new Map<string, Hierarchy>();
   private state: ViewState = initialViewState([], 1);
   private readonly view: ViewCamera;
   private graph: VisibleGraph = EMPTY;
+  /** What the drawn graph was built from (see fold-actions.ts drawnKey). */
+  private drawnKey: DrawnKey | null = null;
   private layout: GraphLayout | null = null;
   private scene: SceneState = NO_SCENE;
   private layouter = new LayoutClient();
@@ -64,8 +75,20 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
+  /** Compare widgets: the trait as sent, parsed against the trace, and what each node shows. */
+  private compareRaw: unknown = null;
+  private compare: CompareData | null = null;
+  private comparePanels: ComparePanels | null = null;
+  private diffs: ReadonlyMap<string, NodeDiff> = new Map();
+  /** A selected fold's copies and per-copy statistics (in the inspector). */
+  private readonly foldPanel = new FoldPanel(
+    { pick: (id, index) => void this.pickFold(id, index) },
+    () => ({ trace: this.trace, client: this.data?.client ?? null, gradNorms: this.data?.gradNorms ?? null }),
+  );
   /** Set once a host took the inspector and layer table (detachSidePanels). */
   private sidePanels: { inspector: HTMLElement; table: HTMLElement } | null = null;
+  /** The forward-pass player and the source panel's "ops of this line". */
+  readonly teaching: Teaching;
 
   constructor(host: HTMLElement) {
     this.chrome = new Chrome(host, {
@@ -85,6 +108,16 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.root = this.chrome.root;
     this.view = new ViewCamera(this.chrome.stage);
     Object.defineProperty(this.root, 'lenslabView', { value: this, configurable: true });
+    this.teaching = new Teaching({
+      root: this.root,
+      currentTrace: () => this.trace,
+      currentHierarchy: () => this.hierarchy(),
+      apply: (f, opts) => this.whenLoaded(() => {
+        this.state = f(this.state, this.hierarchy());
+        return this.refresh(opts(this.hierarchy(), this.state));
+      }),
+    });
+    this.chrome.toolbar.appendChild(this.teaching.bar);
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
       describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
@@ -103,8 +136,10 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   }
 
   dispose(): void {
+    void this.teaching.pause();
     this.detach();
     this.sidePanels?.table.remove();
+    this.comparePanels?.dispose();
     this.data?.dispose();
     this.layouter.dispose();
     this.chrome.dispose();
@@ -147,14 +182,49 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
         return;
       }
       this.trace = createTrace(raw);
+      this.teaching.reset();
       this.data?.setTrace(this.trace);
+      this.applyCompare();
       this.hierarchies = new Map();
+      this.drawnKey = null;
       this.layouter.dispose();
       this.layouter = new LayoutClient();
-      this.state = initialState(this.trace, (rolled) => this.hierarchy(rolled), options);
+      // Folding is chosen first (`h.show(fold=...)`, else where it helps): depths count folded.
+      const fold = foldOption(this.trace, options.fold);
+      this.state = withFold(initialState(this.trace, (rolled) => this.hierarchy(rolled, fold), options), fold);
       if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
+  }
+
+  /**
+   * A second run and its difference (the compare trait; null: an ordinary widget). The root
+   * carries data-mode="compare" (or "scores" for patching effects) once it is set.
+   */
+  setCompare(raw: unknown): Promise<void> {
+    return this.enqueue(() => {
+      this.compareRaw = raw;
+      if (!this.trace) return;
+      this.applyCompare();
+      return this.refresh({});
+    });
+  }
+
+  /** Compare widgets: the difference drawn on node `id` (the largest of its ops), or null. */
+  diffOf(id: string): number | null {
+    const v = this.diffs.get(id)?.value;
+    return v === undefined || Number.isNaN(v) ? null : v;
+  }
+
+  private applyCompare(): void {
+    const trace = this.trace;
+    this.compare = trace ? parseCompare(this.compareRaw, trace.ops.length) : null;
+    if (this.compare) this.root.dataset['mode'] = this.compare.kind;
+    else delete this.root.dataset['mode'];
+    if (this.compare && this.data) {
+      this.data.setDiffs(this.compare.values);
+      if (this.compare.kind === 'compare' && !this.comparePanels) this.comparePanels = new ComparePanels(this.data.client, this.data.panel);
+    }
   }
 
   visibleNodeIds(): string[] {
@@ -164,8 +234,15 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   expand(id: string): Promise<void> {
     return this.change(id, (s, h) => {
       const address = addressOfModuleId(id);
-      const open = address === null ? addressesOf(h, scopesToReveal(h, id)) : [address];
-      return withExpanded(s, open, true);
+      const fold = foldOfStandIn(id);
+      if (fold !== null) return withFoldPick(s, fold, null); // a stand-in opens into all members
+      // An opened fold is also selected: the inspector offers which copy to show, and per-copy plots.
+      // Opened by a click, a fold shows its first copy (the representative) between stand-ins.
+      if (h.scopes.get(id)?.fold) {
+        const picked = s.expanded.has(id) || s.foldPick.has(id) ? s : withFoldPick(s, id, 0);
+        return withSelected(withExpanded(picked, [id], true), id);
+      }
+      return address === null ? revealScopes(s, h, scopesToReveal(h, id)) : withExpanded(s, [address], true);
     });
   }
 
@@ -192,7 +269,30 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       const h = this.hierarchy();
       const d = Math.max(1, Math.min(fullDepth(h), Math.round(depth)));
       this.state = withDepth(this.state, d, expandedForDepth(h, d));
+      // Expand all opens every copy of every fold.
+      if (d >= fullDepth(h)) this.state = { ...this.state, foldPick: new Map() };
       return this.refresh({ fit: true });
+    });
+  }
+
+  /** Folds runs of repeated blocks into one `Block ×N` node each, or draws every copy. */
+  setFold(fold: boolean): Promise<void> {
+    return this.whenLoaded(() => {
+      const before = this.hierarchy();
+      const h = this.hierarchy(this.state.rolled, fold);
+      const depth = Math.min(this.state.depth, fullDepth(h));
+      this.state = withDepth(withFold(this.state, fold), depth, expandedForDepth(h, depth));
+      return before === h ? Promise.resolve() : this.refresh({ fit: true });
+    });
+  }
+
+  /** An opened fold shows member `index` (0-based) between stand-ins, or all members (null). */
+  pickFold(id: string, index: number | null): Promise<void> {
+    return this.change(id, (s, h) => {
+      const fold = h.scopes.get(id)?.fold;
+      if (!fold) return s;
+      const i = index === null ? null : Math.max(0, Math.min(fold.members.length - 1, Math.round(index)));
+      return withFoldPick(withExpanded(s, [id], true), id, i);
     });
   }
 
@@ -219,6 +319,24 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     return hits;
   }
 
+  /** Moves the forward-pass player by `delta` ops; resolves to the current op's id. */
+  step(delta: number): Promise<string> {
+    return this.teaching.step(delta);
+  }
+
+  play(): Promise<void> {
+    return this.teaching.play();
+  }
+
+  pause(): Promise<void> {
+    return this.teaching.pause();
+  }
+
+  /** Selects every op that `file`:`line` ran; resolves to their ids. */
+  selectSource(file: string, line: number): Promise<string[]> {
+    return this.teaching.selectSource(file, line);
+  }
+
   /** Steps to the next (+1) or previous (-1) search hit: reveals, selects and zooms to it. */
   stepSearch(delta: number): Promise<void> {
     return this.whenLoaded(() => {
@@ -227,7 +345,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.state = withMatchStep(this.state, delta, hits.length);
       const id = hits[this.state.matchIndex];
       if (id === undefined) return this.refresh({});
-      this.state = withExpanded(withSelected(this.state, id), addressesOf(h, scopesToReveal(h, id)), true);
+      this.state = revealScopes(withSelected(this.state, id), h, scopesToReveal(h, id));
       return this.refresh({ focus: id });
     });
   }
@@ -244,10 +362,14 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.data?.dispose();
     const data = mountDataViews(client, {
       select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
+      selectLine: (file, line) => void this.selectSource(file, line),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
-    if (this.trace) data.setTrace(this.trace);
+    if (this.trace) {
+      data.setTrace(this.trace);
+      this.applyCompare();
+    }
     return data;
   }
 
@@ -311,13 +433,14 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   private selectNode(id: string, focus: boolean): Promise<void> {
     return this.whenLoaded(() => {
+      this.teaching.selectionChanged(id);
       const h = this.hierarchy();
       const known = describeNode(this.requireTrace(), h, id) !== null;
       let s = withSelected(this.state, known ? id : null);
       // Following a link to a hidden buffer shows the buffers.
       if (known && isBufferNode(h, id)) s = withShowBuffers(s, true);
       if (known && !this.graph.nodes.some((n) => n.id === id)) {
-        s = withExpanded(s, addressesOf(h, scopesToReveal(h, id)), true);
+        s = revealScopes(s, h, scopesToReveal(h, id));
       }
       this.state = s;
       return this.refresh(known ? (focus ? { focus: id } : { reveal: id }) : {});
@@ -336,11 +459,12 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     return this.trace;
   }
 
-  private hierarchy(rolled = this.state.rolled): Hierarchy {
-    let h = this.hierarchies.get(rolled);
+  private hierarchy(rolled = this.state.rolled, fold = this.state.fold): Hierarchy {
+    const key = `${rolled}/${fold}`;
+    let h = this.hierarchies.get(key);
     if (!h) {
-      h = buildHierarchy(this.requireTrace(), rolled);
-      this.hierarchies.set(rolled, h);
+      h = buildHierarchy(this.requireTrace(), rolled, fold);
+      this.hierarchies.set(key, h);
     }
     return h;
   }
@@ -367,15 +491,24 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const trace = this.requireTrace();
     const h = this.hierarchy();
     const before = opts.anchor ? boxOf(this.graph, this.layout, opts.anchor) : null;
-    const graph = buildVisibleGraph(trace, h, this.state);
+    // A change of selection, query or overlay keeps the drawn graph: no rebuild, no layout.
+    const key = drawnKey(h, this.state);
+    const same = this.layout !== null && this.drawnKey !== null && sameDrawn(this.drawnKey, key);
+    const graph = same ? this.graph : withFailure(trace, h, this.state.expanded, buildVisibleGraph(trace, h, this.state));
     const t0 = performance.now();
-    const layout = await this.layouter.layout(graph);
+    const layout = same && this.layout ? this.layout : await this.layouter.layout(graph);
+    this.drawnKey = key;
     measure('lenslab:layout', t0);
     this.graph = graph;
     this.layout = layout;
     const t1 = performance.now();
     const c = this.chrome;
-    this.scene = refreshPanels(c, { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, this.state.selected) });
+    this.diffs = this.compare ? diffPerNode(this.compare, h, graph) : new Map();
+    const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
+    const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
+    const selected = this.state.selected;
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel, compare };
+    this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up
     // (a canvas would otherwise draw at the old camera, then again on the next animation frame).

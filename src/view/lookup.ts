@@ -2,12 +2,15 @@
 // Pure functions of the trace, hierarchy, visible graph and layout.
 import type { Trace } from '../model/trace.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
+import { itemIndexOf, itemOf, scopeOfNode } from '../graph/index.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 import type { Box, GraphLayout } from '../layout/layout.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
+import type { SourceTarget } from '../panels/source-panel.ts';
+import { stackOf } from '../model/stack.ts';
 
 export function isBufferNode(h: Hierarchy, id: string): boolean {
-  const index = h.items.findIndex((it) => it.id === id);
+  const index = itemIndexOf(h, id);
   return index >= 0 && h.bufferItems.has(index);
 }
 
@@ -20,10 +23,15 @@ export function nodeOfLabel(trace: Trace | null, rolled: boolean, label: string)
 /** The tensor a node shows: an op's output (first pass when rolled), a module's output. */
 export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): TensorTarget | null {
   if (id === null) return null;
-  const item = h.items.find((it) => it.id === id);
-  let op = item ? trace.ops[item.ops[0] ?? -1] : undefined;
-  if (!item) for (const s of h.scopes.values()) if (s.nodeId === id) op = trace.ops[s.outputOp];
-  return op?.shape ? { id, label: op.label, shape: op.shape } : null;
+  const item = itemOf(h, id);
+  const op = trace.ops[item ? (item.ops[0] ?? -1) : (scopeOfNode(h, id)?.outputOp ?? -1)];
+  if (!op?.shape) return null;
+  const call = trace.calls[op.module_call];
+  const moduleType = call ? (trace.modules.get(call.address)?.type ?? '') : '';
+  const target = { id, label: op.label, shape: op.shape, func: op.func, moduleType };
+  // Rolled, several passes: the inspector's pass slider chooses among them (pass 1 first).
+  if (!h.rolled || !item || item.ops.length < 2) return target;
+  return { ...target, passes: item.ops.map((i) => trace.ops[i]?.label ?? '') };
 }
 
 /** Module addresses of scope keys. */
@@ -37,4 +45,37 @@ export function boxOf(graph: VisibleGraph, layout: GraphLayout | null, id: strin
   if (node) return node;
   const group = graph.groups.find((g) => g.nodeId === id);
   return (group && layout?.groups.get(group.key)) ?? null;
+}
+
+/**
+ * The code a node shows: an op's stack with its own line in focus; a module's stack down to the
+ * line that called it, with the first line of its forward (the whole function) in focus.
+ */
+export function sourceTarget(trace: Trace, h: Hierarchy, id: string | null): SourceTarget | null {
+  if (id === null) return null;
+  const item = h.items.find((it) => it.id === id);
+  if (item) {
+    const stack = stackOf(trace, item.ops[0] ?? -1);
+    const focus = stack[stack.length - 1];
+    return focus === undefined ? null : { stack, focus, wholeFunction: false };
+  }
+  let scope = null;
+  for (const s of h.scopes.values()) if (s.nodeId === id) scope = s;
+  if (!scope || scope.fn) return null;
+  const call = trace.calls.findIndex((c) => c.address === scope.address && (scope.call === 0 || c.call === scope.call));
+  const first = trace.ops.findIndex((op) => insideCall(trace, op.module_call, call));
+  if (call < 0 || first < 0) return null;
+  const full = stackOf(trace, first);
+  const site = trace.calls[call]?.frames?.at(-1);
+  const at = site === undefined ? -1 : full.lastIndexOf(site);
+  const stack = at >= 0 ? full.slice(0, at + 1) : full;
+  const inner = at >= 0 ? full[at + 1] : undefined;
+  const focus = inner ?? stack[stack.length - 1];
+  if (focus === undefined) return null;
+  return { stack: inner === undefined ? stack : [...stack, inner], focus, wholeFunction: inner !== undefined };
+}
+
+function insideCall(trace: Trace, call: number, target: number): boolean {
+  for (let c = call; c >= 0; c = trace.calls[c]?.parent ?? -1) if (c === target) return true;
+  return false;
 }

@@ -7,6 +7,8 @@ import { html } from '../render/svg.ts';
 export interface PanelHooks {
   /** A layer table row (a layer pass label) was clicked. */
   select(label: string): void;
+  /** A line of code in the source panel was clicked. */
+  selectLine(file: string, line: number): void;
   /** Gradient norms arrived: the overlay needs a redraw. */
   redraw(): void;
 }

@@ -96,7 +96,7 @@ def test_tensors_load_lazily_and_data_requests_work(tmp_path: Path) -> None:
         not isinstance(list.__getitem__(store.values, i), torch.Tensor) for i in range(len(g))
     )
     reply, _buffers = DataServer(g).handle(
-        {"type": "lenslab:request", "id": 1, "method": "stats", "params": {"layer": 1}}
+        {"type": "lenslab:request", "version": 2, "id": 1, "method": "stats", "params": {"layer": 1}}
     )
     assert "result" in reply and reply["result"]["numel"] == h[1].activation.numel()
     assert isinstance(list.__getitem__(store.values, 1), torch.Tensor)
@@ -251,11 +251,16 @@ def test_to_html_embeds_names_as_data_only(tmp_path: Path) -> None:
     h = lens(OddName(), torch.randn(2, 3))
     page = h.to_html(tmp_path / "page", budget_mb=1).read_text()
     assert "<img" not in page and ODD not in page
-    start = page.index('id="lenslab-data">') + len('id="lenslab-data">')
-    data = json.loads(page[start : page.index("</script>", start)])
+    def element(name: str) -> Any:
+        start = page.index(f'id="{name}">') + len(f'id="{name}">')
+        return json.loads(page[start : page.index("</script>", start)])
+
+    data = element("lenslab-data")
+    start = page.index("\nmul_1_2:1\t") + len("\nmul_1_2:1\t")
+    tensor = json.loads(page[start : page.index("\n", start)])
     assert any(m["address"] == ODD for m in data["graph"]["modules"])
-    assert data["tensors"]["mul_1_2:1"]["stats"]["numel"] == 6
-    assert "preview" in data["tensors"]["mul_1_2:1"]
+    assert tensor["stats"]["numel"] == 6
+    assert "preview" in tensor
     tight = h.to_html(tmp_path / "tight.html", budget_mb=0).read_text()
     assert '"preview"' not in tight
 

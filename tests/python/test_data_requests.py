@@ -15,7 +15,7 @@ from torch import nn
 from lenslab import lens
 from lenslab.tensormath import histogram, slice_view, tensor_stats, tiles_view
 from lenslab.widget import LensWidget
-from lenslab.widget.data import DataServer
+from lenslab.widget.data import PROTOCOL_VERSION, DataServer
 
 CONV = "conv2d_1_1:1"
 
@@ -44,7 +44,7 @@ def server(history: Any) -> DataServer:
 def ask(
     server: DataServer, method: str, rid: int = 1, **params: Any
 ) -> tuple[dict[str, Any], list[bytes]]:
-    return server.handle({"type": "lenslab:request", "id": rid, "method": method, "params": params})
+    return server.handle({"type": "lenslab:request", "version": 2, "id": rid, "method": method, "params": params})
 
 
 def array_of(reply: dict[str, Any], buffers: list[bytes]) -> torch.Tensor:
@@ -191,7 +191,7 @@ def test_widget_answers_custom_messages(history: Any) -> None:
     widget.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore[method-assign]
     widget._on_data_request(
         widget,
-        {"type": "lenslab:request", "id": 9, "method": "stats", "params": {"layer": CONV}},
+        {"type": "lenslab:request", "version": 2, "id": 9, "method": "stats", "params": {"layer": CONV}},
         [],
     )
     assert sent[0][0]["id"] == 9 and sent[0][0]["result"]["layer"] == CONV
@@ -289,14 +289,32 @@ def test_unsaved_layers_say_how_to_save_them() -> None:
         {},
         {"type": "lenslab:request"},
         {"type": "other", "id": 1},
-        {"type": "lenslab:request", "id": True, "method": "stats"},
-        {"type": "lenslab:request", "id": 1, "method": "rm -rf"},
-        {"type": "lenslab:request", "id": 1, "method": "stats", "params": []},
+        {"type": "lenslab:request", "version": 2, "id": True, "method": "stats"},
+        {"type": "lenslab:request", "version": 2, "id": 1, "method": "rm -rf"},
+        {"type": "lenslab:request", "version": 2, "id": 1, "method": "stats", "params": []},
     ],
 )
 def test_garbled_messages_get_error_replies(server: DataServer, content: Any) -> None:
     reply, _ = server.handle(content)
     assert reply["type"] == "lenslab:reply" and reply["error"]["code"] == "bad_message"
+
+
+@pytest.mark.parametrize("version", [None, 1, 3, "2"])
+def test_another_protocol_version_gets_a_clear_error(server: DataServer, version: Any) -> None:
+    content = {"type": "lenslab:request", "id": 5, "method": "stats", "params": {"layer": CONV}}
+    if version is not None:
+        content["version"] = version
+    reply, buffers = server.handle(content)
+    assert reply["id"] == 5 and reply["version"] == PROTOCOL_VERSION and buffers == []
+    assert reply["error"]["code"] == "version_mismatch"
+    message = reply["error"]["message"]
+    assert f"kernel speaks version {PROTOCOL_VERSION}" in message
+    assert "pip install -U lenslab" in message and "reload the page" in message
+
+
+def test_replies_carry_the_protocol_version(server: DataServer) -> None:
+    reply, _ = ask(server, "stats", layer=CONV)
+    assert reply["version"] == PROTOCOL_VERSION and "result" in reply
 
 
 def _random_value(rng: random.Random, depth: int = 0) -> Any:
@@ -339,6 +357,7 @@ def test_fuzzed_messages_never_raise(server: DataServer) -> None:
             )
         content: Any = {
             "type": "lenslab:request",
+            "version": 2,
             "id": i,
             "method": rng.choice(methods),
             "params": params,

@@ -159,6 +159,13 @@ def test_a_generator_forward_is_refused() -> None:
     with pytest.raises(LensError, match="generator"):
         lens(Gen(), torch.randn(2))
 
+    class Lazy(nn.Module):
+        def forward(self, x: torch.Tensor) -> Iterator[torch.Tensor]:
+            return map(torch.relu, [x, x])
+
+    with pytest.raises(LensError, match="iterator"):
+        lens(Lazy(), torch.randn(2))
+
 
 def test_ops_on_another_thread_whose_result_is_used_are_reported() -> None:
     class Threaded(nn.Module):
@@ -221,3 +228,22 @@ def test_sdpa_math_matches_the_fused_call_with_masks_and_gqa() -> None:
     q2 = torch.randn(1, 2, 6, 8)
     expected = F.scaled_dot_product_attention(q2, k[:1], v[:1], is_causal=True)
     assert torch.allclose(sdpa_math(q2, k[:1], v[:1], is_causal=True), expected, atol=1e-5)
+
+
+def test_torchlens_spellings_for_operators_and_split_with_sizes() -> None:
+    class Spell(nn.Module):
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            a = x / 2
+            b = x.div(3)
+            x += 1
+            x.add_(1)
+            parts = torch.split(x, [1, 2])
+            even = x.split(1)
+            grid = F.grid_sample(x.view(1, 1, 1, 3), torch.zeros(1, 1, 1, 2), align_corners=False)
+            return a, b, parts[0], even[0], grid
+
+    types = types_of(lens(Spell(), torch.randn(3)))
+    assert types == [
+        "truediv", "div", "iadd", "add",
+        *["splitwithsizes"] * 2, *["split"] * 3, "view", "zeros", "gridsampler",
+    ]  # fmt: skip

@@ -145,3 +145,15 @@ def test_resnet18_default_view() -> None:
     h = lens(model, torch.randn(1, 3, 64, 64), save=None)
     svg = h.to_svg()
     assert "module:layer1.0" in _ids(svg)
+
+
+def test_readme_script_writes_a_png(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    script = next(b for b in blocks if "to_png(" in b)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(script, "README.md", "exec"), {})
+    from PIL import Image
+
+    png = next(tmp_path.glob("*.png"))
+    assert Image.open(png).size[0] > 500

@@ -8,7 +8,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+# Examples, then the teaching lessons (notebooks/lessons/).
+NOTEBOOKS = sorted(_NOTEBOOK_DIR.glob("*.ipynb")) + sorted(_NOTEBOOK_DIR.glob("lessons/*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 

@@ -141,6 +141,8 @@ def test_summary_has_a_depth_limited_module_table() -> None:
     assert "fc (Linear)" not in text
     assert "frozen 3" in text
     assert "fc (Linear)" in h.summary()
+    assert "kept for backward" not in h.summary()
+    assert "kept for backward" in lens(_net(), torch.randn(4, 8), memory=True).summary()
 
 
 def test_to_pandas_profile_columns_and_gradient_flow() -> None:
@@ -169,3 +171,14 @@ def test_gradient_flow_flags_a_collapsing_layer() -> None:
     flags = h.to_pandas().set_index("label")["grad_flag"]
     assert flags[h["mul_1_1"].label] == "vanishing"
     assert flags.isna()[h["tanh_1_3"].label]  # the saturated op itself passes grads on
+
+
+def test_the_wire_graph_carries_saved_bytes_only_with_memory() -> None:
+    from lenslab.export.compact import compact
+    from lenslab.export.wire import to_wire
+
+    assert "saved_bytes" not in compact(to_wire(lens(_net(), torch.randn(4, 8))))
+    h = lens(_net(), torch.randn(4, 8), memory=True)
+    sent = compact(to_wire(h))["saved_bytes"]
+    assert sent == [layer.saved_for_backward_bytes for layer in h]
+    assert h.show(overlay="kept for backward").view_options == {"overlay": "saved"}

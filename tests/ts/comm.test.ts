@@ -4,7 +4,7 @@ import { DataClient, DataError, isCancelled, requestKey } from '../../src/comm/c
 import type { ClientStatus, Timers, Transport } from '../../src/comm/client.ts';
 import { decodeArray, DecodeError } from '../../src/comm/decode.ts';
 import { LruCache } from '../../src/comm/lru.ts';
-import { REPLY } from '../../src/protocol/messages.ts';
+import { PROTOCOL_VERSION, REPLY } from '../../src/protocol/messages.ts';
 import type { RequestMessage } from '../../src/protocol/messages.ts';
 
 /** A kernel in a box: records requests; the test answers them when it wants. */
@@ -20,10 +20,10 @@ class FakeKernel implements Transport {
   }
   reply(id: number, result: unknown, array?: Float32Array): void {
     const header = array ? { dtype: 'float32', shape: [array.length], offset: 0, step: 1 } : undefined;
-    this.receive?.({ type: REPLY, id, result, array: header, kernel_ms: 1 }, array ? [new DataView(array.buffer)] : []);
+    this.receive?.({ type: REPLY, id, version: PROTOCOL_VERSION, result, array: header, kernel_ms: 1 }, array ? [new DataView(array.buffer)] : []);
   }
   fail(id: number | null, code: string, message: string): void {
-    this.receive?.({ type: REPLY, id, error: { code, message } }, []);
+    this.receive?.({ type: REPLY, id, version: PROTOCOL_VERSION, error: { code, message } }, []);
   }
   raw(message: unknown, buffers: (ArrayBuffer | ArrayBufferView)[] = []): void {
     this.receive?.(message, buffers);
@@ -85,14 +85,30 @@ test('error replies reject with their code and message; garbled replies are igno
   await assert.rejects(p, (e: unknown) => e instanceof DataError && e.code === 'unknown_layer' && /nope/.test(e.message));
 });
 
+test('a kernel of another protocol version is refused with a message that says what to do', async () => {
+  const k = new FakeKernel();
+  const c = new DataClient(k, { timers: new FakeTimers() });
+  const p = c.request('stats', { layer: 'conv' });
+  assert.equal((k.sent[0] as { version?: unknown }).version, PROTOCOL_VERSION);
+  k.raw({ type: REPLY, id: 1, result: stats, kernel_ms: 1 }); // an old kernel: no version field
+  await assert.rejects(
+    p,
+    (e: unknown) =>
+      e instanceof DataError && e.code === 'version_mismatch' && /no version field/.test(e.message) && /pip install -U lenslab/.test(e.message),
+  );
+  const q = c.request('stats', { layer: 'other' });
+  k.raw({ type: REPLY, id: 2, version: PROTOCOL_VERSION + 1, result: stats });
+  await assert.rejects(q, (e: unknown) => e instanceof DataError && e.code === 'version_mismatch' && /restart the kernel/.test(e.message));
+});
+
 test('a reply whose buffer does not match its header is an error, not a crash', async () => {
   const k = new FakeKernel();
   const c = new DataClient(k, { timers: new FakeTimers() });
   const p = c.request('grad_norms', {});
-  k.raw({ type: REPLY, id: 1, result: {}, array: { dtype: 'float32', shape: [4], offset: 0, step: 1 } }, [new Uint8Array(3)]);
+  k.raw({ type: REPLY, id: 1, version: PROTOCOL_VERSION, result: {}, array: { dtype: 'float32', shape: [4], offset: 0, step: 1 } }, [new Uint8Array(3)]);
   await assert.rejects(p, (e: unknown) => e instanceof DataError && e.code === 'bad_message');
   const q = c.request('grad_norms', {});
-  k.raw({ type: REPLY, id: 2, result: {}, array: { dtype: 'complex', shape: [1] } }, [new Uint8Array(8)]);
+  k.raw({ type: REPLY, id: 2, version: PROTOCOL_VERSION, result: {}, array: { dtype: 'complex', shape: [1] } }, [new Uint8Array(8)]);
   await assert.rejects(q, (e: unknown) => e instanceof DataError && e.code === 'bad_message');
 });
 

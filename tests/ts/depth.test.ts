@@ -42,7 +42,7 @@ test('frames open with depth like modules, and collapse to one node', () => {
   assert.ok(all.groups.some((g) => g.key === SDPA && g.title === '\u0192 scaled_dot_product_attention()'));
   const closed = withExpanded(initialViewState(expandedForDepth(h, fullDepth(h)), fullDepth(h)), [SDPA], false);
   const g = buildVisibleGraph(trace, h, closed);
-  assert.ok(g.nodes.some((n) => n.id === SDPA && n.kind === 'module'));
+  assert.ok(g.nodes.some((n) => n.id === SDPA && n.kind === 'function'));
   assert.ok(!g.nodes.some((n) => n.id.startsWith('softmax_')));
   // Searching the softmax reveals it through its module and both frames.
   const softmax = trace.ops.find((op) => op.type === 'softmax')?.label ?? '';
@@ -69,4 +69,21 @@ test('a collapsed recurrent cell keeps its self-loop in the rolled view', () => 
   // A module called once, or whose calls do not feed each other, has none.
   const proj = g.nodes.find((n) => n.id === 'module:proj' || n.id.startsWith('linear_'));
   assert.notEqual(proj?.selfLoop, true);
+});
+
+test('a rolled layer with several passes offers each pass to the inspector, pass 1 first', async () => {
+  const { tensorTarget } = await import('../../src/view/lookup.ts');
+  const { plottedPasses, passText } = await import('../../src/panels/pass-picker.ts');
+  const trace = createTrace(loadFixture('lstm_cell_loop'));
+  const rolled = buildHierarchy(trace, true);
+  const t = tensorTarget(trace, rolled, 'lstmcell_1_3');
+  assert.deepEqual(t?.passes, ['lstmcell_1_3:1', 'lstmcell_1_3:2', 'lstmcell_1_3:3', 'lstmcell_1_3:4']);
+  assert.equal(t?.label, 'lstmcell_1_3:1');
+  assert.equal(tensorTarget(trace, buildHierarchy(trace, false), 'lstmcell_1_3:2')?.passes, undefined);
+  assert.equal(passText(2, 4), 'pass 2 of 4');
+  assert.deepEqual(plottedPasses(3), [0, 1, 2]);
+  const sample = plottedPasses(1000, 10);
+  assert.equal(sample.length, 10);
+  assert.equal(sample[0], 0);
+  assert.ok(sample.every((p, i) => i === 0 || p > (sample[i - 1] ?? 0)));
 });

@@ -79,6 +79,10 @@ test('a crowded top level groups loose ops by caller, collapsed by default', () 
   assert.equal(tiny.length, 2);
   const paste = g.nodes.find((n) => n.id === PASTE);
   assert.equal(paste?.shape, 'stack');
+  // The node says what it is (kind), so nothing downstream parses id prefixes.
+  assert.equal(paste?.kind, 'function');
+  assert.equal(g.nodes.find((n) => n.id === 'module:backbone')?.kind, 'module');
+  assert.equal(g.nodes.find((n) => n.id === 'input_1:1')?.kind, 'op');
   assert.deepEqual(paste?.lines, ['\u0192 paste_mask_in_image', '20 calls \u00b7 260 ops']);
   assert.deepEqual(g.nodes.find((n) => n.id === POST)?.lines, ['\u0192 RoIHeads.postprocess', '1 call \u00b7 30 ops']);
   // Edges remap onto the drawn nodes.

@@ -66,7 +66,7 @@ test('the inspector links parents and children, and describes a closed module in
 test('the hover card shows label, op, shape, module and time', () => {
   const d = hoverSummary(cnn, buildHierarchy(cnn, false), 'conv2d_2_4:1');
   assert.equal(d?.title, 'conv2d_2_4:1');
-  assert.deepEqual(d?.rows.map(([k]) => k), ['type', 'shape', 'dtype', 'module', 'params', 'time']);
+  assert.deepEqual(d?.rows.map(([k]) => k), ['type', 'shape', 'dtype', 'module', 'params', 'time', 'caller']);
   assert.deepEqual(d?.links, []);
 });
 

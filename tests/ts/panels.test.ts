@@ -12,10 +12,12 @@ import { loadFixture } from './fixtures/load.ts';
 
 const cnn = createTrace(loadFixture('small_cnn'));
 
-test('views fit the shape: feature maps get channels, 3 channels RGB, vectors a line', () => {
-  assert.deepEqual(viewsFor([1, 8, 32, 32]), ['heatmap', 'channels', 'line', 'histogram']);
-  assert.deepEqual(viewsFor([1, 3, 32, 32]), ['heatmap', 'channels', 'rgb', 'line', 'histogram']);
-  assert.deepEqual(viewsFor([10]), ['line', 'histogram']);
+test('views fit the shape: feature maps get channels, 3 channels RGB, short vectors bars', () => {
+  assert.deepEqual(viewsFor([1, 8, 32, 32]), ['channels', 'heatmap', 'rgb', 'line', 'histogram'].filter((v) => v !== 'rgb'));
+  assert.deepEqual(viewsFor([1, 3, 32, 32]), ['channels', 'heatmap', 'rgb', 'line', 'histogram']);
+  assert.deepEqual(viewsFor([10]), ['bars', 'line', 'histogram']);
+  assert.deepEqual(viewsFor([1, 10]), ['bars', 'line', 'histogram'], 'a batch of one logit row is a vector');
+  assert.deepEqual(viewsFor([1000]), ['line', 'histogram']);
   assert.deepEqual(viewsFor([]), ['histogram'], 'a scalar: its summary line and a one-bin histogram');
   assert.deepEqual(viewsFor([0, 4]), ['histogram']);
 });

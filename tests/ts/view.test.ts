@@ -52,8 +52,9 @@ test('the inspector describes ops with label, func, shape, dtype, module, params
   assert.equal(rows['dtype'], 'float32');
   assert.equal(rows['module'], 'block:1 \u203a block.conv1:1');
   assert.equal(rows['params'], 'block.conv1.weight, block.conv1.bias (584)');
-  assert.equal(rows['source'], 'model.py:12');
-  assert.equal(rows['time'], '190.0 \u00b5s');
+  assert.equal(rows['source'], 'scripts/gen_fixtures.py:39');
+  assert.equal(rows['caller'], 'ResidualBlock.forward');
+  assert.equal(rows['time'], '50.0 \u00b5s');
   const rolled = describeNode(loop, buildHierarchy(loop, true), 'linear_1_2');
   assert.equal(Object.fromEntries(rolled?.rows ?? [])['passes'], '3');
   const mod = describeNode(loop, buildHierarchy(loop, false), 'module:act:2');

@@ -3,6 +3,9 @@
 // python_pkg/lenslab/widget/data answers them (block-mean slices, finite-only statistics).
 // ?delay=ms delays every reply (a busy kernel); op labels containing "relu" get a few NaNs.
 
+// Must equal PROTOCOL_VERSION in python_pkg/lenslab/widget/data/protocol.py (the front end refuses other versions).
+const PROTOCOL_VERSION = 2;
+
 function numel(shape) {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -148,13 +151,13 @@ export function createFakeKernel(graph, { delay = 0 } = {}) {
         const handler = handlers[msg?.method];
         if (!handler) throw { code: 'bad_message', message: `unknown method ${msg?.method}` };
         const [result, array] = handler(msg.params ?? {});
-        reply = { type: 'lenslab:reply', id: msg.id, result };
+        reply = { type: 'lenslab:reply', id: msg.id, version: PROTOCOL_VERSION, result };
         if (array) {
           reply.array = { dtype: 'float32', shape: array.shape, offset: 0, step: 1 };
           buffers = [new DataView(array.values.buffer)];
         }
       } catch (e) {
-        reply = { type: 'lenslab:reply', id: msg?.id ?? null, error: { code: e.code ?? 'internal', message: e.message ?? String(e) } };
+        reply = { type: 'lenslab:reply', id: msg?.id ?? null, version: PROTOCOL_VERSION, error: { code: e.code ?? 'internal', message: e.message ?? String(e) } };
       }
       reply.kernel_ms = performance.now() - started;
       setTimeout(() => listeners.forEach((l) => l(reply, buffers)), delay);

@@ -23,7 +23,7 @@ from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_shape
 from .select import Selection, StopForward
-from .source import augmented_operator, user_frame
+from .source import Site, augmented_operator, running_operator, user_frame
 from .store import ActivationStore, storage_key
 
 Tensor = torch.Tensor
@@ -82,6 +82,8 @@ class TraceBuilder:
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
         self.modules = ModuleTracker(model, tree, self)
+        self.caller_frames: tuple[Site, ...] = ()  # user code that called lens(), outermost first
+        self.failure: Failure | None = None  # the torch call that raised, if one did
         if selection is not None:
             selection.tracker = self.modules
         self.attention_weights = attention_weights
@@ -184,7 +186,9 @@ class TraceBuilder:
                 entry = self._producer.get(id(tensor))
                 # A tensor changed in place since its op ran no longer holds that op's value.
                 if entry is not None and entry[0]() is tensor and _version(tensor) == entry[2]:
-                    self.store.keep_late(entry[1], tensor, call.address)
+                    # Module hooks run with the capture mode on: postfunc's ops stay unrecorded.
+                    with torch._C.DisableTorchFunction():  # noqa: SLF001  (torch's own switch; no public one)
+                        self.store.keep_late(entry[1], tensor, call.address)
         if selection.stop_module == (call.address, call.call):
             self.stopped = True
             raise StopForward
@@ -207,7 +211,11 @@ class TraceBuilder:
         )
         if mutating:
             return self._run_mutating(func, info, args, kwargs)
-        out, elapsed = self._call(func, args, kwargs)
+        try:
+            out, elapsed = self._call(func, args, kwargs)
+        except Exception as exc:
+            self._fail(info, args, kwargs, exc)
+            raise
         if isinstance(out, Tensor):
             self._record(func, info, args, kwargs, self._scan(args, kwargs), (out,), elapsed)
         elif isinstance(out, _SEQ) and out and any(isinstance(o, Tensor) for o in out):
@@ -243,17 +251,17 @@ class TraceBuilder:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        """``split`` with a list of sizes is TorchLens' ``split_with_sizes``."""
+        """TorchLens' spellings: ``split`` with a list of sizes is ``split_with_sizes``, and
+        ``x / y`` (torch hands it over as ``div``) is ``truediv``."""
+        if info.name == "div":
+            spelling = "truediv" if running_operator(2) == "/" else ""
+        else:
+            sizes = args[1] if len(args) > 1 else kwargs.get("split_size_or_sections")
+            spelling = "splitwithsizes" if isinstance(sizes, (list, tuple)) else ""
         first = len(self.ops)
         out = self.run(func, info, args, kwargs)
-        sizes = (
-            args[1]
-            if len(args) > 1
-            else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
-        )
-        if isinstance(sizes, (list, tuple)):
-            for record in self.ops[first:]:
-                record.type = "splitwithsizes"
+        for record in self.ops[first:] if spelling else ():
+            record.type = spelling
         return out
 
     def _run_body(
@@ -333,7 +341,11 @@ class TraceBuilder:
         versions = [_version(t) for t in targets]
         for target in targets:
             self.store.before_mutation(target)
-        out, elapsed = self._call(func, args, kwargs)
+        try:
+            out, elapsed = self._call(func, args, kwargs)
+        except Exception as exc:
+            self._fail(info, args, kwargs, exc)
+            raise
         if out is None and info.name == "__setitem__":
             out = args[0]
         if isinstance(out, Tensor):
@@ -493,10 +505,9 @@ class TraceBuilder:
             else:
                 values.append(None)
             producer[id(out)] = (weakref.ref(out), index, _version(out))
-            if out.requires_grad:
-                node = out.grad_fn
-                if node is not None:
-                    grad_fns[index] = type(node).__name__
+            node = out.grad_fn  # None without autograd: one attribute read per op
+            if node is not None:
+                grad_fns[index] = type(node).__name__
         if self.keep_args:
             # Containers are copied (tensors are not): DenseNet appends to the list it passed
             # to ``cat`` after the call, and replay must see the list as the op saw it.
@@ -506,12 +517,51 @@ class TraceBuilder:
             raise StopForward
         return first
 
+    def _fail(
+        self, info: FuncInfo, args: tuple[Any, ...], kwargs: dict[str, Any], exc: Exception
+    ) -> None:
+        """Remember the call that raised (the innermost one: a nested failure comes first)."""
+        if self.failure is not None:
+            return
+        try:
+            parents = list(dict.fromkeys(self._scan(args, kwargs)[0]))
+        except Exception:  # the user's error matters more than its parents
+            parents = []
+        modules = self.modules
+        code, line = user_frame(1, modules.anchor, modules.anchored)
+        message = f"{type(exc).__name__}: {exc}"
+        self.failure = Failure(info.name, info.type, parents, modules.current, code, line, message)
+
     def _mark_bool(self, tensor: Tensor, value: bool) -> None:
         index = self.producer_of(tensor)
         if index >= 0 and tensor.dtype == torch.bool and tensor.numel() == 1:
             self.bool_values[index] = value
             modules = self.modules
             self.bool_sites[index] = user_frame(1, modules.anchor, modules.anchored)
+
+
+class Failure:
+    """The torch call that raised during the pass: what it was given and the error."""
+
+    __slots__ = ("code", "line", "message", "module_call", "name", "parents", "type")
+
+    def __init__(
+        self,
+        name: str,
+        type_: str,
+        parents: list[int],
+        module_call: int,
+        code: CodeType | None,
+        line: int,
+        message: str,
+    ) -> None:
+        self.name = name
+        self.type = type_
+        self.parents = parents
+        self.module_call = module_call
+        self.code = code
+        self.line = line
+        self.message = message
 
 
 def _snapshot(value: Any, depth: int) -> Any:

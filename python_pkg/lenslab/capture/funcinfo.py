@@ -117,7 +117,8 @@ class FuncInfo:
         self.norm_stats: bool = name in _NORM_WITH_RUNNING_STATS
         # ``add_`` may be ``x += y`` (labelled ``iadd``): checked for in-place methods only.
         self.method_inplace: bool = self.inplace and not dunder and name != "__setitem__"
-        self.rename: bool = name == "split"  # ``split_with_sizes`` when given a list of sizes
+        # ``split_with_sizes`` when given a list of sizes; ``truediv`` when run by ``x / y``.
+        self.rename: bool = name in ("split", "div")
         # Skipped, composite or renamed: one test on the hot path covers them all.
         self.special: bool = self.skip or self.rename or name in COMPOSITE_NAMES or name == SDPA
 

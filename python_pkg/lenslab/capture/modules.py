@@ -18,7 +18,7 @@ from torch.utils.hooks import RemovableHandle
 from .flatten import iter_tensors
 from .guard import TEMPORARY_HOOKS
 from .records import ModuleCall, ModuleEntry
-from .source import user_frame
+from .source import user_frame, user_frames
 
 if TYPE_CHECKING:
     from .builder import TraceBuilder
@@ -148,6 +148,8 @@ class ModuleTracker:
         # walk that reaches this frame stops there (see ``user_frame``).
         self.anchor: FrameType | None = None
         self.anchored: tuple[CodeType | None, int] = (None, 0)
+        # The frame that called the model: call stacks of top-level calls end there.
+        self.base: FrameType | None = None
 
     def pre_hook(self, module: torch.nn.Module, args: Any) -> None:
         builder = self._builder
@@ -175,6 +177,7 @@ class ModuleTracker:
             call.inputs = tuple(inputs)
         frame = sys._getframe(1)
         source = call.code, call.line = user_frame(1, self.anchor, self.anchored)
+        call.frames = user_frames(frame, self.anchor if self.anchor is not None else self.base)
         index = len(self.calls)
         self.calls.append(call)
         self._stack.append((index, id(module), frame))
@@ -265,6 +268,7 @@ class ModuleTracker:
     def release(self) -> None:
         """Drop the builder reference (a cycle otherwise) once the hooks are removed."""
         self._builder = _Released()
+        self.base = None  # a frame keeps its locals (the model, the inputs) alive
 
     def close_all(self) -> None:
         """End calls left open by an exception; remove hooks of ours still on modules."""

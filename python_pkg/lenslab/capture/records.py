@@ -101,6 +101,7 @@ class ModuleCall:
         "code",
         "end_op",
         "first_op",
+        "frames",
         "inputs",
         "line",
         "outputs",
@@ -120,6 +121,8 @@ class ModuleCall:
         self.outputs: Sequence[int] = ()
         self.code: CodeType | None = None  # user line that called the module
         self.line = 0
+        # User frames (code, line) between the enclosing call and this one, outermost first.
+        self.frames: tuple[tuple[CodeType, int], ...] = ()
 
 
 class ModuleEntry:

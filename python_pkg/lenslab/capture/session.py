@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Any
 
 import torch
@@ -12,15 +13,17 @@ from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
 from .guard import claim, release
+from .intervene import InterveningBuilder, Target
 from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
 from .modules import ModelTree
 from .records import release_shapes
 from .select import Selection, StopForward
+from .source import caller_frames
 from .store import ActivationStore
 
 
-def run_forward(
+def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
     model: torch.nn.Module,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -30,6 +33,7 @@ def run_forward(
     attention_weights: bool = False,
     selection: Selection | None = None,
     memory: bool = False,
+    targets: dict[int, Target] | None = None,
 ) -> tuple[TraceBuilder, Any]:
     """Call ``model(*args, **kwargs)`` under capture; return the builder and the model's output.
 
@@ -38,14 +42,18 @@ def run_forward(
     model's ``ModelTree`` when the caller has already walked it. When ``selection`` stops the
     forward early (``stop_after``), ``builder.stopped`` is set and the result is ``None``.
     ``memory`` also records what autograd saves for backward, per op (``capture/memory.py``).
+    ``targets`` (op position -> replacement) turns on interventions (``capture/intervene.py``).
     """
     token = object()
     try:
         claim(token)  # inside the try: released however this call ends
         if tree is None:
             tree = ModelTree(model)
-        builder_class = MemoryTraceBuilder if memory else TraceBuilder
+        builder_class = _builder_class(memory, bool(targets))
         builder = builder_class(model, store, keep_args, tree, attention_weights, selection)
+        if isinstance(builder, InterveningBuilder):
+            builder.targets = targets or {}
+            builder.intervened = {}
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
         result = _call(model, args, kwargs, builder, tree)
@@ -70,6 +78,9 @@ def _call(
 ) -> Any:
     """The model's output, with the hooks and the mode installed only while it runs."""
     tracker = builder.modules
+    here = sys._getframe(0)
+    tracker.base = here
+    builder.caller_frames = caller_frames(here.f_back)
     handles: list[Any] = []
     try:
         handles.append(torch_module.register_module_forward_pre_hook(tracker.pre_hook))
@@ -106,6 +117,16 @@ def _owned(args: tuple[Any, ...], kwargs: dict[str, Any], tree: ModelTree) -> li
     owned += [p for _, p in tree.params]
     owned += [b for _, b in tree.buffers]
     return owned
+
+
+class _InterveningMemoryBuilder(InterveningBuilder, MemoryTraceBuilder):
+    """Interventions and saved-for-backward bytes in one pass."""
+
+
+def _builder_class(memory: bool, intervene: bool) -> type[TraceBuilder]:
+    if intervene:
+        return _InterveningMemoryBuilder if memory else InterveningBuilder
+    return MemoryTraceBuilder if memory else TraceBuilder
 
 
 def _input_path(path: str) -> str:

@@ -28,6 +28,50 @@ def _is_internal(code: CodeType) -> bool:
 
 _NO_SOURCE: tuple[CodeType | None, int] = (None, 0)
 
+# Where the standard library and installed packages live: frames above the user's own code
+# (IPython, ipykernel, asyncio, runpy) are not part of a call stack shown to a learner.
+_LIBRARY_ROOTS = tuple(
+    dict.fromkeys(
+        os.path.join(os.path.abspath(p), "lib") + os.sep
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)
+    )
+)
+
+Site = tuple[CodeType, int]
+
+
+def user_frames(frame: FrameType | None, stop: FrameType | None) -> tuple[Site, ...]:
+    """(code, line) of the user frames from ``frame`` up to (not including) ``stop``,
+    outermost first. Runs once per module call (not per op): it continues past the first
+    user frame so helper functions between two module calls are kept."""
+    found: list[Site] = []
+    cache = _internal
+    while frame is not None and frame is not stop:
+        code = frame.f_code
+        internal = cache.get(code)
+        if internal is None:
+            internal = cache[code] = _is_internal(code)
+        if not internal:
+            found.append((code, frame.f_lineno or 0))
+        frame = frame.f_back
+    found.reverse()
+    return tuple(found)
+
+
+def caller_frames(frame: FrameType | None) -> tuple[Site, ...]:
+    """The user frames above ``frame`` (the code that called ``lens``), outermost first; the
+    walk ends at the first library frame (IPython, runpy, ...), once per capture."""
+    found: list[Site] = []
+    while frame is not None:
+        code = frame.f_code
+        if not _is_internal(code):
+            if code.co_filename.startswith(_LIBRARY_ROOTS):
+                break
+            found.append((code, frame.f_lineno or 0))
+        frame = frame.f_back
+    found.reverse()
+    return tuple(found)
+
 
 def user_frame(
     depth: int,
@@ -72,16 +116,23 @@ _DUNDER = {
     "<<=": "lshift",
     ">>=": "rshift",
 }
-_AUGMENTED = {
-    i: f"__i{_DUNDER[sym]}__"
-    for i, (_, sym) in enumerate(getattr(dis, "_nb_ops", ()))
-    if sym in _DUNDER
-}
+_SYMBOLS: dict[int, str] = {i: sym for i, (_, sym) in enumerate(getattr(dis, "_nb_ops", ()))}
 
 
 def augmented_operator(depth: int) -> str:
     """``"__iadd__"`` when the user frame is running ``x += y`` (which torch hands over as
     ``add_``), else ``""``. Called for in-place ops only."""
+    symbol = running_operator(depth + 1)
+    base = _DUNDER.get(symbol) if symbol.endswith("=") else None
+    return f"__i{base}__" if base else ""
+
+
+def running_operator(depth: int) -> str:
+    """The operator symbol (``"/"``, ``"+="``) the user frame is running, or ``""``.
+
+    Torch hands ``x / y`` over as ``div`` and ``x += y`` as ``add_``; TorchLens, which wraps
+    the dunder methods, spells them ``truediv`` and ``iadd``. Called for those names only.
+    """
     frame = sys._getframe(depth + 1)
     cache = _internal
     while frame is not None:
@@ -93,7 +144,7 @@ def augmented_operator(depth: int) -> str:
             raw = code.co_code
             at = frame.f_lasti
             if 0 <= at < len(raw) - 1 and raw[at] == _BINARY_OP:
-                return _AUGMENTED.get(raw[at + 1], "")
+                return _SYMBOLS.get(raw[at + 1], "")
             return ""
         frame = frame.f_back  # type: ignore[assignment]
     return ""

@@ -49,7 +49,7 @@ class ActivationStore:
         self.grads: dict[int, torch.Tensor] = {}
         self._unindexed: list[int] = []  # saved since the storage index was last brought up to date
         self._by_storage: dict[int, list[int]] = {}
-        self._hooks: list[Any] = []
+        self._hooks: dict[int, Any] = {}  # op index -> gradient hook handle
         self._versions: list[int] = []  # per value, noted by ``seal``; -1: not checked
 
     def add(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
@@ -107,7 +107,22 @@ class ActivationStore:
 
         # A tensor that cannot take hooks keeps grad None.
         with contextlib.suppress(RuntimeError):
-            self._hooks.append(tensor.register_hook(keep))  # type: ignore[no-untyped-call]
+            self._hooks[index] = tensor.register_hook(keep)  # type: ignore[no-untyped-call]
+
+    def replace(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
+        """Op ``index``'s output was swapped for ``tensor`` (an intervention): keep that instead."""
+        old = self._hooks.pop(index, None)
+        if old is not None:
+            old.remove()
+        if not self.save_all or self.values[index] is None:
+            return
+        value: Any = tensor
+        if self.postfunc is not None or self.device is not None:
+            value = self.transform(tensor, label_hint)
+        self.values[index] = value
+        self._unindexed.append(index)
+        if self.want_grads and tensor.requires_grad:
+            self._watch_grad(index, tensor)
 
     def before_mutation(self, target: torch.Tensor) -> None:
         """Copy every saved value that shares storage with ``target``, which is about to change."""

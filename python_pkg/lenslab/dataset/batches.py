@@ -52,7 +52,9 @@ class Source:
             self.num_items = _length(data.dataset) if data.batch_size else None
             if data.drop_last or data.batch_size is None:
                 self.num_items = None
-        elif isinstance(data, Dataset) or (hasattr(data, "__getitem__") and hasattr(data, "__len__")):
+        elif isinstance(data, Dataset) or (
+            hasattr(data, "__getitem__") and hasattr(data, "__len__")
+        ):
             self.num_items = len(data)
             self.batch_size = batch_size or DEFAULT_BATCH
         elif isinstance(data, Iterable):
@@ -107,7 +109,8 @@ class Source:
 
 
 def _indexable(data: Any) -> bool:
-    return isinstance(data, Dataset) or (hasattr(data, "__getitem__") and hasattr(data, "__len__"))
+    """A map-style ``Dataset`` (items, batched here); a list is a list of batches."""
+    return isinstance(data, Dataset) and hasattr(data, "__len__")
 
 
 def _length(dataset: Any) -> int | None:

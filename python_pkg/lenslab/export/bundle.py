@@ -79,7 +79,7 @@ def save_bundle(
         raise LensError(f"{target} is a directory; give a file name for the bundle")
     tensors, names, encoded = _tensors(capture)
     graph = {
-        "wire": to_wire(capture),
+        "wire": to_wire(capture, source_text=True),
         "trace": encode_trace(capture.trace),
         "derived": encode_derived(capture.derived),
         "tensors": names,

@@ -90,6 +90,7 @@ def encode_trace(trace: Trace) -> dict[str, Any]:
         "bool_values": [[i, v] for i, v in trace.bool_values.items()],
         "bool_sites": [[i, _file(code), line] for i, (code, line) in trace.bool_sites.items()],
         "profile": _encode_profile(trace),
+        "intervened": [[i, how] for i, how in trace.intervened.items()],
         "store": {
             "save_all": store.save_all,
             "postfunc": store.postfunc is not None,

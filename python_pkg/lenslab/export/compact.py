@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .schema import CompactWireGraph, InternedColumn, WireGraph
 
-# Columns dropped because the reader derives them.
-_DERIVED_OP_FIELDS = frozenset({"layer"})
+# Columns dropped because the reader derives them ("source" from "frame" and the frames table).
+_DERIVED_OP_FIELDS = frozenset({"layer", "source"})
 _DERIVED_MODULE_FIELDS = frozenset({"children"})
 
 
@@ -21,7 +21,7 @@ def compact(graph: WireGraph) -> CompactWireGraph:
     modules = [
         {k: v for k, v in m.items() if k not in _DERIVED_MODULE_FIELDS} for m in graph["modules"]
     ]
-    return {
+    out: CompactWireGraph = {
         "schema_version": graph["schema_version"],
         "model_type": graph["model_type"],
         "encoding": "columns",
@@ -30,8 +30,22 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         "module_calls": graph["module_calls"],
         "modules": modules,
         "branch_edges": graph["branch_edges"],
+        "frames": graph["frames"],
+        "caller_frames": graph["caller_frames"],
         "function_calls": graph["function_calls"],
     }
+    # Left out when empty: the synced state stays small.
+    if graph["failure"] is not None:
+        out["failure"] = graph["failure"]
+    if graph["source_text"]:
+        out["source_text"] = graph["source_text"]
+    if graph.get("intervened"):
+        out["intervened"] = graph["intervened"]
+    if "folds" in graph:
+        out["folds"] = graph["folds"]
+    if "saved_bytes" in graph:
+        out["saved_bytes"] = graph["saved_bytes"]
+    return out
 
 
 def _intern(values: list[object]) -> list[object] | InternedColumn:

@@ -1,11 +1,13 @@
 """``h.to_html(path)``: one self-contained HTML file with the interactive graph.
 
 The page inlines ``static/standalone.js`` (the widget view plus an in-page data server,
-``src/standalone.ts``) and ``static/widget.css``, and embeds as JSON the wire graph and, per
-saved activation while ``budget_mb`` lasts, exact statistics, a 64-bin histogram and a
-block-mean preview quantized to uint8. The JSON sits in ``<script type="application/json">``
-with ``<``, ``>`` and ``&`` escaped, so names from user code can never close the tag: the view
-puts them in the page as text only. No network, no kernel.
+``src/standalone.ts``) and ``static/widget.css``, and embeds as JSON the wire graph in its
+compact form (a few hundred bytes per op) and, one line per tensor in a text element that the
+page reads only when that tensor is first shown, per saved activation while ``budget_mb`` lasts,
+exact statistics,
+a 64-bin histogram and a block-mean preview quantized to uint8. The JSON sits in
+``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped, so names from user code
+can never close the tag: the view puts them in the page as text only. No network, no kernel.
 """
 
 from __future__ import annotations
@@ -48,20 +50,32 @@ def write_html(
     return target
 
 
-def render_html(source: CaptureSource, *, budget_mb: float = 20.0, view_options: Any = None) -> str:
+DEFAULT_BUDGET_MB = 10.0
+
+
+def render_html(
+    source: CaptureSource,
+    *,
+    budget_mb: float = DEFAULT_BUDGET_MB,
+    view_options: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """``extra`` adds fields to the embedded data (a comparison's second run and its trait)."""
     from ..trace.record import as_capture
+    from .compact import compact
     from .wire import to_wire
 
     capture = as_capture(source)
     script, css = _static("standalone.js"), _static("widget.css")
-    graph = to_wire(capture)
-    budget = int(budget_mb * 1e6) - len(script) - len(css) - len(json.dumps(graph))
-    data = {
-        "graph": graph,
-        "view_options": view_options or {},
-        "tensors": tensor_previews(capture, budget),
-        "missing": MISSING,
-    }
+    graph = embed_json(compact(to_wire(capture, source_text=True)))
+    more = embed_json(extra)[1:-1] + "," if extra else ""
+    budget = int(budget_mb * 1e6) - len(script) - len(css) - len(graph) - len(more) - 2000
+    data = f'{{{more}"graph":{graph},"view_options":{embed_json(view_options or {})},"missing":{embed_json(MISSING)}}}'
+    # One line per tensor, "label<TAB>json": the page finds and parses a line only when that
+    # tensor is first shown (labels hold no tab or newline; the JSON no raw newline).
+    lines = "".join(
+        f"\n{label}\t{embed_json(entry)}" for label, entry in tensor_previews(capture, budget).items()
+    )
     title = html.escape(f"{capture.model_type} · lenslab")
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
@@ -70,7 +84,8 @@ def render_html(source: CaptureSource, *, budget_mb: float = 20.0, view_options:
         'img-src data: blob:">\n'
         f"<title>{title}</title>\n<style>{_no_close(css, 'style')}\n{PAGE_CSS}</style>\n"
         '</head><body>\n<div id="lenslab-app"></div>\n'
-        f'<script type="application/json" id="lenslab-data">{embed_json(data)}</script>\n'
+        f'<script type="application/json" id="lenslab-data">{data}</script>\n'
+        f'<script type="text/plain" id="lenslab-tensors">{_no_close(lines, "script")}\n</script>\n'
         f"<script>{_no_close(script, 'script')}</script>\n</body></html>\n"
     )
 

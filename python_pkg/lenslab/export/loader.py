@@ -184,6 +184,7 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=at.at("complete").boolean(at.field(raw, "complete")),
         **decode_profile(raw, at, n),
+        intervened=_intervened(raw.get("intervened", []), at.at("intervened"), n),
     )
     derived = decode_derived(where.field(graph, "derived"), where.at("derived"), n)
     if derived is None:  # written by a version whose derived facts differ: recompute them
@@ -191,6 +192,12 @@ def _capture(graph: dict[str, Any], source: TensorSource) -> Capture:
 
         derived = derive(trace)
     return make_capture(trace, derived)
+
+
+def _intervened(raw: Any, where: Where, n: int) -> dict[int, str]:
+    """Op position -> how it was replaced; bundles written before interventions have none."""
+    records = (where.record(x, 2) for x in where.array(raw))
+    return {where.indexes([r[0]], n)[0]: where.string(r[1]) for r in records}
 
 
 def _not_callable(_: Any) -> Any:

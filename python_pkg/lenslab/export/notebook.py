@@ -36,7 +36,7 @@ def kept_view_bundle(source: CaptureSource) -> dict[str, Any]:
         f'border:0" title="lenslab graph" srcdoc="{html.escape(page, quote=True)}"></iframe>'
     )
     return {
-        GRAPH_MIME: dict(compact(to_wire(capture))),
+        GRAPH_MIME: dict(compact(to_wire(capture, source_text=True))),
         "text/html": frame,
         "text/plain": f"<ModelHistory {describe(capture.trace)}> (static view: the interactive "
         "widget needs the kernel)",

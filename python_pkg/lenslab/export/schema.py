@@ -12,7 +12,7 @@ small (target: <= 300 bytes per op).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 SCHEMA_VERSION = 1
 
@@ -45,6 +45,9 @@ class WireOp(TypedDict):
     # "paste_mask_in_image", "RoIHeads.postprocess_detections"; "" when unknown. Added after
     # version 1 without a bump: readers treat a missing ``caller`` as "".
     caller: str
+    # Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
+    # version 1: readers treat a missing ``frame`` as -1.
+    frame: int
 
 
 class WireModuleCall(TypedDict):
@@ -54,6 +57,9 @@ class WireModuleCall(TypedDict):
     call: int  # 1-based call number of this module
     parent: int  # position in WireGraph.module_calls, -1 for calls at top level
     outputs: list[int]  # ops (positions) that this call returned
+    # Positions in WireGraph.frames of the user frames between the enclosing call and this one,
+    # outermost first (the line that called this module last). Added within version 1.
+    frames: list[int]
 
 
 class WireModule(TypedDict):
@@ -74,6 +80,24 @@ class WireBranchEdge(TypedDict):
     kind: Literal["IF", "THEN", "ELIF", "ELSE"]  # ELIF: the arm of an ``elif``, added in v1
 
 
+class WireFrame(TypedDict):
+    """One user frame: a file (``"In [5]"`` for a notebook cell), a line, a function."""
+
+    file: str
+    line: int
+    function: str
+
+
+class WireFailure(TypedDict):
+    """The torch call that raised during a partial capture (not recorded as an op)."""
+
+    func: str  # callable name as called, "linear"
+    message: str  # "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)"
+    parents: list[int]  # recorded ops it was given (positions in WireGraph.ops)
+    module_call: int  # innermost module call it ran in, -1 at top level
+    frame: int  # position in WireGraph.frames, -1 unknown
+
+
 class WireFunctionCall(TypedDict):
     """One call of a composite torch function recorded op by op (a collapsible frame).
 
@@ -88,6 +112,15 @@ class WireFunctionCall(TypedDict):
     outputs: list[int]  # ops (positions) whose outputs it returned
 
 
+class WireFold(TypedDict):
+    """A run of sibling module calls with the same structure (``transforms/folds.py``), drawn
+    folded as one ``block ×N`` node. Added within version 1: readers treat a missing
+    ``WireGraph.folds`` as no folds."""
+
+    calls: list[int]  # positions in WireGraph.module_calls, in execution order
+    kind: Literal["copies", "passes"]  # passes: one shared module called N times in a row
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -95,7 +128,22 @@ class WireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[WireModule]
     branch_edges: list[WireBranchEdge]
+    # Added within version 1 (readers treat them as missing/empty): the call-stack table
+    # (``export/frames.py``), the frames that called ``lens``, the call that raised, and — in
+    # standalone pages, bundles and kept notebook views only — the text of each frame's line
+    # ([] in the widget: it fetches code from the kernel on demand).
+    frames: list[WireFrame]
+    caller_frames: list[int]
+    failure: WireFailure | None
+    source_text: list[str]
     function_calls: list[WireFunctionCall]
+    # Ops whose output ``lens(intervene=)`` replaced (positions in ``ops``). Added after
+    # version 1 without a bump: absent means none.
+    intervened: NotRequired[list[int]]
+    folds: NotRequired[list[WireFold]]  # added within version 1
+    # Per op, the bytes autograd saved for its backward; only with ``lens(..., memory=True)``.
+    # Added within version 1: missing means not recorded.
+    saved_bytes: NotRequired[list[int]]
 
 
 # --- Transport encoding -------------------------------------------------------------------------
@@ -123,4 +171,11 @@ class CompactWireGraph(TypedDict):
     module_calls: list[WireModuleCall]
     modules: list[dict[str, object]]  # WireModule minus "children"
     branch_edges: list[WireBranchEdge]
+    frames: list[WireFrame]
+    caller_frames: list[int]
+    failure: NotRequired[WireFailure]  # only when there is one
+    source_text: NotRequired[list[str]]  # only when not empty
     function_calls: list[WireFunctionCall]
+    intervened: NotRequired[list[int]]  # written only when some op was replaced
+    folds: NotRequired[list[WireFold]]
+    saved_bytes: NotRequired[list[int]]

@@ -121,7 +121,7 @@ def _overlay(capture: Capture, value: Any, static: bool) -> Any:
         return _grad_overlay(capture) if static else "grad"
     if name in FRONT_END_METRICS:
         return FRONT_END_METRICS[name]
-    if name == "kept for backward":
+    if name in ("kept for backward", "saved"):
         return _saved_overlay(capture)
     if name == "gradient flow":
         return _flow_overlay(capture)
@@ -157,14 +157,13 @@ def _scores(
     return {"name": name, "scores": out, "aggregate": aggregate, "format": fmt}
 
 
-def _saved_overlay(capture: Capture) -> dict[str, Any]:
+def _saved_overlay(capture: Capture) -> str:
     if capture.trace.saved_bytes is None:
         raise LensError(
             'overlay "kept for backward" needs the bytes autograd saved: capture with '
             "lens(model, x, memory=True)."
         )
-    values = {layer.label: layer.saved_for_backward_bytes or 0 for layer in capture.layers}
-    return _scores(capture, values, "kept for backward", "sum", "size")
+    return "saved"  # the front end reads each op's saved_bytes from the wire graph
 
 
 def _grad_overlay(capture: Capture) -> dict[str, Any]:
@@ -194,6 +193,38 @@ def _flow_overlay(capture: Capture) -> dict[str, Any]:
     return _scores(capture, ratios, "gradient / activation norm", "max", "number")
 
 
+def _stats(capture: Capture, value: Any, _static: bool) -> dict[str, Any]:
+    """``stats=lenslab.dataset_stats(...)`` colours by the mean; ``stats=(s, "std")`` by any
+    statistic it has (``mean``, ``std``, ``min``, ``max``, ``frac_zero``,
+    ``frac_never_active``)."""
+    stat = "mean"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+        value, stat = value
+    scores = getattr(value, "scores", None)
+    if not callable(scores):
+        raise LensError(
+            "stats must be what lenslab.dataset_stats(model, data) returns, or "
+            f'(stats, "std") to colour by another statistic; got {type(value).__name__}.'
+        )
+    by_label = scores(stat)
+    labels = set(capture.derived.labels)
+    known = {key: v for key, v in by_label.items() if key in labels}
+    if by_label and not known:
+        raise LensError(
+            "stats were computed on another model: none of their layer labels is in this "
+            "history. Show the history returned with them (stats.history.show(stats=stats))."
+        )
+    sent = _scores(capture, known, f"dataset {stat}", "max", "number")
+    rows = getattr(value, "rows", None)  # every statistic per label, for the inspector
+    if callable(rows):
+        sent["details"] = {
+            label: {f"dataset {k}": v for k, v in row.items() if math.isfinite(v)}
+            for label, row in rows().items()
+            if label in labels
+        }
+    return sent
+
+
 register_view_option("depth", _depth)
 register_view_option("rolled", _flag("rolled"))
 register_view_option("buffers", _flag("buffers"))
@@ -202,3 +233,5 @@ register_view_option("expanded", _modules("expanded"))
 register_view_option("focus", _focus)
 register_view_option("overlay", _overlay)
 register_view_option("direction", _direction)
+register_view_option("stats", _stats)
+register_view_option("fold", _flag("fold"))  # repeated blocks as one `Block ×N` node

@@ -5,15 +5,17 @@ Each field follows ``schema.py``. Records link by position, not by label.
 
 from __future__ import annotations
 
-import os
-import sys
-
 from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
+from ..trace.trace import Trace
+from ..transforms.folds import find_folds
+from .frames import FrameTable
 from .schema import (
     SCHEMA_VERSION,
     Role,
     WireBranchEdge,
+    WireFailure,
+    WireFrame,
     WireGraph,
     WireModule,
     WireModuleCall,
@@ -24,11 +26,13 @@ _ROLES: tuple[Role, ...] = ("op", "input", "output", "buffer")
 assert ROLE_NAMES == _ROLES
 
 
-def to_wire(source: CaptureSource) -> WireGraph:
+def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
+    """The wire graph; ``source_text`` embeds each referenced line's code (standalone pages,
+    bundles and kept notebook views, which have no kernel to ask)."""
     capture = as_capture(source)
     trace = capture.trace
     derived = capture.derived
-    sources = _SourceNames()
+    table = FrameTable(trace)
     ops: list[WireOp] = []
     for i, op in enumerate(trace.ops):
         parents = list(dict.fromkeys(op.parents))
@@ -52,13 +56,20 @@ def to_wire(source: CaptureSource) -> WireGraph:
                 "time_s": float(f"{op.time_s:.3g}"),  # 3 digits: what a profile needs
                 "flops": derived.flops[i],
                 "bool_value": trace.bool_values.get(i),
-                "source": sources.of(op),
+                "source": _source(table, table.ops[i]),
                 "caller": op.code.co_qualname if op.code is not None else "",
+                "frame": table.ops[i],
             }
         )
     calls: list[WireModuleCall] = [
-        {"address": c.address, "call": c.call, "parent": c.parent, "outputs": list(c.outputs)}
-        for c in trace.calls
+        {
+            "address": c.address,
+            "call": c.call,
+            "parent": c.parent,
+            "outputs": list(c.outputs),
+            "frames": table.calls[k],
+        }
+        for k, c in enumerate(trace.calls)
     ]
     modules: list[WireModule] = [
         {
@@ -74,13 +85,17 @@ def to_wire(source: CaptureSource) -> WireGraph:
     branches: list[WireBranchEdge] = [
         {"parent": p, "child": c, "kind": kind} for p, c, kind in derived.branch_edges
     ]
-    return {
+    graph: WireGraph = {
         "schema_version": SCHEMA_VERSION,
         "model_type": trace.model_type,
         "ops": ops,
         "module_calls": calls,
         "modules": modules,
         "branch_edges": branches,
+        "frames": _frames(table),
+        "caller_frames": table.caller,
+        "failure": _failure(trace, table),
+        "source_text": _source_text(table) if source_text else [],
         "function_calls": [
             {
                 "name": f.name,
@@ -93,6 +108,51 @@ def to_wire(source: CaptureSource) -> WireGraph:
             for f in trace.function_calls
         ],
     }
+    if trace.intervened:
+        graph["intervened"] = sorted(trace.intervened)
+    folds = find_folds(trace)
+    if folds:  # absent when there are none, as in graphs written before folds existed
+        graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    saved = trace.saved_bytes
+    if saved is not None:  # lens(..., memory=True) only
+        graph["saved_bytes"] = [saved.get(i, 0) for i in range(len(trace.ops))]
+    return graph
+
+
+def _source(table: FrameTable, frame: int) -> str:
+    return f"{table.file(frame)}:{table.line(frame)}" if frame >= 0 else ""
+
+
+def _frames(table: FrameTable) -> list[WireFrame]:
+    return [
+        {"file": table.file(i), "line": table.line(i), "function": table.function(i)}
+        for i in range(len(table.sites))
+    ]
+
+
+def _failure(trace: Trace, table: FrameTable) -> WireFailure | None:
+    failure = trace.failure
+    if failure is None:
+        return None
+    n = len(trace.ops)
+    return {
+        "func": failure.name,
+        "message": failure.message,
+        "parents": [p for p in failure.parents if 0 <= p < n],
+        "module_call": failure.module_call,
+        "frame": table.failure,
+    }
+
+
+def _source_text(table: FrameTable) -> list[str]:
+    """The code of each frame's line, read now (only the referenced lines)."""
+    from ..trace.code import read_lines
+
+    out: list[str] = []
+    for i in range(len(table.sites)):
+        lines = read_lines(table.real_file(i), table.line(i), table.line(i))
+        out.append(lines[0][1] if lines else "")
+    return out
 
 
 def _parent_args(op: OpRecord, parents: list[int]) -> list[str]:
@@ -101,29 +161,3 @@ def _parent_args(op: OpRecord, parents: list[int]) -> list[str]:
     for parent, slot in zip(op.parents, op.slots, strict=True):
         slots[parent].append(slot)
     return [",".join(slots[p]) for p in parents]
-
-
-class _SourceNames:
-    """``"file.py:42"`` with paths shortened (cwd-relative, or from site-packages on)."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
-        self._cwd = os.getcwd() + os.sep
-        self._prefixes = tuple(p + os.sep for p in sys.path if p.endswith("-packages"))
-
-    def of(self, op: OpRecord) -> str:
-        if op.code is None:
-            return ""
-        filename = op.code.co_filename
-        short = self._cache.get(filename)
-        if short is None:
-            short = self._cache[filename] = self._shorten(filename)
-        return f"{short}:{op.line}"
-
-    def _shorten(self, filename: str) -> str:
-        for prefix in self._prefixes:
-            if filename.startswith(prefix):
-                return filename[len(prefix) :]
-        if filename.startswith(self._cwd):
-            return filename[len(self._cwd) :]
-        return filename

@@ -10,6 +10,7 @@ import torch
 
 from ..capture import BUFFER, INPUT, OUTPUT, ROLE_NAMES
 from .derived import BoolContext, Derived
+from .stack import Frame, sites_of, to_frame
 from .trace import Trace
 
 _short_repr = reprlib.Repr()
@@ -226,6 +227,13 @@ class LayerPass:
         return (op.code.co_filename, op.line) if op.code is not None else None
 
     @property
+    def stack(self) -> list[Frame]:
+        """User frames that led to this op, outermost first: the code that called ``lens``,
+        each module's ``forward`` line that called the next module, and the line that ran the
+        op. Each has ``filename`` (``"In [n]"`` for a notebook cell), ``line``, ``function``."""
+        return [to_frame(site) for site in sites_of(self._trace, self.index)]
+
+    @property
     def args_summary(self) -> str:
         """The non-tensor arguments, shortened: ``"stride=(2, 2), 1=3"``."""
         other = self._trace.ops[self.index].other_args
@@ -233,6 +241,11 @@ class LayerPass:
             return ""
         pairs = zip(other[::2], other[1::2], strict=True)
         return ", ".join(f"{slot}={_short_repr.repr(value)}" for slot, value in pairs)
+
+    @property
+    def intervened(self) -> bool:
+        """True when ``lens(intervene=)`` replaced this op's output (what later ops saw)."""
+        return self.index in self._trace.intervened
 
     # branches
     @property

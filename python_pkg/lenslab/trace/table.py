@@ -99,7 +99,12 @@ def summary(
     lines = [
         header,
         f"op time {total_time * 1e3:.2f} ms, {total_flops / 1e6:.1f} MFLOPs, "
-        f"outputs {format_bytes(total_bytes)}",
+        f"outputs {format_bytes(total_bytes)}"
+        + (
+            f", kept for backward {format_bytes(sum(trace.saved_bytes.values()))}"
+            if trace.saved_bytes is not None
+            else ""
+        ),
         "",
     ]
     if modules:

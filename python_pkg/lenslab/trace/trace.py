@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import weakref
 from dataclasses import dataclass, field
 from types import CodeType
@@ -10,7 +11,7 @@ from typing import Any
 import torch
 
 from ..capture import INPUT, OUTPUT, ActivationStore, ModuleCall, ModuleEntry, OpRecord
-from ..capture.builder import TraceBuilder
+from ..capture.builder import Failure, TraceBuilder
 from ..capture.composite import FunctionCall
 
 
@@ -33,11 +34,16 @@ class Trace:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     complete: bool  # False when the forward raised and this is the part recorded before
+    caller_frames: tuple[tuple[CodeType, int], ...] = ()  # user code that called lens()
+    failure: Failure | None = None  # the torch call that raised (partial captures)
+    captured_at: float = 0.0  # time.time() when frozen: source files changed later say so
     # The engineer's profile (empty / None where not recorded, e.g. in a loaded bundle).
     grad_fns: dict[int, str] = field(default_factory=dict)  # op -> autograd node class name
     saved_bytes: dict[int, int] | None = None  # op -> bytes saved for backward (memory=True)
     param_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
     param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = field(default_factory=dict)
+    # Ops whose output ``lens(intervene=)`` replaced -> how: "zero", "tensor" or "function".
+    intervened: dict[int, str] = field(default_factory=dict)
 
 
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
@@ -66,10 +72,14 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
         inputs=tuple(i for i, op in enumerate(ops) if op.kind == INPUT),
         outputs=tuple(i for i, op in enumerate(ops) if op.kind == OUTPUT),
         complete=complete,
+        caller_frames=builder.caller_frames,
+        failure=builder.failure,
+        captured_at=time.time(),
         grad_fns=builder.grad_fns,
         saved_bytes=builder.saved_bytes,
         param_dtypes=builder.param_dtypes,
         param_refs=builder.param_refs,
+        intervened=dict(getattr(builder, "intervened", {})),
     )
 
 

@@ -82,6 +82,7 @@ class RunContext:
         self.buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
         self.rng = RngState()  # taken last: cloning consumes no random numbers, but be safe
         self.param_ids = {id(p) for p in model.parameters()}
+        self.targets: dict[int, Any] | None = None  # lens(intervene=): op position -> Target
 
     def load_buffers(self, values: dict[str, torch.Tensor]) -> None:
         with torch.no_grad():

@@ -130,9 +130,32 @@ def dynamic_reason(
         return "batch norm in training mode only updates its running statistics"
     if name in _CLAMP and _saturated(args, kwargs, tensors):
         return "clamp(): every value is at a bound (saturated)"
+    return _structural_reason(name, slots, args, kwargs)
+
+
+def _structural_reason(
+    name: str, slots: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> str | None:
     if name in _SOFTMAX and _size_one_dim(args, kwargs):
         return "softmax over a dimension of size 1 is constant"
+    if name in _SCATTER_REDUCE and set(slots) <= {"0", "self"} and _scattered_over(args, kwargs):
+        return "scatter_reduce(include_self=False): every element was replaced by a reduction"
     return None
+
+
+_SCATTER_REDUCE = frozenset({"scatter_reduce", "scatter_reduce_"})
+
+
+def _scattered_over(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """scatter_reduce ignores its input wherever the index writes, with include_self=False."""
+    include = args[5] if len(args) > 5 else kwargs.get("include_self", True)
+    target, dim, index = (slot_value(args, kwargs, s) for s in ("0", "1", "2"))
+    if include is not False or not isinstance(target, torch.Tensor):
+        return False
+    if not isinstance(index, torch.Tensor) or not isinstance(dim, int):
+        return False
+    hit = torch.zeros(target.shape, dtype=torch.bool, device=target.device)
+    return bool(hit.scatter(dim, index, True).all())
 
 
 def _continuous(tensor: torch.Tensor) -> bool:

@@ -31,8 +31,10 @@ def run_reference(context: RunContext) -> Reference:
 
         def hook(_: torch.nn.Module, __: Any, output: Any, address: str = address) -> None:
             count = counts[address] = counts.get(address, 0) + 1
-            # Copies: a later in-place op must not change what the hook saw.
-            seen[(address, count)] = [t.detach().clone() for _, t in iter_tensors(output)]
+            # Copies: a later in-place op must not change what the hook saw. Not recorded when
+            # the reference itself runs under capture (interventions).
+            with torch._C.DisableTorchFunction():  # noqa: SLF001  (no public switch)
+                seen[(address, count)] = [t.detach().clone() for _, t in iter_tensors(output)]
 
         handles.append(module.register_forward_hook(hook))
     try:
@@ -40,10 +42,21 @@ def run_reference(context: RunContext) -> Reference:
         context.rng.restore()
         args, kwargs = _clone_tree(context.args), _clone_tree(context.kwargs)
         with torch.set_grad_enabled(context.grad_enabled):
-            result = model(*args, **kwargs)
+            result = _forward(context, args, kwargs)
     finally:
         for handle in handles:
             handle.remove()
         context.load_buffers(now)
     outputs = [t.detach() for _, t in iter_tensors(result)]
     return Reference(outputs, seen)
+
+
+def _forward(context: RunContext, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A plain call; with interventions, a capture that saves nothing but replaces the same ops
+    (the replacement is deliberate: the ground truth is the intervened model)."""
+    if not context.targets:
+        return context.model(*args, **kwargs)
+    from ..capture import ActivationStore, run_forward
+
+    store = ActivationStore(save_all=False, postfunc=None, device=None, grads=False)
+    return run_forward(context.model, args, kwargs, store, targets=context.targets)[1]

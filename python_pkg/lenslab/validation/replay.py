@@ -9,6 +9,7 @@ its recomputed value instead: a broken activation is reported once, not once per
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import torch
@@ -23,6 +24,7 @@ from .report import ValidationReport
 
 Tensor = torch.Tensor
 CHECK = "replay"
+INTERVENED = "replaced by intervene= (deliberately not what the op computes)"
 
 
 class Replayer:
@@ -68,6 +70,9 @@ class Replayer:
     def replay(self, call: OpCall) -> None:
         op = self.trace.ops[call.first]
         exempt = REPLAY_EXEMPT.get(call.name)
+        if any(m in self.trace.intervened for m in call.members):
+            exempt = INTERVENED
+            self.advance_rng(call, op)
         if exempt is not None:
             for _ in call.members:
                 self.result.exempted(exempt)
@@ -99,6 +104,13 @@ class Replayer:
             for parent, reason in self.perturber.check(call, parents, outputs, rng_before):
                 self.fail("perturbation", call.first, f"{reason} (parent {self.labels[parent]})")
             set_torch_rng(rng_after)
+
+    def advance_rng(self, call: OpCall, op: Any) -> None:
+        """Run a skipped op anyway, so later random ops draw what they drew in the pass."""
+        parents = self.parent_values(op, recomputed=False)
+        if all(v is not None for v in parents.values()):
+            with contextlib.suppress(Exception):
+                self.run_with(call, parents)
 
     def run_with(self, call: OpCall, parents: dict[str, Any]) -> list[Any]:
         args, kwargs = substitute(call.args, call.kwargs, parents)

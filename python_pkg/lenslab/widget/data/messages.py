@@ -1,31 +1,34 @@
-"""The request/response messages between the widget and the kernel (TypeScript mirror:
-``src/protocol/messages.ts``).
+"""The request/response messages between the widget and the kernel: parsing and checking.
+Their types are in ``protocol.py`` (the one schema; TypeScript: ``src/protocol/messages.gen.ts``).
 
-A request is ``{"type": "lenslab:request", "id": 7, "method": "slice", "params": {...}}``.
-Its reply echoes the id: ``{"type": "lenslab:reply", "id": 7, "result": {...}, "array": ...}``
+A request is ``{"type": "lenslab:request", "id": 7, "version": 2, "method": "slice",
+"params": {...}}``. Its reply echoes the id and carries the kernel's version:
+``{"type": "lenslab:reply", "id": 7, "version": 2, "result": {...}, "array": ...}``
 with the array (if any) as the message's single binary buffer, described by ``array``
 (``{"dtype": "float32" | "uint8", "shape": [...], "offset": .., "step": ..}``); or
-``{"type": "lenslab:reply", "id": 7, "error": {"code": "...", "message": "..."}}``.
+``{"type": "lenslab:reply", "id": 7, "version": 2, "error": {"code": "...", "message": "..."}}``.
 Requests are checked here, field by field; anything else is a ``RequestError``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, get_args
 
 from lenslab.errors import ErrorCode, RequestError
 
-__all__ = ["REPLY", "REQUEST", "ErrorCode", "Request", "RequestError"]
+from .protocol import PROTOCOL_VERSION, REPLY, REQUEST, Encoding, Method, TensorKind
 
-REQUEST = "lenslab:request"
-REPLY = "lenslab:reply"
-PROTOCOL_VERSION = 1
+__all__ = [
+    "PROTOCOL_VERSION", "REPLY", "REQUEST", "Encoding", "ErrorCode", "Request", "RequestError",
+    "TensorKind",
+]  # fmt: skip
 
-Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats"]
-METHODS: tuple[Method, ...] = ("stats", "histogram", "slice", "tiles", "grad_norms", "all_stats")
-TensorKind = Literal["activation", "gradient"]
-Encoding = Literal["float32", "uint8"]
+METHODS: tuple[Method, ...] = get_args(Method)
+HOW_TO_AGREE = (
+    "the widget's front end and this kernel come from different lenslab versions: reinstall "
+    "lenslab (pip install -U lenslab), restart the kernel and reload the page"
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,14 @@ def parse_request(content: object) -> Request:
     rid = content.get("id")
     if isinstance(rid, bool) or not isinstance(rid, int):
         raise RequestError("bad_message", "a request needs an integer id")
+    version = content.get("version")
+    if version != PROTOCOL_VERSION:
+        theirs = f"version {version!r}" if version is not None else "version 1 (no version field)"
+        raise RequestError(
+            "version_mismatch",
+            f"the front end speaks data protocol {theirs}, the kernel speaks version "
+            f"{PROTOCOL_VERSION}: {HOW_TO_AGREE}",
+        )
     method = content.get("method")
     if method not in METHODS:
         raise RequestError(
@@ -99,4 +110,5 @@ def request_id(content: object) -> int | None:
 
 
 def error_reply(rid: int | None, code: ErrorCode, message: str) -> dict[str, Any]:
-    return {"type": REPLY, "id": rid, "error": {"code": code, "message": message}}
+    error = {"code": code, "message": message}
+    return {"type": REPLY, "id": rid, "version": PROTOCOL_VERSION, "error": error}

@@ -14,9 +14,18 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from lenslab import tensormath as tensors
+from lenslab.export.frames import FrameTable
 from lenslab.trace.record import CaptureSource, as_capture
 
-from .messages import REPLY, Request, RequestError, error_reply, parse_request, request_id
+from .messages import (
+    PROTOCOL_VERSION,
+    REPLY,
+    Request,
+    RequestError,
+    error_reply,
+    parse_request,
+    request_id,
+)
 
 if TYPE_CHECKING:
     from lenslab.trace.layer import LayerPass
@@ -41,7 +50,9 @@ class DataServer:
             "tiles": self._tiles,
             "grad_norms": self._grad_norms,
             "all_stats": self._all_stats,
+            "source": self._source,
         }
+        self._frames: FrameTable | None = None
 
     def handle(self, content: object) -> Reply:
         started = time.perf_counter()
@@ -58,7 +69,12 @@ class DataServer:
     def _reply(
         self, request: Request, result: dict[str, Any], array: torch.Tensor | None, started: float
     ) -> Reply:
-        reply: dict[str, Any] = {"type": REPLY, "id": request.id, "result": result}
+        reply: dict[str, Any] = {
+            "type": REPLY,
+            "id": request.id,
+            "version": PROTOCOL_VERSION,
+            "result": result,
+        }
         buffers: list[bytes] = []
         if array is not None:
             header: dict[str, Any] = {
@@ -91,11 +107,7 @@ class DataServer:
             grad = layer.grad
             if grad is None:
                 wanted = self._capture.trace.store.want_grads
-                why = (
-                    "has no gradient yet: run a backward pass"
-                    if wanted
-                    else f"has no gradient: {HOW_TO_GRAD}"
-                )
+                why = _no_grad_yet(layer) if wanted else f"has no gradient: {HOW_TO_GRAD}"
                 raise RequestError("no_grad", f"{layer.label} {why}")
             return layer, grad
         value = layer.activation
@@ -142,6 +154,14 @@ class DataServer:
         )
         return _slice_result(layer, t, s), s.values
 
+    def _source(self, request: Request) -> ArrayOut:
+        """Lines of code around one frame of the call stacks (see ``source.py``)."""
+        from .source import source_reply
+
+        if self._frames is None:
+            self._frames = FrameTable(self._capture.trace)
+        return source_reply(self._frames, self._capture.trace.captured_at, request), None
+
     def _grad_norms(self, request: Request) -> ArrayOut:
         """L2 norm of every pass's gradient (NaN where there is none), in execution order."""
         grads = self._capture.trace.store.grads
@@ -169,6 +189,16 @@ class DataServer:
         return {
             "columns": ["numel", "mean", "std", "min", "max", "zeros", "nan", "inf"]
         }, rows.float()
+
+
+def _no_grad_yet(layer: LayerPass) -> str:
+    """Why a capture made with grads=True has no gradient for this pass."""
+    value = layer.activation
+    if layer.is_input and isinstance(value, torch.Tensor) and not value.requires_grad:
+        return (
+            "has no gradient: input does not require grad: call `x.requires_grad_()` before `lens`"
+        )
+    return "has no gradient yet: run a backward pass, e.g. h.outputs[0].activation.sum().backward()"
 
 
 def _dtype(t: torch.Tensor) -> str:

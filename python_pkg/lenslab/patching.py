@@ -1,0 +1,164 @@
+"""Activation patching (causal tracing) in one call: ``lenslab.patch_activations``.
+
+Run the model on a clean and a corrupted input; then, for each chosen op, run the corrupted
+input again with that op's output replaced by its clean value, and measure an output metric.
+``effect`` is the share of the clean-vs-corrupted gap that patching this op alone restores
+(1: all of it, 0: none). Each patched run is one capture that saves nothing, with the model's
+RNG state and buffers put back before it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .api import _split_inputs, lens
+from .capture import OP, ActivationStore, run_forward
+from .capture.flatten import iter_tensors
+from .capture.intervene import Target
+from .compare.match import match_ops
+from .errors import LensError
+from .history import ModelHistory
+from .interventions import untouched
+
+if TYPE_CHECKING:
+    import pandas
+
+Metric = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One patched op: its label (in the corrupted run), module, metric and effect."""
+
+    index: int
+    label: str
+    module: str
+    metric: float
+    effect: float
+
+
+class PatchingResult:
+    """The metric after patching each op, with the clean and corrupted runs it came from."""
+
+    def __init__(
+        self,
+        clean: ModelHistory,
+        corrupted: ModelHistory,
+        base: tuple[float, float],
+        rows: list[Patch],
+    ) -> None:
+        self.clean = clean
+        self.corrupted = corrupted
+        self.clean_metric, self.corrupted_metric = base
+        self.rows = rows
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Label -> effect, for overlays (``h.show(overlay=...)`` style)."""
+        return {row.label: row.effect for row in self.rows}
+
+    def to_pandas(self) -> pandas.DataFrame:
+        import pandas
+
+        columns = ["label", "module", "metric", "effect"]
+        data = [[r.label, r.module, r.metric, r.effect] for r in self.rows]
+        return pandas.DataFrame(data, columns=columns)
+
+    def show(self, **view_options: Any) -> Any:
+        """The corrupted run's graph coloured by each patched op's effect."""
+        from .widget.compare import ScoresWidget
+
+        values = {row.index: row.effect for row in self.rows}
+        return ScoresWidget(self.corrupted, values, "patching effect", **view_options)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.show()._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        best = max(self.rows, key=lambda r: r.effect if not math.isnan(r.effect) else -math.inf)
+        return (
+            f"<PatchingResult {len(self.rows)} ops patched; metric clean {self.clean_metric:.4g}, "
+            f"corrupted {self.corrupted_metric:.4g}; strongest {best.label} ({best.effect:.3f})>"
+            if self.rows
+            else "<PatchingResult: no op patched>"
+        )
+
+
+def patch_activations(
+    model: torch.nn.Module,
+    clean: Any,
+    corrupted: Any,
+    metric: Metric,
+    *,
+    at: Sequence[str | int] | None = None,
+    kwargs: dict[str, Any] | None = None,
+) -> PatchingResult:
+    """Patch the clean activation of each op in ``at`` into the corrupted run, one at a time.
+
+    ``metric(model_output) -> float`` scores a run (e.g. the logit of the right answer).
+    ``at``: keys as for ``lens`` (labels, module addresses); by default every module's output.
+    """
+    h_clean, h_bad = lens(model, clean, kwargs=kwargs), lens(model, corrupted, kwargs=kwargs)
+    base = (_score(metric, h_clean), _score(metric, h_bad))
+    pairs = {j: i for i, j in match_ops(h_bad.capture, h_clean.capture).items()}
+    args, call_kwargs = _split_inputs(corrupted, kwargs)
+    rows: list[Patch] = []
+    for index in _sites(h_bad, at):
+        clean_index = pairs.get(index)
+        layer = h_bad[index]
+        value = h_clean[clean_index].activation if clean_index is not None else None
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) != layer.shape:
+            continue  # nothing clean to patch in (the clean run has no such op)
+        target = Target(layer.label, layer, h_bad.capture.trace.ops[index].name, value)
+        score = _patched(model, args, call_kwargs, {index: target}, metric)
+        gap = base[0] - base[1]
+        effect = (score - base[1]) / gap if gap != 0 else math.nan
+        rows.append(Patch(index, layer.label, layer.module or "", score, effect))
+    return PatchingResult(h_clean, h_bad, base, rows)
+
+
+def _sites(h: ModelHistory, at: Sequence[str | int] | None) -> list[int]:
+    if at is None:
+        found = {h[a].index for a, m in h.modules.items() if a and m.num_calls == 1 and a in h}
+    else:
+        found = set()
+        for key in at:
+            try:
+                found.add(h[key].index)
+            except KeyError as exc:
+                raise LensError(f"patch_activations(at=...): {exc}") from None
+    ops = h.capture.trace.ops
+    return sorted(i for i in found if ops[i].kind == OP)
+
+
+def _patched(
+    model: torch.nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    targets: dict[int, Target],
+    metric: Metric,
+) -> float:
+    store = ActivationStore(save_all=False, postfunc=None, device=None, grads=False)
+    with untouched(model):
+        _, out = run_forward(model, args, kwargs, store, targets=targets)
+    return _apply(metric, [t.detach() for _, t in iter_tensors(out)])
+
+
+def _score(metric: Metric, h: ModelHistory) -> float:
+    return _apply(metric, [o.activation for o in h.outputs])
+
+
+def _apply(metric: Metric, outputs: list[Any]) -> float:
+    """``metric`` gets the output tensor, or the list of them when the model returns several."""
+    try:
+        return float(metric(outputs[0] if len(outputs) == 1 else outputs))
+    except Exception as exc:
+        raise LensError(
+            f"patch_activations: metric failed on the model's output ({exc!r}); it gets the "
+            "output tensor (or a list of output tensors) and must return a number."
+        ) from exc

@@ -1,0 +1,88 @@
+"""``CompareWidget``: the ordinary widget on run ``a``'s graph, plus a second run and a
+difference overlay (``lenslab.compare(a, b)`` displayed).
+
+The extra synced trait ``compare`` carries one number and one status letter per op of ``a``,
+the ops only ``b`` ran and the branches taken differently (a few bytes per op, no tensors).
+Data requests may name ``params.side``: ``"a"`` (default), ``"b"`` (answered by b's op that
+matches, under a's label) or ``"diff"`` (``b - a``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+import traitlets
+
+from lenslab.widget._lens_widget import LensWidget
+from lenslab.widget.data import DataServer
+from lenslab.widget.data.messages import error_reply, request_id
+
+if TYPE_CHECKING:
+    from lenslab.compare.comparison import Comparison
+
+
+class CompareWidget(LensWidget):
+    """``a``'s graph coloured by how much each op's output changed in ``b``."""
+
+    compare = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, comparison: Comparison, **view_options: Any) -> None:
+        from lenslab.compare.sides import difference_capture
+        from lenslab.compare.state import compare_state
+
+        threshold = float(view_options.pop("threshold", 0.0))
+        super().__init__(comparison.a, **view_options)
+        self.compare = compare_state(comparison, threshold)
+        self._comparison = comparison
+        self._side_b = DataServer(comparison.b)
+        self._side_diff = DataServer(
+            difference_capture(comparison.a, comparison.b, comparison.pairs)
+        )
+
+    def _on_data_request(self, _widget: Any, content: Any, buffers: Any) -> None:
+        reply, arrays = self._answer(content)
+        with contextlib.suppress(Exception):  # a closed comm: nobody is listening any more
+            self.send(reply, arrays)
+
+    def _answer(self, content: Any) -> tuple[dict[str, Any], list[bytes]]:
+        params = content.get("params") if isinstance(content, dict) else None
+        if not isinstance(params, dict):
+            return self._data.handle(content)
+        side = params.get("side", "a")
+        if side == "a":
+            return self._data.handle(content)
+        if side == "diff":
+            return self._side_diff.handle(content)
+        if side != "b":
+            return error_reply(request_id(content), "bad_message", f"unknown side {side!r}"), []
+        from lenslab.compare.sides import b_label
+
+        c = self._comparison
+        label = b_label(c.a, c.b, c.pairs, params.get("layer"))
+        if label is None:
+            message = f"{params.get('layer')} did not run in b (no matching op)"
+            return error_reply(request_id(content), "unknown_layer", message), []
+        return self._side_b.handle({**content, "params": {**params, "layer": label}})
+
+
+class ScoresWidget(LensWidget):
+    """One run's graph coloured by a score per op (activation patching's effect)."""
+
+    compare = traitlets.Dict().tag(sync=True)
+
+    def __init__(
+        self, source: Any, scores: dict[int, float], title: str, **view_options: Any
+    ) -> None:
+        threshold = float(view_options.pop("threshold", 0.0))
+        super().__init__(source, **view_options)
+        n = _count(source)
+        from lenslab.compare.state import scores_state
+
+        self.compare = scores_state(n, scores, title, threshold)
+
+
+def _count(source: Any) -> int:
+    from lenslab.trace.record import as_capture
+
+    return len(as_capture(source))

@@ -1,0 +1,166 @@
+// Browser checks of the compare widget (lenslab.compare displayed), on its standalone page:
+// no kernel, no network, both runs' activations and their difference embedded. Python
+// (ui-tests/compare_pages.py) writes the pages and what they must show.
+//
+//   import { compareSpec } from './compare.spec.mjs';
+//   await compareSpec({ context, test, assert, out });
+//
+// or on its own: `node ui-tests/compare.spec.mjs` (prints `N passed, N failed`).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function makePages(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const run = spawnSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'ui-tests/compare_pages.py'), dir], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (run.status !== 0) throw new Error(`compare_pages.py failed:\n${run.stderr}`);
+  return JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+}
+
+async function openPage(context, file) {
+  const page = await context.newPage();
+  const blocked = [];
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:') || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    blocked.push(url);
+    return route.abort();
+  });
+  await page.setViewportSize({ width: 1500, height: 900 });
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 60_000 });
+  return { page, blocked };
+}
+
+const view = (page, fn, arg) =>
+  page.evaluate(([f, a]) => new Function('v', 'a', `return (${f})(v, a)`)(document.querySelector('.lenslab-root').lenslabView, a), [fn.toString(), arg]);
+
+export async function compareSpec({ context, test, assert, out }) {
+  const dir = join(out, 'compare');
+  const expected = makePages(dir);
+  const { page, blocked } = await openPage(context, join(dir, 'ablated.html'));
+  const want = expected.ablated;
+
+  await test('compare page: data-mode="compare", drawn without a kernel or network', async () => {
+    const mode = await page.evaluate(() => document.querySelector('.lenslab-root').dataset.mode);
+    assert(mode === 'compare', `data-mode is ${mode}`);
+    assert(blocked.length === 0, `network requests: ${blocked.join(', ')}`);
+  });
+
+  await test('compare page: diffOf gives the kernel\'s rel_l2 on every op node, max over a closed module', async () => {
+    await view(page, (v) => v.setDepth(99));
+    const ids = await view(page, (v) => v.visibleNodeIds());
+    const drawn = await view(page, (v, ids) => Object.fromEntries(ids.map((id) => [id, v.diffOf(id)])), ids);
+    for (const [label, rel] of Object.entries(want.rel_l2)) {
+      assert(label in drawn, `${label} not drawn (drawn: ${ids.join(', ')})`);
+      assert(Math.abs(drawn[label] - rel) < 1e-9, `${label}: diffOf ${drawn[label]}, kernel ${rel}`);
+    }
+    await view(page, (v) => v.collapse('module:block'));
+    const block = await view(page, (v) => v.diffOf('module:block'));
+    const inside = ['conv2d_2_5:1', 'relu_2_6:1', 'conv2d_3_7:1'].map((l) => want.rel_l2[l]);
+    assert(Math.abs(block - Math.max(...inside)) < 1e-9, `module:block diffOf ${block}, ops inside ${inside}`);
+    await view(page, (v) => v.expand('module:block'));
+  });
+
+  await test('compare page: changed ops are filled, unchanged ones are not; the legend has the scale', async () => {
+    const fills = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-node-id]')].map((g) => [g.getAttribute('data-node-id'), g.querySelector('rect, path')?.getAttribute('style') ?? g.querySelector('rect, path')?.getAttribute('fill') ?? ''])));
+    const changed = want.changed.filter((l) => l in fills);
+    const same = want.same.filter((l) => l in fills && !l.startsWith('input'));
+    assert(changed.length > 2 && same.length > 2, `too few drawn nodes: ${JSON.stringify(fills)}`);
+    const style = (l) => fills[l];
+    for (const l of changed) for (const s of same) assert(style(l) !== style(s), `${l} and ${s} are drawn alike: ${style(l)}`);
+    const legend = await page.evaluate(() => document.querySelector('.lenslab-legend')?.textContent ?? '');
+    assert(/difference/.test(legend) && /first divergence: relu_2_6:1/.test(legend), `legend: ${legend}`);
+  });
+
+  await test('compare page: selecting an op shows a, b and b - a side by side', async () => {
+    await view(page, (v) => v.select('conv2d_3_7:1'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-lenslab-compare] [data-lenslab-tensor="conv2d_3_7:1"][data-state="ready"]').length === 3, null, { timeout: 20_000 });
+    const sides = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-lenslab-compare] [data-side]')].map((s) => {
+        const t = s.querySelector('[data-lenslab-tensor]');
+        const box = s.getBoundingClientRect();
+        return { side: s.dataset.side, max: Number(t?.dataset.statMax), min: Number(t?.dataset.statMin), x: box.x, y: box.y, w: box.width };
+      }),
+    );
+    assert(sides.map((s) => s.side).join() === 'a,b,diff', JSON.stringify(sides));
+    const [a, b, d] = sides;
+    assert(a.x < b.x && b.x < d.x && Math.abs(a.y - d.y) < 2 && a.w > 80, `not side by side: ${JSON.stringify(sides)}`);
+    assert(a.max !== b.max && d.max > 0 && d.min < 0, `a/b/diff stats: ${JSON.stringify(sides)}`);
+    await page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-selected.png') });
+  });
+
+  await test('compare page: the layer table sorts by difference, largest first', async () => {
+    await page.click('.lenslab-tabs [data-tab="layers"]');
+    const rows = await page.evaluate(() => [...document.querySelectorAll('.lenslab-table-body [data-label]')].map((r) => r.dataset.label));
+    const byDiff = Object.entries(want.rel_l2).sort((x, y) => y[1] - x[1]).map(([l]) => l);
+    assert(rows[0] === byDiff[0], `first row ${rows[0]}, largest difference ${byDiff[0]}`);
+    await page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-table.png') });
+  });
+
+  const first = await page.evaluate(() => performance.getEntriesByName('lenslab:first-draw')[0]?.duration ?? -1);
+  console.log(`     compare widget first draw: ${first.toFixed(1)} ms`);
+  await page.close();
+
+  const branch = await openPage(context, join(dir, 'branch.html'));
+  await test('compare page: a branch taken differently and an op only b ran are marked', async () => {
+    const legend = await branch.page.evaluate(() => document.querySelector('.lenslab-legend')?.textContent ?? '');
+    assert(/branch taken differently \(1\)/.test(legend) && /only in b: 1 \(mul_1_5:1\)/.test(legend), `legend: ${legend}`);
+    const gt = await view(branch.page, (v) => v.diffOf('gt_1_4:1'));
+    assert(gt === 1, `the branch condition's difference is ${gt}`);
+    await branch.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-branch.png') });
+  });
+  await branch.page.close();
+
+  const ablated = await openPage(context, join(dir, 'intervened.html'));
+  await test('an intervened history marks the replaced op in the graph, inspector and table', async () => {
+    await view(ablated.page, (v) => v.setDepth(99));
+    const marked = await ablated.page.evaluate(() => [...document.querySelectorAll('.lenslab-node--intervened')].map((g) => g.getAttribute('data-node-id')));
+    assert(JSON.stringify(marked) === JSON.stringify(expected.intervened), `marked ${marked}, expected ${expected.intervened}`);
+    await view(ablated.page, (v, id) => v.select(id), expected.intervened[0]);
+    const rows = await ablated.page.evaluate(() => document.querySelector('[data-lenslab-inspector]')?.textContent ?? '');
+    assert(rows.includes('output replaced by lens(intervene=)'), `inspector: ${rows.slice(0, 300)}`);
+    await ablated.page.click('.lenslab-tabs [data-tab="layers"]');
+    const flagged = await ablated.page.evaluate(() => [...document.querySelectorAll('.lenslab-table-row--intervened')].map((r) => r.dataset.label));
+    assert(JSON.stringify(flagged) === JSON.stringify(expected.intervened), `table rows ${flagged}`);
+    await ablated.page.click('.lenslab-tabs [data-tab="graph"]');
+    await ablated.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-intervened.png') });
+  });
+  await ablated.page.close();
+}
+
+async function main() {
+  const { chromium } = await import('playwright-core');
+  const out = join(ROOT, 'ui-tests/output');
+  mkdirSync(out, { recursive: true });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const context = await browser.newContext();
+  const results = [];
+  const test = async (name, body) => {
+    try {
+      await body();
+      results.push(true);
+      console.log(`ok   ${name}`);
+    } catch (err) {
+      results.push(false);
+      console.log(`FAIL ${name}\n     ${String(err?.message ?? err)}`);
+    }
+  };
+  const assert = (c, m) => {
+    if (!c) throw new Error(m);
+  };
+  try {
+    await compareSpec({ context, test, assert, out });
+  } finally {
+    await browser.close();
+  }
+  const failed = results.filter((r) => !r).length;
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
