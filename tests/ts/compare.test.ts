@@ -36,10 +36,10 @@ test('the compare trait is read per op; anything else means an ordinary widget',
   assert.equal(parseCompare(TRAIT, 2)?.values.length, 2, 'values beyond the graph are ignored');
 });
 
-test('a node shows the largest difference of its ops; only-in-a and branch flags', () => {
+test('a node shows the largest difference of its ops; only-in-a, branch and only-in-b-after flags', () => {
   const c = parseCompare(TRAIT, 5)!;
-  assert.deepEqual(nodeDiff(c, [0, 1, 4]), { value: 0.5, onlyA: false, branch: false });
-  assert.deepEqual(nodeDiff(c, [2]), { value: Number.NaN, onlyA: true, branch: false });
+  assert.deepEqual(nodeDiff(c, [0, 1, 4]), { value: 0.5, onlyA: false, branch: false, onlyB: 1 });
+  assert.deepEqual(nodeDiff(c, [2]), { value: Number.NaN, onlyA: true, branch: false, onlyB: 0 });
   assert.equal(nodeDiff(c, [3]).branch, true);
   const scale = diffScale(c, [0, 0.5, 2]);
   assert.equal(scale.min, 0.1, 'the scale starts at the threshold');
