@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import big
 import extras
 import figures
 import many
@@ -75,6 +76,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         "data_lab": extras.slice_in_lab,
         "profile": lambda: figures.run(runs=1 if quick else 3),
         "many": many.run,
+        "big": lambda: big.run(quick),
     }
 
 
@@ -100,6 +102,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
     out += figures.rows(r("profile"))
     if "many" in results:
         out += many.rows(results["many"])
+    out += big.rows(r("big"))
     return out
 
 
