@@ -33,9 +33,9 @@ def type_of(label: str) -> str:
 
 
 def lens_labels(name: str) -> list[str]:
-    model, inputs = parity_models.build(name)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the models' own warnings, not ours to report
+        model, inputs = parity_models.build(name)
         h = lens(model, inputs, save=None)
     return [layer.label for layer in h if layer.type != "buffer"]
 

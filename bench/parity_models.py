@@ -81,7 +81,10 @@ def _hf(name: str) -> Callable[[], Built]:
 
         ids = torch.randint(0, 64, (1, 6))
         if name == "gpt2":
-            cfg: Any = t.GPT2Config(vocab_size=64, n_embd=16, n_layer=2, n_head=2, n_positions=16)
+            cfg: Any = t.GPT2Config(
+                vocab_size=64, n_embd=16, n_layer=2, n_head=2, n_positions=16, bos_token_id=0,
+                eos_token_id=0,
+            )
             return t.GPT2LMHeadModel(cfg), {"input_ids": ids, "use_cache": False}
         if name == "bert":
             cfg = t.BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=2,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import big
+import compare
 import extras
 import figures
 import many
@@ -76,6 +77,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         "data_lab": extras.slice_in_lab,
         "profile": lambda: figures.run(runs=1 if quick else 3),
         "many": many.run,
+        "compare": compare.run,
         "big": lambda: big.run(quick),
     }
 
@@ -102,6 +104,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
     out += figures.rows(r("profile"))
     if "many" in results:
         out += many.rows(results["many"])
+    out += compare.rows(r("compare"))
     out += big.rows(r("big"))
     return out
 

@@ -112,9 +112,23 @@ export async function compareSpec({ context, test, assert, out }) {
     assert(/branch taken differently \(1\)/.test(legend) && /only in b: 1 \(mul_1_5:1\)/.test(legend), `legend: ${legend}`);
     const gt = await view(branch.page, (v) => v.diffOf('gt_1_4:1'));
     assert(gt === 1, `the branch condition's difference is ${gt}`);
+    // b's extra op (y * 2) hangs off relu_1_2, where b's path left a's.
+    const gaps = await branch.page.evaluate(() => [...document.querySelectorAll('.lenslab-node--only-b-after')].map((g) => g.getAttribute('data-node-id')));
+    assert(JSON.stringify(gaps) === '["relu_1_2:1"]', `marked as where b went on: ${gaps}`);
+    await view(branch.page, (v) => v.select('relu_1_2:1'));
+    const note = await branch.page.evaluate(() => document.querySelector('.lenslab-compare-only-b')?.textContent ?? '');
+    assert(note.includes('mul_1_5:1'), `inspector note: ${note}`);
     await branch.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-branch.png') });
   });
   await branch.page.close();
+
+  const kept = await openPage(context, join(dir, 'kept.html'));
+  await test('a saved notebook\'s kept compare view colours the graph with no kernel and no tensors', async () => {
+    const mode = await kept.page.evaluate(() => document.querySelector('.lenslab-root').dataset.mode);
+    const d = await view(kept.page, (v) => v.diffOf('relu_2_6:1'));
+    assert(mode === 'compare' && d === want.rel_l2['relu_2_6:1'], `mode ${mode}, diffOf ${d}`);
+  });
+  await kept.page.close();
 
   const ablated = await openPage(context, join(dir, 'intervened.html'));
   await test('an intervened history marks the replaced op in the graph, inspector and table', async () => {

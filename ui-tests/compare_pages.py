@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 import lenslab
+from lenslab.compare.html import render_compare_html
 
 
 class Net(nn.Module):
@@ -41,6 +42,8 @@ def main(out: Path) -> None:
     c = lenslab.compare(a, b)
     c.to_html(out / "ablated.html")
     b.to_html(out / "intervened.html")
+    # What a saved notebook keeps for a displayed comparison: differences, no tensors.
+    (out / "kept.html").write_text(render_compare_html(c, budget_mb=0.0), encoding="utf-8")
     bright = lenslab.lens(model, x.abs() * 3)  # takes the other branch
     branches = lenslab.compare(a, bright)
     branches.to_html(out / "branch.html")

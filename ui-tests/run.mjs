@@ -11,7 +11,9 @@ import { startLab } from './lab-server.mjs';
 import { dataSpec } from './data.spec.mjs';
 import { bundleSpec } from './bundle.spec.mjs';
 import { gallerySpec } from './gallery.spec.mjs';
+import { lessonsSpec } from './lessons.spec.mjs';
 import { compareSpec } from './compare.spec.mjs';
+import { depthSpec } from './depth.spec.mjs';
 import { ALL_ROLES, GraphOracle, diffIds } from './oracle.mjs';
 import { runAllCells } from './kernel.mjs';
 
@@ -236,7 +238,9 @@ async function main() {
   await bundleSpec({ context, lab, test, assert, screenshot });
 
   await gallerySpec({ context, lab, test, assert, out: OUT });
+  await lessonsSpec({ context, lab, test, assert, out: OUT });
   await compareSpec({ context, test, assert, out: OUT });
+  await depthSpec({ context, test, assert, out: OUT });
 
   await test('performance marks lenslab:first-draw, :layout and :draw are recorded', async () => {
     const names = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => m.name));

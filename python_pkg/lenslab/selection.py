@@ -100,6 +100,13 @@ def unmatched(history: ModelHistory, key: Key, what: str = "save") -> LensError:
         return LensError(f"{what}: {name} returned True for no layer pass; nothing was selected.")
     if isinstance(key, int):
         return LensError(f"{what}: index {key} is out of range for {len(history)} layer passes.")
+    address = str(key).rpartition(":")[0] if ":" in str(key) else str(key)
+    module = history.modules.get(address)
+    if module is not None and address:
+        return LensError(
+            f"{what}: module {key!r} ran {module.num_calls} time(s) and returned no tensor "
+            "there; name an op inside it instead (h.modules[...].ops lists them)."
+        )
     candidates = set(history.lookup_keys()) | set(history.modules) | {la.type for la in history}
     close = difflib.get_close_matches(str(key), sorted(candidates - {""}), n=5, cutoff=0.6)
     hint = f" Close matches: {', '.join(close)}." if close else ""

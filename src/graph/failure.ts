@@ -22,7 +22,7 @@ export function withFailure(trace: Trace, h: Hierarchy, expanded: ReadonlySet<st
     role: 'failed',
     shape: 'box',
     dashed: false,
-    lines: [`\u2717 ${failure.func} failed`, shorten(failure.message, 48)],
+    lines: [`\u2717 ${failure.func} failed`, ...wrap(failure.message, 44, 3)],
     tooltip: `${failure.func} raised\n${failure.message}${where ? `\n${where.file}:${where.line}` : ''}`,
     op: -1,
     scope: null,
@@ -37,7 +37,21 @@ export function withFailure(trace: Trace, h: Hierarchy, expanded: ReadonlySet<st
   };
 }
 
-function shorten(text: string, n: number): string {
-  const line = text.split('\n')[0] ?? '';
-  return line.length > n ? `${line.slice(0, n - 1)}\u2026` : line;
+/** The message's first line in lines of at most `width` characters, `max` lines at most. */
+export function wrap(text: string, width: number, max: number): string[] {
+  const words = (text.split('\n')[0] ?? '').split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  if (lines.length > max) {
+    const last = lines[max - 1] ?? '';
+    return [...lines.slice(0, max - 1), `${last.slice(0, width - 1)}\u2026`];
+  }
+  return lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}\u2026` : l));
 }

@@ -31,14 +31,12 @@ export function outputBytes(op: WireOp): number {
   return elements * (DTYPE_BYTES[op.dtype.replace(/^torch\./, '')] ?? 4);
 }
 
-function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom'>): number {
+function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom' | 'saved'>): number {
   switch (metric) {
     case 'time':
       return op.time_s;
     case 'size':
       return outputBytes(op);
-    case 'saved':
-      return 0; // per op position: see metricValues
     case 'params':
       return op.num_params;
     case 'flops':
@@ -57,6 +55,7 @@ export function metricValues(
   if (metric === 'none') return values;
   if (metric === 'grad') return gradValues(h, graph, gradNorms ?? []);
   if (metric === 'custom') return gradValues(h, graph, custom?.values ?? [], custom?.aggregate === 'sum');
+  if (metric === 'saved') return gradValues(h, graph, trace.graph.saved_bytes ?? [], true);
   const moduleNodeOfScope = new Map<string, string>();
   for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
   const visible = new Set(graph.nodes.map((n) => n.id));
@@ -72,7 +71,6 @@ export function metricValues(
     let v = 0;
     // Parameters are counted once per layer, however many passes reuse them.
     if (metric === 'params') v = trace.ops[item.ops[0] ?? -1]?.num_params ?? 0;
-    else if (metric === 'saved') for (const o of item.ops) v += Math.max(0, trace.graph.saved_bytes?.[o] ?? 0);
     else for (const o of item.ops) v += opValue(trace.ops[o] ?? ({} as WireOp), metric) || 0;
     values.set(id, (values.get(id) ?? 0) + v);
   }

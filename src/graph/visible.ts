@@ -218,7 +218,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     }),
     groups,
   };
-  return state.focus ? focusGraph(graph, state.focus) : graph;
+  return state.focus ? focusGraph(graph, h, state.focus) : graph;
 }
 
 const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();
@@ -306,6 +306,18 @@ export function fnSubtitle(s: Scope): string {
   return s.fn.call > 0 ? ops : `${s.fn.calls} call${s.fn.calls === 1 ? '' : 's'} \u00b7 ${ops}`;
 }
 
+/**
+ * A closed module drawn inside its parent's open box: its address relative to the parent
+ * ("@downsample" inside "@layer1.0"), so deep models keep short box titles; the tooltip keeps
+ * the full address.
+ */
+export function shortTitle(h: Hierarchy, s: Scope, full: string): string {
+  const parent = s.parent === null ? undefined : h.scopes.get(s.parent);
+  if (!parent || parent.fn || parent.fold || s.fold || s.fn) return full;
+  const prefix = `@${parent.address}.`;
+  return full.startsWith(prefix) ? `@${full.slice(prefix.length)}` : full;
+}
+
 function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
   if (s.fn) return fnTitle(s);
   if (s.fold) return foldGroupTitle(s);
@@ -339,7 +351,8 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   const mod = trace.modules.get(s.address);
   const numParams = mod?.num_params ?? 0;
   const shape = formatShape(trace.ops[s.outputOp]?.shape ?? null);
-  const lines = [scopeTitle(trace, h, s), `(${mod?.type ?? '?'})`];
+  const full = scopeTitle(trace, h, s);
+  const lines = [shortTitle(h, s, full), `(${mod?.type ?? '?'})`];
   if (shape) lines.push(shape);
   if (numParams > 0) lines.push(`params: ${formatCount(numParams)}`);
   return {
@@ -350,7 +363,7 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
     shape: 'stack',
     dashed: false,
     lines,
-    tooltip: `${lines.join('\n')}\nclick to expand`,
+    tooltip: `${[full, ...lines.slice(1)].join('\n')}\nclick to expand`,
     op: s.outputOp,
     scope: s.key,
     selfLoop: false,

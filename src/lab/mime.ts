@@ -30,7 +30,9 @@ class LensRenderer extends Widget {
     this.node.textContent = '';
     try {
       this.watchLiveWidget(() => {
-        const m = localModel({ graph: raw, view_options: {}, grads_version: 0 }, null);
+        // A displayed comparison keeps its difference overlay too (lenslab.compare).
+        const compare = typeof raw === 'object' && raw !== null ? ((raw as { compare?: unknown }).compare ?? null) : null;
+        const m = localModel({ graph: raw, view_options: {}, grads_version: 0, compare }, null);
         this.cleanup = widget.render({ model: m as Parameters<typeof widget.render>[0]['model'], el: this.node });
       });
     } catch (err) {

@@ -44,7 +44,7 @@ const ROOT = '';
 export const edgeText = (e: VisibleEdge): string => [e.branch, e.label].filter(Boolean).join(' ');
 
 /** One piece of a visible edge's route, laid out inside one box (or the top level). */
-interface Segment {
+export interface Segment {
   readonly group: string;
   readonly from: string;
   readonly to: string;
@@ -133,27 +133,48 @@ function placeLabels(routed: readonly { edge: VisibleEdge; segments: Segment[] }
   });
 }
 
+/** Lays out the drawn graph: routes (phase 1), box layouts innermost first (2), absolute
+ *  positions (3), and each edge's polyline joined from its pieces (4). */
 export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new LayoutCache()): GraphLayout {
-  const direction = graph.direction ?? 'TB';
-  const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
-  const parentOf = new Map<string, string>(graph.groups.map((g) => [g.key, g.parent ?? ROOT]));
-  const chains = new Map<string, string[]>();
-  const chainOf = (g: string): string[] => {
-    let c = chains.get(g);
-    if (!c) {
-      c = g === ROOT ? [ROOT] : [...chainOf(parentOf.get(g) ?? ROOT), g];
-      chains.set(g, c);
-    }
-    return c;
-  };
+  const routes = routeEdges(graph);
+  const laid = layOutBoxes(graph, routes, cache);
+  const placed = placeBoxes(laid);
+  const edges = joinRoutes(routes.routed, placed.pieces);
+  for (const n of graph.nodes) if (n.selfLoop) edges.push(selfLoop(n, placed.nodes.get(n.id)));
+  const root = laid.get(ROOT)?.shape.size ?? { width: 0, height: 0 };
+  return { nodes: placed.nodes, groups: placed.groups, edges, width: root.width, height: root.height };
+}
 
-  // Contents of every box: its nodes and child boxes, in a stable order; then its route pieces.
+/** One visible edge, cut into pieces: which piece carries its label and the text drawn there. */
+export interface RoutedEdge {
+  readonly edge: VisibleEdge;
+  readonly segments: readonly Segment[];
+  /** Index of the labelled piece, -1: none. */
+  readonly labelled: number;
+  readonly drawnText: string;
+}
+
+/** Phase 1's result: each box's items (nodes, child boxes, ports) and pieces, and the routes. */
+export interface Routes {
+  readonly members: ReadonlyMap<string, readonly string[]>;
+  readonly segmentsIn: ReadonlyMap<string, readonly Segment[]>;
+  readonly routed: readonly RoutedEdge[];
+}
+
+const push = <T>(m: Map<string, T[]>, g: string, v: T): void => {
+  const list = m.get(g);
+  if (list) list.push(v);
+  else m.set(g, [v]);
+};
+
+/**
+ * Phase 1: the contents of every box (its nodes and child boxes in a stable order, then the
+ * ports its pieces use) and each edge cut into pieces, one per box it crosses, labelled.
+ */
+export function routeEdges(graph: VisibleGraph): Routes {
+  const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+  const chainOf = boxChains(graph);
   const members = new Map<string, string[]>();
-  const push = <T>(m: Map<string, T[]>, g: string, v: T): void => {
-    const list = m.get(g);
-    if (list) list.push(v);
-    else m.set(g, [v]);
-  };
   for (const n of graph.nodes) push(members, n.group ?? ROOT, n.id);
   for (const g of graph.groups) push(members, g.parent ?? ROOT, groupItemId(g.key));
   const inPorts = new Map<string, Map<string, string>>();
@@ -169,18 +190,7 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
     const b = nodeById.get(edge.to);
     return a && b ? [{ edge, segments: segmentsOf(edge, a, b, chainOf, inPortOf) }] : [];
   });
-  const labels = placeLabels(unlabelled);
-  // Every piece that carries a label carries it on every route through it (pieces are shared).
-  const pieceText = new Map<string, string>();
-  unlabelled.forEach(({ segments }, i) => {
-    const l = labels[i];
-    const s = l?.text ? segments[l.at] : undefined;
-    if (s) pieceText.set(segmentKey(s), l?.text ?? '');
-  });
-  const routed = unlabelled.map(({ edge, segments }, i) => {
-    const { at, text } = labels[i] ?? { at: -1, text: '' };
-    return { edge, labelled: at, drawnText: text, segments: segments.map((s) => ({ ...s, text: pieceText.get(segmentKey(s)) ?? '' })) };
-  });
+  const routed = labelRoutes(unlabelled);
   const segmentsIn = new Map<string, Segment[]>();
   const seen = new Set<string>();
   for (const r of routed) {
@@ -195,19 +205,57 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
       }
     }
   }
+  return { members, segmentsIn, routed };
+}
 
+/** The chain of box keys from the top level (ROOT) down to each box. */
+function boxChains(graph: VisibleGraph): (g: string) => string[] {
+  const parentOf = new Map<string, string>(graph.groups.map((g) => [g.key, g.parent ?? ROOT]));
+  const chains = new Map<string, string[]>();
+  const chainOf = (g: string): string[] => {
+    let c = chains.get(g);
+    if (!c) {
+      c = g === ROOT ? [ROOT] : [...chainOf(parentOf.get(g) ?? ROOT), g];
+      chains.set(g, c);
+    }
+    return c;
+  };
+  return chainOf;
+}
+
+/** Labels each route (placeLabels); a piece that carries a label carries it on every route
+ *  through it (pieces are shared). */
+function labelRoutes(unlabelled: readonly { edge: VisibleEdge; segments: Segment[] }[]): RoutedEdge[] {
+  const labels = placeLabels(unlabelled);
+  const pieceText = new Map<string, string>();
+  unlabelled.forEach(({ segments }, i) => {
+    const l = labels[i];
+    const s = l?.text ? segments[l.at] : undefined;
+    if (s) pieceText.set(segmentKey(s), l?.text ?? '');
+  });
+  return unlabelled.map(({ edge, segments }, i) => {
+    const { at, text } = labels[i] ?? { at: -1, text: '' };
+    return { edge, labelled: at, drawnText: text, segments: segments.map((s) => ({ ...s, text: pieceText.get(segmentKey(s)) ?? '' })) };
+  });
+}
+
+/** Each laid-out box: its items and pieces in the order its (shared) layout lists them. */
+export interface Laid {
+  readonly ids: readonly string[];
+  readonly segs: readonly Segment[];
+  readonly shape: ShapeLayout;
+}
+
+/** Phase 2: every box laid out, innermost first (a box's size is what its contents need),
+ *  each looked up in the cache by its structure first. Keyed by box (ROOT: the top level). */
+export function layOutBoxes(graph: VisibleGraph, routes: Routes, cache: LayoutCache): Map<string, Laid> {
+  const direction = graph.direction ?? 'TB';
   const sizes = new Map<string, Size>();
   for (const n of graph.nodes) sizes.set(n.id, nodeSize(n));
-  /** Each laid-out box: its items and pieces in the order its (shared) layout lists them. */
-  interface Laid {
-    readonly ids: readonly string[];
-    readonly segs: readonly Segment[];
-    readonly shape: ShapeLayout;
-  }
-  const groupLayouts = new Map<string, Laid>();
+  const laid = new Map<string, Laid>();
   const layOut = (key: string): ShapeLayout => {
-    const ids = members.get(key) ?? [];
-    const segs = segmentsIn.get(key) ?? [];
+    const ids = routes.members.get(key) ?? [];
+    const segs = routes.segmentsIn.get(key) ?? [];
     const signature = direction + shapeKey(ids, (id) => sizes.get(id), segs);
     let shape = cache.get(signature);
     if (!shape) {
@@ -215,11 +263,12 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
       cache.runs += 1;
       cache.set(signature, shape);
     }
-    groupLayouts.set(key, { ids, segs, shape });
+    laid.set(key, { ids, segs, shape });
     return shape;
   };
   // Innermost boxes first, one nesting level at a time, so the boxes of one level inside a fold
   // that share a structure (copies of a repeated block) are sized alike and laid out once.
+  const chainOf = boxChains(graph);
   const byLevel = new Map<number, VisibleGroup[]>();
   for (const g of graph.groups) {
     const level = chainOf(g.key).length;
@@ -232,45 +281,55 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
     // Only inside folds (graph/fold.ts), whose copies are known to repeat: elsewhere a module's
     // layout does not depend on its siblings (toggling one never re-lays out the others).
     const copies = boxes.filter((g) => chainOf(g.key).some((k) => k.startsWith(FOLD_PREFIX)));
-    unifySizes(copies.map((g) => ({ ids: members.get(g.key) ?? [], segs: segmentsIn.get(g.key) ?? [] })), sizes);
-    for (const g of boxes) {
-      const gl = layOut(g.key);
-      sizes.set(groupItemId(g.key), groupSize(g, gl.size));
-    }
+    unifySizes(copies.map((g) => ({ ids: routes.members.get(g.key) ?? [], segs: routes.segmentsIn.get(g.key) ?? [] })), sizes);
+    for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, layOut(g.key).size));
   }
-  const root = layOut(ROOT);
+  layOut(ROOT);
+  return laid;
+}
 
-  const nodes = new Map<string, Box>();
-  const groups = new Map<string, Box>();
-  const pieces = new Map<string, { points: Point[]; labelAt: Point | null }>();
+/** Phase 3's result: absolute boxes of nodes and groups, and of every piece by segmentKey. */
+export interface Placement {
+  readonly nodes: Map<string, Box>;
+  readonly groups: Map<string, Box>;
+  readonly pieces: Map<string, { points: Point[]; labelAt: Point | null }>;
+}
+
+/** Phase 3: box layouts (relative to their box) placed absolutely, from the top level down;
+ *  a child box's contents are centred under its header. */
+export function placeBoxes(laid: ReadonlyMap<string, Laid>): Placement {
+  const out: Placement = { nodes: new Map(), groups: new Map(), pieces: new Map() };
   const place = (key: string, ox: number, oy: number): void => {
-    const laid = groupLayouts.get(key);
-    if (!laid) return;
-    laid.ids.forEach((id, i) => {
-      const b = laid.shape.items[i];
+    const box = laid.get(key);
+    if (!box) return;
+    box.ids.forEach((id, i) => {
+      const b = box.shape.items[i];
       if (!b) return;
-      const box = { x: b.x + ox, y: b.y + oy, width: b.width, height: b.height };
+      const at = { x: b.x + ox, y: b.y + oy, width: b.width, height: b.height };
       if (isGroupItem(id)) {
         const child = id.slice(1);
-        groups.set(child, box);
-        place(child, box.x + (box.width - (groupLayouts.get(child)?.shape.size.width ?? 0)) / 2, box.y + GROUP_HEADER);
+        out.groups.set(child, at);
+        place(child, at.x + (at.width - (laid.get(child)?.shape.size.width ?? 0)) / 2, at.y + GROUP_HEADER);
       } else if (!isPort(id)) {
-        nodes.set(id, box);
+        out.nodes.set(id, at);
       }
     });
-    laid.segs.forEach((s, i) => {
-      const e = laid.shape.edges[i];
+    box.segs.forEach((s, i) => {
+      const e = box.shape.edges[i];
       if (!e) return;
-      pieces.set(segmentKey(s), {
+      out.pieces.set(segmentKey(s), {
         points: e.points.map((p) => ({ x: p.x + ox, y: p.y + oy })),
         labelAt: e.labelAt ? { x: e.labelAt.x + ox, y: e.labelAt.y + oy } : null,
       });
     });
   };
   place(ROOT, 0, 0);
+  return out;
+}
 
-  const edges: EdgeRoute[] = [];
-  for (const { edge, segments, labelled, drawnText } of routed) {
+/** Phase 4: each edge's polyline, its pieces joined in order, its label where placed. */
+export function joinRoutes(routed: readonly RoutedEdge[], pieces: Placement['pieces']): EdgeRoute[] {
+  return routed.map(({ edge, segments, labelled, drawnText }) => {
     const points: Point[] = [];
     let labelAt: Point | null = null;
     segments.forEach((s, k) => {
@@ -279,7 +338,7 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
       points.push(...piece.points);
       if (k === labelled) labelAt = piece.labelAt ?? midpoint(piece.points);
     });
-    edges.push({
+    return {
       from: edge.from,
       to: edge.to,
       points,
@@ -289,10 +348,8 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
       labelAt: drawnText ? (labelAt ?? midpoint(points)) : null,
       dashed: edge.dashed,
       selfLoop: false,
-    });
-  }
-  for (const n of graph.nodes) if (n.selfLoop) edges.push(selfLoop(n, nodes.get(n.id)));
-  return { nodes, groups, edges, width: root.size.width, height: root.size.height };
+    };
+  });
 }
 
 function midpoint(points: readonly Point[]): Point | null {

@@ -10,7 +10,7 @@ export interface OnlyB {
   readonly label: string;
   readonly type: string;
   readonly module: string;
-  /** The op of a it follows (position), -1 before all. */
+  /** The op of a its path leaves from (its nearest parent both runs have), -1 when none. */
   readonly after: number;
 }
 
@@ -31,6 +31,8 @@ export interface CompareData {
   readonly modelB: string;
   readonly firstDivergence: string | null;
   readonly counts: Readonly<Record<string, number>>;
+  /** Ops only b ran, by the op of a they hang off. */
+  readonly onlyBAt: ReadonlyMap<number, readonly OnlyB[]>;
 }
 
 /** The trait value, checked; null when there is no comparison (an ordinary widget). */
@@ -47,6 +49,8 @@ export function parseCompare(raw: unknown, numOps: number): CompareData | null {
   const labelsB = Array.isArray(r['labels_b']) ? r['labels_b'].map((x) => (typeof x === 'string' ? x : '')) : [];
   const onlyB = (Array.isArray(r['only_b']) ? r['only_b'] : []).filter(isOnlyB);
   const branches = new Set((Array.isArray(r['branches']) ? r['branches'] : []).filter((x): x is number => typeof x === 'number'));
+  const onlyBAt = new Map<number, OnlyB[]>();
+  for (const o of onlyB) onlyBAt.set(o.after, [...(onlyBAt.get(o.after) ?? []), o]);
   const counts = typeof r['counts'] === 'object' && r['counts'] !== null ? (r['counts'] as Record<string, number>) : {};
   return {
     kind: r['kind'],
@@ -60,6 +64,7 @@ export function parseCompare(raw: unknown, numOps: number): CompareData | null {
     modelB: typeof r['model_b'] === 'string' ? r['model_b'] : '',
     firstDivergence: typeof r['first_divergence'] === 'string' ? r['first_divergence'] : null,
     counts,
+    onlyBAt,
   };
 }
 
@@ -79,17 +84,21 @@ export interface NodeDiff {
   readonly value: number;
   readonly onlyA: boolean;
   readonly branch: boolean;
+  /** How many ops only b ran hang off this node's ops. */
+  readonly onlyB: number;
 }
 
 export function nodeDiff(c: CompareData, ops: readonly number[]): NodeDiff {
   let value = Number.NaN;
   let onlyA = ops.length > 0;
   let branch = false;
+  let onlyB = 0;
   for (const o of ops) {
+    onlyB += c.onlyBAt.get(o)?.length ?? 0;
     const v = c.values[o];
     if (v !== undefined && !Number.isNaN(v) && !(v <= value)) value = v;
     if (statusOf(c, o) !== 'a') onlyA = false;
     if (c.branches.has(o)) branch = true;
   }
-  return { value, onlyA, branch };
+  return { value, onlyA, branch, onlyB };
 }

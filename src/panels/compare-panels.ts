@@ -11,11 +11,13 @@ export class ComparePanels {
   readonly el: HTMLElement;
   private readonly panels: { side: Side; panel: TensorPanel; title: HTMLElement }[] = [];
   private shown: string | null = null;
+  private readonly onlyB: HTMLElement;
 
   /** `a` is the widget's own tensor panel; b and the difference are added beside it. */
   constructor(client: DataClient, a: TensorPanel) {
     this.el = html('div', 'lenslab-compare-panels');
     this.el.dataset['lenslabCompare'] = '';
+    this.onlyB = html('div', 'lenslab-compare-only-b', this.el);
     const sides: [Side, TensorPanel][] = [['a', a], ['b', new TensorPanel(new SideClient(client, 'b'))], ['diff', new TensorPanel(new SideClient(client, 'diff'))]];
     for (const [side, panel] of sides) {
       const column = html('div', 'lenslab-compare-side', this.el);
@@ -26,8 +28,13 @@ export class ComparePanels {
     }
   }
 
-  /** Shows the op in every side; `labelB` is its match in b ('' when b did not run it). */
-  show(target: TensorTarget | null, labelB: string): void {
+  /**
+   * Shows the op in every side; `labelB` is its match in b ('' when b did not run it), `onlyB`
+   * the ops b alone ran on from this op (a different branch).
+   */
+  show(target: TensorTarget | null, labelB: string, onlyB: readonly string[] = []): void {
+    this.onlyB.textContent = onlyB.length ? `b went on from here through ops a did not run: ${onlyB.join(', ')}` : '';
+    this.onlyB.hidden = onlyB.length === 0;
     const key = target ? `${target.id}|${labelB}` : null;
     for (const { side, panel, title } of this.panels) {
       title.textContent = side === 'a' ? 'a' : side === 'b' ? (labelB ? `b \u00b7 ${labelB}` : 'b \u00b7 did not run') : 'b \u2212 a';

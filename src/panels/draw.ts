@@ -28,38 +28,47 @@ export function tileZoom(width: number, height: number, target = 480): number {
   return Math.max(1, Math.min(16, Math.floor(target / Math.max(1, width, height))));
 }
 
+/** Where tiles sit on the drawn canvas: `zoom` pixels per value, thin gaps that do not grow with it. */
+export function tileGeometry(t: Tiles, zoom: number): { across: number; gap: number; width: number; height: number } {
+  const { across } = gridLayout(t.count, t.rows, t.cols);
+  const down = Math.ceil(t.count / across);
+  const gap = t.count > 1 ? Math.max(1, Math.round(zoom / 4)) : 0;
+  return { across, gap, width: across * (t.cols * zoom + gap) - gap, height: down * (t.rows * zoom + gap) - gap };
+}
+
 /**
  * Draws tiles on one colour scale, `zoom` canvas pixels per value; with `labels` each tile gets
  * its number (channel or head) in its corner when the tiles are big enough to carry it.
  */
 export function drawTiles(canvas: HTMLCanvasElement, t: Tiles, scale: ColorScale, zoom = 1, labels?: readonly string[]): void {
-  const { across, width, height } = gridLayout(t.count, t.rows, t.cols);
-  const grid = document.createElement('canvas');
-  grid.width = Math.max(1, width);
-  grid.height = Math.max(1, height);
-  const gctx = grid.getContext('2d');
-  canvas.width = grid.width * zoom;
-  canvas.height = grid.height * zoom;
+  const { across, gap, width, height } = tileGeometry(t, zoom);
+  canvas.width = Math.max(1, width);
+  canvas.height = Math.max(1, height);
   const ctx = canvas.getContext('2d');
-  if (!ctx || !gctx) return;
-  const gap = t.count > 1 ? 1 : 0;
-  gctx.fillStyle = GAP_COLOR;
-  gctx.fillRect(0, 0, grid.width, grid.height);
-  const image = gctx.createImageData(t.cols, t.rows);
+  const tile = document.createElement('canvas');
+  tile.width = Math.max(1, t.cols);
+  tile.height = Math.max(1, t.rows);
+  const tctx = tile.getContext('2d');
+  if (!ctx || !tctx) return;
+  ctx.fillStyle = GAP_COLOR;
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = false;
+  const image = tctx.createImageData(t.cols, t.rows);
   const n = t.rows * t.cols;
+  const at = (k: number): [number, number] => [(k % across) * (t.cols * zoom + gap), Math.floor(k / across) * (t.rows * zoom + gap)];
   for (let k = 0; k < t.count; k++) {
     paintScale(t.values.subarray(k * n, (k + 1) * n), scale, image.data);
-    gctx.putImageData(image, (k % across) * (t.cols + gap), Math.floor(k / across) * (t.rows + gap));
+    tctx.putImageData(image, 0, 0);
+    const [x, y] = at(k);
+    ctx.drawImage(tile, x, y, t.cols * zoom, t.rows * zoom);
   }
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(grid, 0, 0, canvas.width, canvas.height);
   if (!labels || t.count <= 1 || t.cols * zoom < 18 || t.rows * zoom < 14) return;
-  const size = Math.max(9, Math.min(14, Math.floor((t.rows * zoom) / 4)));
+  // Small against the tile: the label marks the tile without hiding its values.
+  const size = Math.max(8, Math.min(12, Math.floor((t.rows * zoom) / 7)));
   ctx.font = `${size}px sans-serif`;
   ctx.textBaseline = 'top';
   for (let k = 0; k < t.count; k++) {
-    const x = (k % across) * (t.cols + gap) * zoom;
-    const y = Math.floor(k / across) * (t.rows + gap) * zoom;
+    const [x, y] = at(k);
     const text = labels[k] ?? String(k);
     const w = ctx.measureText(text).width + 4;
     ctx.fillStyle = 'rgba(0,0,0,0.6)';
@@ -84,14 +93,13 @@ export function drawRgb(canvas: HTMLCanvasElement, t: Tiles): void {
 export function cellAt(canvas: HTMLCanvasElement, t: Tiles, x: number, y: number, zoom = 1): { tile: number; row: number; col: number } | null {
   const r = canvas.getBoundingClientRect();
   if (r.width === 0 || r.height === 0) return null;
-  const px = Math.floor(((x / r.width) * canvas.width) / zoom);
-  const py = Math.floor(((y / r.height) * canvas.height) / zoom);
-  const { across } = gridLayout(t.count, t.rows, t.cols);
-  const gap = t.count > 1 ? 1 : 0;
-  const tx = Math.floor(px / (t.cols + gap));
-  const ty = Math.floor(py / (t.rows + gap));
-  const col = px - tx * (t.cols + gap);
-  const row = py - ty * (t.rows + gap);
+  const px = (x / r.width) * canvas.width;
+  const py = (y / r.height) * canvas.height;
+  const { across, gap } = tileGeometry(t, zoom);
+  const tx = Math.floor(px / (t.cols * zoom + gap));
+  const ty = Math.floor(py / (t.rows * zoom + gap));
+  const col = Math.floor((px - tx * (t.cols * zoom + gap)) / zoom);
+  const row = Math.floor((py - ty * (t.rows * zoom + gap)) / zoom);
   const tile = ty * across + tx;
   if (col >= t.cols || row >= t.rows || tile >= t.count || col < 0 || row < 0) return null;
   return { tile, row, col };

@@ -309,8 +309,8 @@ export class TensorPanel {
         const axis = this.names[this.spec.axes[0] ?? 0] ?? 'channel';
         const more = (this.shape[this.spec.axes[0] ?? 0] ?? 0) - count;
         const what = this.view === 'attention'
-          ? `one ${this.names[this.spec.axes[1] ?? 0]} × ${this.names[this.spec.axes[2] ?? 0]} map per ${axis}: row = a query, its colours = where it attends`
-          : `one tile per ${axis}, numbered`;
+          ? `one ${this.names[this.spec.axes[1] ?? 0]} × ${this.names[this.spec.axes[2] ?? 0]} map for each of the ${axis} (numbered): a row is one query, its colours show where it attends`
+          : `one tile for each ${axis} (numbered)`;
         this.setMessage(more > 0 ? `first ${count} of ${count + more} (${axis})` : rgb ? '' : what);
       };
     }

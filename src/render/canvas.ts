@@ -70,7 +70,9 @@ function edgePath(ctx: CanvasRenderingContext2D, e: EdgeRoute): void {
   }
 }
 
-/** Draws one frame; returns how many nodes were drawn (for tests and the benchmark). */
+/** Draws one frame; returns how many nodes were drawn (for tests and the benchmark).
+ *  Plans what is in view (viewport, planEdges, planNodes: pure), then draws it in layers:
+ *  module boxes, edges and arrowheads, nodes, edge labels, text. */
 export function drawCanvas(
   ctx: CanvasRenderingContext2D,
   size: { width: number; height: number; dpr: number },
@@ -84,37 +86,72 @@ export function drawCanvas(
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, width * dpr, height * dpr);
   ctx.setTransform(dpr * camera.k, 0, 0, dpr * camera.k, dpr * camera.x, dpr * camera.y);
-  const m = MARGIN_PX / camera.k;
-  const x0 = -camera.x / camera.k - m;
-  const y0 = -camera.y / camera.k - m;
-  const x1 = (width - camera.x) / camera.k + m;
-  const y1 = (height - camera.y) / camera.k + m;
-  const readable = camera.k * 11 >= 6;
-  const lw = 1 / camera.k;
+  const view = viewport(size, camera);
+  const headers = drawBoxes(ctx, graph, layout, view, colors);
+  const edges = planEdges(layout.edges, view);
+  drawEdges(ctx, edges, view, colors);
+  const nodes = planNodes(graph, layout, view, state);
+  const drawn = drawNodes(ctx, nodes, view, state, colors);
+  if (edges.labels.length > 0) drawEdgeLabels(ctx, edges.labels, colors);
+  if (view.readable) drawTexts(ctx, headers, nodes.byFill, state, colors);
+  return drawn;
+}
 
-  // Module boxes.
-  ctx.lineWidth = 1.4 * Math.max(lw, 0.8);
+/** The world-space rectangle drawn (the viewport plus a margin) and what is legible at this zoom. */
+export interface Viewport {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+  /** Text and arrowheads are drawn (11 px text would be at least 6 px on screen). */
+  readonly readable: boolean;
+  /** Edge labels are drawn. */
+  readonly labelled: boolean;
+  /** One screen pixel in world units. */
+  readonly lw: number;
+}
+
+export function viewport(size: { width: number; height: number }, camera: Camera): Viewport {
+  const m = MARGIN_PX / camera.k;
+  return {
+    x0: -camera.x / camera.k - m,
+    y0: -camera.y / camera.k - m,
+    x1: (size.width - camera.x) / camera.k + m,
+    y1: (size.height - camera.y) / camera.k + m,
+    readable: camera.k * 11 >= 6,
+    labelled: camera.k >= 0.7,
+    lw: 1 / camera.k,
+  };
+}
+
+/** Module boxes in view, stroked in one path; returns their header texts (when readable). */
+function drawBoxes(ctx: CanvasRenderingContext2D, graph: VisibleGraph, layout: GraphLayout, v: Viewport, colors: CanvasColors): [string, Box][] {
+  ctx.lineWidth = 1.4 * Math.max(v.lw, 0.8);
   ctx.strokeStyle = colors.muted;
   ctx.beginPath();
   const headers: [string, Box][] = [];
   for (const g of graph.groups) {
     const b = layout.groups.get(g.key);
-    if (!b || !intersects(b, x0, y0, x1, y1)) continue;
+    if (!b || !intersects(b, v.x0, v.y0, v.x1, v.y1)) continue;
     ctx.roundRect(b.x, b.y, b.width, b.height, 8);
-    if (readable) headers.push([`${g.title} ${g.subtitle}`, b]);
+    if (v.readable) headers.push([`${g.title} ${g.subtitle}`, b]);
   }
   ctx.stroke();
+  return headers;
+}
 
-  // Edges, batched (solid, then dashed); arrowheads and labels only when they would be visible.
-  ctx.lineWidth = 1.2 * Math.max(lw, 0.6);
-  ctx.strokeStyle = colors.edge;
-  ctx.fillStyle = colors.edge;
-  const arrows: (readonly { x: number; y: number }[])[] = [];
-  const labels: EdgeRoute[] = [];
-  const dashed: EdgeRoute[] = [];
-  const labelled = camera.k >= 0.7;
-  ctx.beginPath();
-  for (const e of layout.edges) {
+/** The edges in view, batched: solid and dashed strokes, arrowheads and labels when legible. */
+export interface EdgePlan {
+  readonly solid: EdgeRoute[];
+  readonly dashed: EdgeRoute[];
+  /** Polylines whose last segment gets an arrowhead (a self-loop's last two points). */
+  readonly arrows: (readonly { x: number; y: number }[])[];
+  readonly labels: EdgeRoute[];
+}
+
+export function planEdges(edges: readonly EdgeRoute[], v: Viewport): EdgePlan {
+  const plan: EdgePlan = { solid: [], dashed: [], arrows: [], labels: [] };
+  for (const e of edges) {
     const p = e.points;
     const first = p[0];
     if (!first) continue;
@@ -123,52 +160,78 @@ export function drawCanvas(
       if (q.x < ex0) ex0 = q.x; else if (q.x > ex1) ex1 = q.x;
       if (q.y < ey0) ey0 = q.y; else if (q.y > ey1) ey1 = q.y;
     }
-    if (ex1 < x0 || ex0 > x1 || ey1 < y0 || ey0 > y1) continue;
-    if (e.dashed) dashed.push(e);
-    else edgePath(ctx, e);
-    if (readable) arrows.push(e.selfLoop ? p.slice(2, 4) : p);
-    if (labelled && e.text && e.labelAt) labels.push(e);
+    if (ex1 < v.x0 || ex0 > v.x1 || ey1 < v.y0 || ey0 > v.y1) continue;
+    (e.dashed ? plan.dashed : plan.solid).push(e);
+    if (v.readable) plan.arrows.push(e.selfLoop ? p.slice(2, 4) : p);
+    if (v.labelled && e.text && e.labelAt) plan.labels.push(e);
   }
+  return plan;
+}
+
+/** The three corners of the arrowhead at the end of a polyline (null when it has one point). */
+export function arrowHead(p: readonly { x: number; y: number }[]): [{ x: number; y: number }, { x: number; y: number }, { x: number; y: number }] | null {
+  const end = p[p.length - 1];
+  const prev = p[p.length - 2];
+  if (!end || !prev) return null;
+  const len = Math.hypot(end.x - prev.x, end.y - prev.y) || 1;
+  const dx = (end.x - prev.x) / len;
+  const dy = (end.y - prev.y) / len;
+  return [end, { x: end.x - dx * 7 - dy * 3, y: end.y - dy * 7 + dx * 3 }, { x: end.x - dx * 7 + dy * 3, y: end.y - dy * 7 - dx * 3 }];
+}
+
+function drawEdges(ctx: CanvasRenderingContext2D, plan: EdgePlan, v: Viewport, colors: CanvasColors): void {
+  ctx.lineWidth = 1.2 * Math.max(v.lw, 0.6);
+  ctx.strokeStyle = colors.edge;
+  ctx.fillStyle = colors.edge;
+  ctx.beginPath();
+  for (const e of plan.solid) edgePath(ctx, e);
   ctx.stroke();
-  if (dashed.length > 0) {
+  if (plan.dashed.length > 0) {
     ctx.setLineDash([4, 3]);
     ctx.beginPath();
-    for (const e of dashed) edgePath(ctx, e);
+    for (const e of plan.dashed) edgePath(ctx, e);
     ctx.stroke();
     ctx.setLineDash([]);
   }
   ctx.beginPath();
-  for (const p of arrows) {
-    const end = p[p.length - 1];
-    const prev = p[p.length - 2];
-    if (!end || !prev) continue;
-    const len = Math.hypot(end.x - prev.x, end.y - prev.y) || 1;
-    const dx = (end.x - prev.x) / len;
-    const dy = (end.y - prev.y) / len;
-    ctx.moveTo(end.x, end.y);
-    ctx.lineTo(end.x - dx * 7 - dy * 3, end.y - dy * 7 + dx * 3);
-    ctx.lineTo(end.x - dx * 7 + dy * 3, end.y - dy * 7 - dx * 3);
+  for (const p of plan.arrows) {
+    const head = arrowHead(p);
+    if (!head) continue;
+    ctx.moveTo(head[0].x, head[0].y);
+    ctx.lineTo(head[1].x, head[1].y);
+    ctx.lineTo(head[2].x, head[2].y);
     ctx.closePath();
   }
   ctx.fill();
+}
 
-  // Nodes, batched by fill colour.
-  const byFill = new Map<string, [VisibleNode, Box][]>();
-  const marked: [VisibleNode, Box][] = [];
+/** The nodes in view, batched by fill colour; `marked` get an outline (selected, search hit,
+ *  a pass of the hovered layer). */
+export interface NodePlan {
+  readonly byFill: Map<string, [VisibleNode, Box][]>;
+  readonly marked: [VisibleNode, Box][];
+}
+
+export function planNodes(graph: VisibleGraph, layout: GraphLayout, v: Viewport, state: SceneState & { readonly hoverGroup: string }): NodePlan {
+  const plan: NodePlan = { byFill: new Map(), marked: [] };
   for (const n of graph.nodes) {
     const b = layout.nodes.get(n.id);
-    if (!b || !intersects(b, x0, y0, x1, y1)) continue;
+    if (!b || !intersects(b, v.x0, v.y0, v.x1, v.y1)) continue;
     const f = fillOf(n, state);
-    const list = byFill.get(f);
+    const list = plan.byFill.get(f);
     if (list) list.push([n, b]);
-    else byFill.set(f, [[n, b]]);
-    if (n.id === state.selected || state.matches.has(n.id) || (state.hoverGroup && n.passGroup === state.hoverGroup)) marked.push([n, b]);
+    else plan.byFill.set(f, [[n, b]]);
+    if (n.id === state.selected || state.matches.has(n.id) || (state.hoverGroup && n.passGroup === state.hoverGroup)) plan.marked.push([n, b]);
   }
+  return plan;
+}
+
+function drawNodes(ctx: CanvasRenderingContext2D, plan: NodePlan, v: Viewport, state: SceneState, colors: CanvasColors): number {
   let drawn = 0;
-  ctx.lineWidth = Math.max(lw, 0.5);
+  ctx.lineWidth = Math.max(v.lw, 0.5);
   ctx.strokeStyle = NODE_STROKE;
   // Closed modules: the back sheet of the stack first, so the front face covers it.
-  for (const [fill, list] of byFill) {
+  for (const [fill, list] of plan.byFill) {
     const stacks = list.filter(([n]) => n.shape === 'stack');
     if (stacks.length === 0) continue;
     ctx.fillStyle = fill;
@@ -178,7 +241,7 @@ export function drawCanvas(
     ctx.stroke();
   }
   const dashedNodes: [VisibleNode, Box][] = [];
-  for (const [fill, list] of byFill) {
+  for (const [fill, list] of plan.byFill) {
     ctx.fillStyle = fill;
     ctx.beginPath();
     for (const [n, b] of list) shapePath(ctx, n, b);
@@ -198,53 +261,59 @@ export function drawCanvas(
     ctx.stroke();
     ctx.setLineDash([]);
   }
-  for (const [n, b] of marked) {
-    ctx.lineWidth = (n.id === state.selected ? 3 : 2.5) * Math.max(lw, 0.6);
+  for (const [n, b] of plan.marked) {
+    ctx.lineWidth = (n.id === state.selected ? 3 : 2.5) * Math.max(v.lw, 0.6);
     ctx.strokeStyle = n.id === state.selected ? colors.accent : state.matches.has(n.id) ? colors.warn : `hsl(${passHue(n.passGroup)},70%,45%)`;
     ctx.beginPath();
     shapePath(ctx, n, b);
     ctx.stroke();
   }
+  return drawn;
+}
 
-  if (labels.length > 0) {
-    // Edge labels (argument slots, pass ranges, IF/THEN/ELSE) with a halo of the background.
-    ctx.textBaseline = 'middle';
-    ctx.textAlign = 'center';
-    ctx.lineJoin = 'round';
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = colors.bg ?? '#ffffff';
-    ctx.fillStyle = colors.fg;
-    for (const e of labels) {
-      const at = e.labelAt;
-      if (!at) continue;
-      ctx.font = `${e.branch ? 'bold ' : ''}10px ${colors.mono}`;
-      ctx.strokeText(e.text, at.x, at.y);
-      ctx.fillText(e.text, at.x, at.y);
-    }
+/** Edge labels (argument slots, pass ranges, IF/THEN/ELSE) with a halo of the background. */
+function drawEdgeLabels(ctx: CanvasRenderingContext2D, labels: readonly EdgeRoute[], colors: CanvasColors): void {
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'center';
+  ctx.lineJoin = 'round';
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = colors.bg ?? '#ffffff';
+  ctx.fillStyle = colors.fg;
+  for (const e of labels) {
+    const at = e.labelAt;
+    if (!at) continue;
+    ctx.font = `${e.branch ? 'bold ' : ''}10px ${colors.mono}`;
+    ctx.strokeText(e.text, at.x, at.y);
+    ctx.fillText(e.text, at.x, at.y);
   }
+}
 
-  if (readable) {
-    ctx.textBaseline = 'middle';
-    ctx.font = `bold 11px ${colors.mono}`;
-    ctx.fillStyle = colors.fg;
-    ctx.textAlign = 'left';
-    for (const [text, b] of headers) ctx.fillText(text, b.x + 10, b.y + GROUP_HEADER / 2);
-    ctx.textAlign = 'center';
-    for (const list of byFill.values()) {
-      for (const [n, b] of list) {
-        const dark = state.fills.get(n.id)?.dark === true;
-        ctx.fillStyle = dark ? '#ffffff' : '#1a1a1a';
-        const w = n.shape === 'stack' ? b.width - STACK_OFFSET : b.width;
-        const h = n.shape === 'stack' ? b.height - STACK_OFFSET : b.height;
-        const top = b.y + h / 2 - ((n.lines.length - 1) * LINE_H) / 2;
-        n.lines.forEach((line, i) => {
-          ctx.font = `${i === 0 ? 'bold ' : ''}11px ${colors.mono}`;
-          ctx.fillText(line, b.x + w / 2, top + i * LINE_H);
-        });
+/** Where each text line of a node goes: centred in its front face, the title bold. */
+export function nodeTextLines(n: VisibleNode, b: Box): { text: string; x: number; y: number; bold: boolean }[] {
+  const w = n.shape === 'stack' ? b.width - STACK_OFFSET : b.width;
+  const h = n.shape === 'stack' ? b.height - STACK_OFFSET : b.height;
+  const top = b.y + h / 2 - ((n.lines.length - 1) * LINE_H) / 2;
+  return n.lines.map((text, i) => ({ text, x: b.x + w / 2, y: top + i * LINE_H, bold: i === 0 }));
+}
+
+/** Module headers and node text (only when readable). */
+function drawTexts(ctx: CanvasRenderingContext2D, headers: readonly [string, Box][], byFill: NodePlan['byFill'], state: SceneState, colors: CanvasColors): void {
+  ctx.textBaseline = 'middle';
+  ctx.font = `bold 11px ${colors.mono}`;
+  ctx.fillStyle = colors.fg;
+  ctx.textAlign = 'left';
+  for (const [text, b] of headers) ctx.fillText(text, b.x + 10, b.y + GROUP_HEADER / 2);
+  ctx.textAlign = 'center';
+  for (const list of byFill.values()) {
+    for (const [n, b] of list) {
+      const dark = state.fills.get(n.id)?.dark === true;
+      ctx.fillStyle = dark ? '#ffffff' : '#1a1a1a';
+      for (const line of nodeTextLines(n, b)) {
+        ctx.font = `${line.bold ? 'bold ' : ''}11px ${colors.mono}`;
+        ctx.fillText(line.text, line.x, line.y);
       }
     }
   }
-  return drawn;
 }
 
 /** The node under a world-space point (topmost wins), or null. */

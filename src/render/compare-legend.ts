@@ -23,9 +23,11 @@ export function renderCompareLegend(el: HTMLElement, c: CompareData, scale: Diff
   const sw = html('span', 'lenslab-swatch', only);
   sw.style.background = ONLY_A_COLOR;
   html('span', '', only, `only in a (${c.counts['only_a'] ?? 0})`);
+  const gap = html('span', 'lenslab-legend-row', el);
+  html('span', 'lenslab-swatch lenslab-swatch--only-b-after', gap);
   const names = c.onlyB.slice(0, 3).map((o) => o.label).join(', ');
   const more = c.onlyB.length > 3 ? ', \u2026' : '';
-  html('span', 'lenslab-legend-row', el, `only in b: ${c.counts['only_b'] ?? 0}${names ? ` (${names}${more})` : ''}`);
+  html('span', '', gap, `only in b: ${c.counts['only_b'] ?? 0}${names ? ` (${names}${more})` : ''}`);
   if (c.branches.size) html('span', 'lenslab-legend-row lenslab-legend-branch', el, `\u2260 branch taken differently (${c.branches.size})`);
   if (c.firstDivergence) html('span', 'lenslab-legend-row', el, `first divergence: ${c.firstDivergence}`);
 }

@@ -18,6 +18,8 @@ export interface SceneState {
   readonly litEdges?: ReadonlySet<string>;
   /** Nodes whose op output lens(intervene=) replaced. */
   readonly intervened?: ReadonlySet<string>;
+  /** Compare widgets: nodes where run b went on through ops that a did not run. */
+  readonly gaps?: ReadonlySet<string>;
 }
 
 /** A stable hue per layer, so the passes of one layer share a colour mark. */
@@ -91,6 +93,7 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   if (state.current === n.id) cls.push('lenslab-node--current');
   if (state.lit?.has(n.id)) cls.push('lenslab-node--lit');
   if (state.intervened?.has(n.id)) cls.push('lenslab-node--intervened');
+  if (state.gaps?.has(n.id)) cls.push('lenslab-node--only-b-after');
   const fill = state.fills.get(n.id);
   if (fill?.dark) cls.push('lenslab-node--dark');
   const el = svg('g', { class: cls.join(' '), 'data-node-id': n.id, transform: `translate(${box.x},${box.y})` }, parent);

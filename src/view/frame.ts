@@ -75,12 +75,14 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     if (panels.el.parentElement !== data.extra) data.extra.appendChild(panels.el);
     const op = target ? trace.opByLabel.get(target.label) : undefined;
     panels.el.hidden = target === null;
-    panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''));
+    const onlyB = op === undefined ? [] : (cmp?.data.onlyBAt.get(op) ?? []).map((o) => o.label);
+    panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''), onlyB);
   }
   renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
   data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
+  const gaps = new Set<string>();
   if (cmp) {
     const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));
     fills.clear();
@@ -92,6 +94,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
       }
     }
     renderCompareLegend(c.legend, cmp.data, scale);
+    for (const [id, d] of cmp.diffs) if (d.onlyB > 0) gaps.add(id);
   } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
@@ -111,7 +114,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     html('span', 'lenslab-swatch lenslab-swatch--intervened', row);
     html('span', '', row, 'intervened');
   }
-  return { intervened, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+  return { intervened, gaps, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }
 
 /** An overlay menu entry that only some captures have: scores given from Python ('custom'),

@@ -54,6 +54,8 @@ const EMPTY: VisibleGraph = { nodes: [], edges: [], groups: [] };
 const NO_SCENE: SceneState = { selected: null, matches: new Set(), current: null, fills: new Map() };
 /** The first screen: fit, but never smaller than this (then top-aligned), so text stays readable. */
 const FIRST_FIT_MIN_ZOOM = 0.8;
+/** Presentation mode: node text readable from the back of a room. */
+const PRESENT_MIN_ZOOM = 1.3;
 
 export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   readonly root: HTMLElement;
@@ -112,6 +114,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       root: this.root,
       currentTrace: () => this.trace,
       currentHierarchy: () => this.hierarchy(),
+      present: (on) => this.present(on),
       apply: (f, opts) => this.whenLoaded(() => {
         this.state = f(this.state, this.hierarchy());
         return this.refresh(opts(this.hierarchy(), this.state));
@@ -424,6 +427,14 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   /** Redraws the current frame with the camera moved; returns the draw time in ms (benchmarks). */
   panBy(dx: number, dy: number, zoom = 1): number {
     return this.view.panBy(dx, dy, zoom);
+  }
+
+  /** Presentation mode: larger type and less chrome; the graph is refitted, larger. */
+  present(on: boolean): void {
+    this.root.classList.toggle('lenslab-root--present', on);
+    this.root.dataset['present'] = String(on);
+    // The stage changed size with the class: fit once the browser applied it.
+    requestAnimationFrame(() => this.view.fit(this.layout, on ? PRESENT_MIN_ZOOM : FIRST_FIT_MIN_ZOOM));
   }
 
   /** Fits the whole graph into the view (the `f` key), however small that makes it. */

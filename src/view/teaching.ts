@@ -19,6 +19,8 @@ export interface TeachHost {
   readonly root: HTMLElement;
   currentTrace(): Trace | null;
   currentHierarchy(): Hierarchy;
+  /** Presentation mode on or off: larger type, less chrome, the graph refitted larger. */
+  present(on: boolean): void;
   /** Applies a state change and redraws; resolves once drawn. Ignored while nothing is loaded. */
   apply(f: (s: ViewState, h: Hierarchy) => ViewState, opts: (h: Hierarchy, s: ViewState) => RefreshOptions): Promise<void>;
 }
@@ -67,6 +69,12 @@ export class Teaching {
     box.title = 'Open the modules the current op runs in (else their closed boxes light up)';
     open.prepend(box);
     box.addEventListener('change', () => (this.openModules = box.checked));
+    const present = button('present', 'Presentation mode: larger type, less chrome (for a projector)', () => {
+      const on = present.getAttribute('aria-pressed') !== 'true';
+      present.setAttribute('aria-pressed', String(on));
+      host.present(on);
+    });
+    present.dataset['action'] = 'present';
   }
 
   get playing(): boolean {

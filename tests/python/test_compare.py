@@ -184,3 +184,19 @@ def test_nan_and_inf_positions_that_agree_are_the_same() -> None:
     moved = torch.tensor([1.0, 2.0, math.inf])
     d = difference(x, moved, 1e-5, 1e-6)
     assert d.status == "changed" and math.isinf(d.max_abs)
+
+
+def test_a_saved_notebook_keeps_the_compare_view_without_a_kernel() -> None:
+    from lenslab.export.html import STATIC
+
+    if not (STATIC / "standalone.js").is_file():
+        pytest.skip("front end not built")
+    from lenslab.compare.html import kept_compare_bundle
+    from lenslab.export.notebook import GRAPH_MIME
+
+    model, x = TwoLayer(), torch.randn(2, 4)
+    c = compare(lens(model, x), lens(model, x, intervene={"act": "zero"}))
+    bundle = kept_compare_bundle(c)
+    assert bundle[GRAPH_MIME]["compare"]["first_divergence"] == c.first_divergence
+    assert "&quot;compare&quot;:{&quot;kind&quot;:&quot;compare&quot;" in bundle["text/html"]
+    assert bundle["text/plain"] == c.summary()

@@ -159,6 +159,13 @@ def test_a_generator_forward_is_refused() -> None:
     with pytest.raises(LensError, match="generator"):
         lens(Gen(), torch.randn(2))
 
+    class Lazy(nn.Module):
+        def forward(self, x: torch.Tensor) -> Iterator[torch.Tensor]:
+            return map(torch.relu, [x, x])
+
+    with pytest.raises(LensError, match="iterator"):
+        lens(Lazy(), torch.randn(2))
+
 
 def test_ops_on_another_thread_whose_result_is_used_are_reported() -> None:
     class Threaded(nn.Module):

@@ -85,6 +85,8 @@ def test_keys_that_match_nothing_name_close_matches() -> None:
         lens(TwoLayer(), torch.randn(2, 4), save=["fc1", "typo"])
     with pytest.raises(LensError, match="no layer pass"):
         lens(TwoLayer(), torch.randn(2, 4), save=[lambda layer: False])
+    with pytest.raises(LensError, match=r"module 'fc1:2' ran 1 time"):
+        lens(TwoLayer(), torch.randn(2, 4), save=["fc1:2"])
     with pytest.raises(LensError, match="empty list"):
         lens(TwoLayer(), torch.randn(2, 4), save=[])
 

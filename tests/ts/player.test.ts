@@ -108,3 +108,21 @@ test('the call that raised is drawn as a red node fed by the ops it was given', 
   const plain = buildVisibleGraph(none, buildHierarchy(none, false), s);
   assert.equal(withFailure(none, buildHierarchy(none, false), s.expanded, plain), plain);
 });
+
+test('the failed call keeps the numbers of its message: wrapped, not cut', async () => {
+  const { wrap } = await import('../../src/graph/failure.ts');
+  const lines = wrap('RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x144 and 256x10)', 44, 3);
+  assert.ok(lines.length >= 2 && lines.every((l) => l.length <= 44));
+  assert.ok(lines.join(' ').includes('(2x144 and 256x10)'));
+});
+
+test('a closed module inside an open box shows its short name; the tooltip keeps the address', () => {
+  const trace = createTrace(graph());
+  const h = buildHierarchy(trace, false);
+  const g = buildVisibleGraph(trace, h, initialViewState(['block'], 2));
+  const fc = g.nodes.find((n) => n.id === 'module:block.fc');
+  assert.equal(fc?.lines[0], '@fc');
+  assert.ok(fc?.tooltip.startsWith('@block.fc'));
+  const top = buildVisibleGraph(trace, h, initialViewState([], 1)).nodes.find((n) => n.id === 'module:block');
+  assert.equal(top?.lines[0], '@block', 'top-level modules keep their address');
+});

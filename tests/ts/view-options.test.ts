@@ -98,3 +98,10 @@ test('kept for backward: the overlay and the inspector read the graph\'s saved_b
   assert.equal(row?.[1], '100 B');
   assert.equal(describeNode(cnn, hierarchyOf(false), 'conv2d_1_1:1')?.rows.find(([k]) => k === 'kept for backward'), undefined);
 });
+
+test('focus on a module drawn as its one op keeps that op and its neighbours', () => {
+  const focused = ids({ depth: 99, focus: 'stem.0' });
+  assert.ok(focused.includes('conv2d_1_1:1'));
+  assert.ok(focused.includes('input_1:1') && focused.includes('batchnorm_1_2:1'));
+  assert.ok(!focused.includes('output_1:1'));
+});

@@ -8,6 +8,7 @@ raises ``LensError``; where it is only incomplete it warns.
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import types
 import warnings
@@ -51,10 +52,13 @@ def check_model(tree: ModelTree) -> None:
 
 
 def check_result(result: Any) -> None:
-    """A generator ``forward`` does its work after returning, where no capture can see it."""
-    if isinstance(result, (types.GeneratorType, types.AsyncGeneratorType)):
+    """A generator (or iterator: ``map``, ``zip``) returned by ``forward`` does its work after
+    returning, where no capture can see it."""
+    lazy = (types.GeneratorType, types.AsyncGeneratorType, collections.abc.Iterator)
+    if isinstance(result, lazy):
         raise LensError(
-            "the model's forward returned a generator: its ops run later, while it is "
+            f"the model's forward returned a {type(result).__name__} (a generator or iterator): "
+            "its ops run later, while it is "
             "iterated, outside the capture. Wrap it so forward consumes it, e.g. return "
             "tuple(...) of the generated tensors."
         )

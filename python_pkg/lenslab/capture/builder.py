@@ -505,10 +505,9 @@ class TraceBuilder:
             else:
                 values.append(None)
             producer[id(out)] = (weakref.ref(out), index, _version(out))
-            if out.requires_grad:
-                node = out.grad_fn
-                if node is not None:
-                    grad_fns[index] = type(node).__name__
+            node = out.grad_fn  # None without autograd: one attribute read per op
+            if node is not None:
+                grad_fns[index] = type(node).__name__
         if self.keep_args:
             # Containers are copied (tensors are not): DenseNet appends to the list it passed
             # to ``cat`` after the call, and replay must see the list as the op saw it.

@@ -112,6 +112,9 @@ class Comparison:
             widget = self.show()
         except ImportError:
             return {"text/plain": self.summary()}
+        from .html import publish_kept_compare  # what a saved notebook shows without a kernel
+
+        publish_kept_compare(self)
         return widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:

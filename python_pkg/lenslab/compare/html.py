@@ -7,12 +7,14 @@ requests for any side without a kernel.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..export.html import render_html, tensor_previews
+from ..export.notebook import GRAPH_MIME
 from .sides import aligned_capture, difference_capture
 from .state import compare_state
 
@@ -25,14 +27,52 @@ def write_compare_html(c: Comparison, path: str | os.PathLike[str], *, budget_mb
     if target.suffix.lower() not in (".html", ".htm"):
         target = target.with_name(target.name + ".html")
     target.parent.mkdir(parents=True, exist_ok=True)
-    share = int(budget_mb * 1e6 / 3)
+    target.write_text(render_compare_html(c, budget_mb=budget_mb), encoding="utf-8")
+    return target
+
+
+def render_compare_html(c: Comparison, *, budget_mb: float) -> str:
+    """The page; ``budget_mb=0``: the graph and its differences only, no tensor previews."""
     state = compare_state(c, 0.0)
+    if budget_mb <= 0:
+        return render_html(c.a, budget_mb=0.0, extra={"compare": state})
+    share = int(budget_mb * 1e6 / 3)
     sides = {
         "b": tensor_previews(aligned_capture(c.a, c.b, c.pairs), share),
         "diff": tensor_previews(difference_capture(c.a, c.b, c.pairs), share),
     }
     extra = {"compare": state, "sides": sides}
     used = len(json.dumps(extra))
-    page = render_html(c.a, budget_mb=max(budget_mb - used / 1e6, 1.0), extra=extra)
-    target.write_text(page, encoding="utf-8")
-    return target
+    return render_html(c.a, budget_mb=max(budget_mb - used / 1e6, 1.0), extra=extra)
+
+
+def kept_compare_bundle(c: Comparison) -> dict[str, Any]:
+    """What a saved notebook shows for a displayed comparison once the kernel is gone: the
+    compare view without tensors (see ``export/notebook.py``)."""
+    from ..export.notebook import kept_view_bundle
+
+    bundle = kept_view_bundle(c.a)
+    frame = (
+        '<iframe class="lenslab-static" sandbox="allow-scripts" style="width:100%;height:560px;'
+        f'border:0" title="lenslab comparison" '
+        f'srcdoc="{html.escape(render_compare_html(c, budget_mb=0.0), quote=True)}"></iframe>'
+    )
+    graph = dict(bundle[GRAPH_MIME])
+    graph["compare"] = compare_state(c, 0.0)
+    return {GRAPH_MIME: graph, "text/html": frame, "text/plain": c.summary()}
+
+
+def publish_kept_compare(c: Comparison) -> None:
+    """Displays the kernel-free sibling output of the compare widget, under IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import publish_display_data
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    try:
+        bundle = kept_compare_bundle(c)
+    except Exception:  # a missing front-end build must not stop the widget itself
+        return
+    publish_display_data(bundle, metadata={GRAPH_MIME: {"lenslab": "kept-view"}})  # type: ignore[no-untyped-call]  # IPython ships no annotations here

@@ -25,27 +25,53 @@ def difference(a: Any, b: Any, rtol: float, atol: float) -> Difference:
         shapes = f"shape {_shape(a)} vs {_shape(b)}"
         return Difference("changed", math.nan, math.nan, shapes)
     with torch.no_grad():
-        x, y = _comparable(a), _comparable(b.to(a.device))
-        if x.numel() == 0:
-            return Difference("same", 0.0, 0.0)
+        x = _comparable(a)
+        y = _comparable(b).to(device=x.device, dtype=x.dtype)
+        if x.numel() == 0 or torch.equal(x, y):
+            return Difference("same", 0.0, 0.0)  # the common case, in one pass
         delta = x - y
-        finite = torch.isfinite(x) & torch.isfinite(y)
-        # Matching non-finite values (NaN where NaN, inf where inf) count as equal.
-        delta = torch.where(finite, delta, torch.zeros_like(delta))
-        odd = bool(((~finite) & ~((x == y) | (x.isnan() & y.isnan()))).any())
-        max_abs = math.inf if odd else float(delta.abs().max())
-        scale = max(float(x[finite].norm()), float(y[finite].norm()))
-        diff = float(delta.norm())
-        rel = math.inf if odd else (diff / scale if scale > 0 else 0.0)
-        close = not odd and bool((delta.abs() <= atol + rtol * y.where(finite, 0).abs()).all())
-    return Difference("same" if close else "changed", rel, max_abs)
+        # A NaN or inf anywhere makes the norm non-finite (as can overflow: the slow path is
+        # exact either way).
+        if math.isfinite(float(torch.linalg.vector_norm(delta))):
+            return _finite_difference(x, y, delta, rtol, atol)
+        return _nonfinite_difference(x, y, rtol, atol)
+
+
+def _finite_difference(
+    x: torch.Tensor, y: torch.Tensor, delta: torch.Tensor, rtol: float, atol: float
+) -> Difference:
+    norm = torch.linalg.vector_norm
+    scale = max(float(norm(x)), float(norm(y)))
+    rel = float(norm(delta)) / scale if scale > 0 else 0.0
+    max_abs = float(delta.abs().max())
+    return Difference("same" if _close(y, delta, max_abs, rtol, atol) else "changed", rel, max_abs)
+
+
+def _close(y: torch.Tensor, delta: torch.Tensor, max_abs: float, rtol: float, atol: float) -> bool:
+    """Every |delta| <= atol + rtol * |y|, decided from maxima when they settle it."""
+    if max_abs <= atol:
+        return True
+    if max_abs > atol + rtol * float(y.abs().max()):
+        return False  # the largest difference exceeds the loosest bound
+    return bool((delta.abs() <= atol + rtol * y.abs()).all())
+
+
+def _nonfinite_difference(x: torch.Tensor, y: torch.Tensor, rtol: float, atol: float) -> Difference:
+    """NaN or inf somewhere: where both agree (NaN and NaN, inf and inf) they count as equal."""
+    finite = torch.isfinite(x) & torch.isfinite(y)
+    agree = (x == y) | (x.isnan() & y.isnan())
+    if bool((~finite & ~agree).any()):
+        return Difference("changed", math.inf, math.inf)
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    x, y = torch.where(finite, x, zero), torch.where(finite, y, zero)
+    return _finite_difference(x, y, x - y, rtol, atol)
 
 
 def _comparable(t: torch.Tensor) -> torch.Tensor:
     t = t.detach()
     if t.is_complex():
         return torch.view_as_real(t).double()
-    return t.double() if t.dtype == torch.float64 else t.float()
+    return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
 
 def _shape(t: torch.Tensor) -> str:

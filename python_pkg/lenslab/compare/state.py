@@ -20,16 +20,19 @@ def compare_state(comparison: Comparison, threshold: float) -> dict[str, Any]:
     labels_b = [""] * len(a)
     only_b: list[dict[str, Any]] = []
     branches: list[int] = []
+    anchors: dict[int, int] = {}  # b-only op -> the op of a where b's path left a's
+    inverse = {j: i for i, j in comparison.pairs.items()}
     last = -1
     for row in comparison.rows:
         if row.a < 0:
             layer = comparison.b.layers[row.b]
+            anchors[row.b] = _anchor(comparison, row.b, inverse, anchors, last)
             only_b.append(
                 {
                     "label": row.label,
                     "type": layer.type,
                     "module": layer.module or "",
-                    "after": last,
+                    "after": anchors[row.b],
                 }
             )
             continue
@@ -52,6 +55,19 @@ def compare_state(comparison: Comparison, threshold: float) -> dict[str, Any]:
         "first_divergence": comparison.first_divergence,
         "counts": comparison.counts(),
     }
+
+
+def _anchor(
+    c: Comparison, j: int, inverse: dict[int, int], anchors: dict[int, int], last: int
+) -> int:
+    """Where an op only b ran hangs off a's graph: its first parent both runs have (through
+    other b-only parents), else the op of a that ran just before it."""
+    for parent in c.b.trace.ops[j].parents:
+        if parent in inverse:
+            return inverse[parent]
+        if parent in anchors:
+            return anchors[parent]
+    return last
 
 
 def _finite(value: float, status: str) -> float | None:

@@ -74,7 +74,8 @@ def render_html(
     # One line per tensor, "label<TAB>json": the page finds and parses a line only when that
     # tensor is first shown (labels hold no tab or newline; the JSON no raw newline).
     lines = "".join(
-        f"\n{label}\t{embed_json(entry)}" for label, entry in tensor_previews(capture, budget).items()
+        f"\n{label}\t{embed_json(entry)}"
+        for label, entry in tensor_previews(capture, budget).items()
     )
     title = html.escape(f"{capture.model_type} · lenslab")
     return (

@@ -10,7 +10,7 @@ from .flops import estimate_flops
 from .hierarchy import call_stacks, module_infos, returned_by
 from .labels import make_labels
 from .loops import group_passes
-from .profile import with_profile
+from .profile import profile_fields
 
 
 def derive(trace: Trace) -> Derived:
@@ -30,7 +30,7 @@ def derive(trace: Trace) -> Derived:
         layer_shorts=labels.layer_shorts,
         has_input_ancestor=input_ancestry(trace),
         flops=flops,
-        modules=with_profile(trace, module_infos(trace, stacks), flops),
+        modules=module_infos(trace, stacks, profile_fields(trace, flops)),
         branch_edges=found.edges,
         returned_by=returned_by(trace),
         bool_contexts=found.contexts,

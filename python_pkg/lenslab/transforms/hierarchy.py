@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..trace.derived import ModuleInfo
 from ..trace.trace import Trace
 
@@ -16,8 +19,13 @@ def call_stacks(trace: Trace) -> list[tuple[int, ...]]:
     return stacks
 
 
-def module_infos(trace: Trace, stacks: list[tuple[int, ...]]) -> dict[str, ModuleInfo]:
-    """One ``ModuleInfo`` per module address (the model itself is ``""``)."""
+def module_infos(
+    trace: Trace,
+    stacks: list[tuple[int, ...]],
+    extra: Callable[[str, tuple[int, ...]], dict[str, Any]] | None = None,
+) -> dict[str, ModuleInfo]:
+    """One ``ModuleInfo`` per module address (the model itself is ``""``); ``extra(address,
+    ops)`` gives more of its fields (the profile, ``transforms/profile.py``)."""
     calls: dict[str, list[int]] = {}
     inputs: dict[str, list[int]] = {"": list(trace.inputs)}
     outputs: dict[str, list[int]] = {"": list(trace.outputs)}
@@ -42,6 +50,7 @@ def module_infos(trace: Trace, stacks: list[tuple[int, ...]]) -> dict[str, Modul
     infos: dict[str, ModuleInfo] = {}
     for address, entry in trace.modules.items():
         own_calls = tuple(calls.get(address, ()))
+        inside = tuple(ops.get(address, ()))
         infos[address] = ModuleInfo(
             address=address,
             type=entry.type,
@@ -50,10 +59,11 @@ def module_infos(trace: Trace, stacks: list[tuple[int, ...]]) -> dict[str, Modul
             num_params=entry.num_params,
             parent=address.rpartition(".")[0] if address else None,
             calls=own_calls,  # tuples: an empty one costs nothing for modules never called
-            ops=tuple(ops.get(address, ())),
+            ops=inside,
             inputs=tuple(inputs.get(address, ())),
             outputs=tuple(outputs.get(address, ())),
             all_addresses=entry.all_addresses,
+            **(extra(address, inside) if extra is not None else {}),
         )
     return infos
 

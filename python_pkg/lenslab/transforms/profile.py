@@ -3,11 +3,11 @@ parameters (own vs total, trainable vs frozen). Linear in ops x nesting depth.""
 
 from __future__ import annotations
 
-import dataclasses
 import math
+from collections.abc import Callable
+from typing import Any
 
 from ..capture import OP
-from ..trace.derived import ModuleInfo
 from ..trace.trace import Trace
 
 
@@ -20,10 +20,13 @@ def op_bytes(trace: Trace) -> list[int]:
     return out
 
 
-def with_profile(
-    trace: Trace, infos: dict[str, ModuleInfo], flops: list[int]
-) -> dict[str, ModuleInfo]:
-    """``infos`` with training, time, FLOPs, bytes and parameter counts filled in."""
+ProfileOf = Callable[[str, tuple[int, ...]], dict[str, Any]]
+
+
+def profile_fields(trace: Trace, flops: list[int]) -> ProfileOf:
+    """``(address, ops inside it) -> {training, time_s, flops, bytes, parameter counts}`` for
+    ``module_infos``, which builds each ``ModuleInfo`` once with them (a frozen dataclass:
+    building it twice, or ``dataclasses.replace``, cost as much as the rest of ``derive``)."""
     sizes = op_bytes(trace)
     saved = trace.saved_bytes
     own: dict[str, int] = {}
@@ -37,24 +40,25 @@ def with_profile(
         for module in _enclosing(owner):
             counts[module] = counts.get(module, 0) + numel
     ops = trace.ops
-    out: dict[str, ModuleInfo] = {}
-    for address, info in infos.items():
-        mine = [i for i in info.ops if ops[i].kind == OP]
-        entry = trace.modules.get(address)
-        out[address] = dataclasses.replace(
-            info,
-            training=entry.training if entry is not None else None,
-            time_s=sum(ops[i].time_s for i in mine),
-            flops=sum(flops[i] for i in mine),
-            output_bytes=sum(sizes[i] for i in mine),
-            saved_for_backward_bytes=(
+    modules = trace.modules
+
+    def fields(address: str, inside: tuple[int, ...]) -> dict[str, Any]:
+        mine = [i for i in inside if ops[i].kind == OP]
+        entry = modules.get(address)
+        return {
+            "training": entry.training if entry is not None else None,
+            "time_s": sum(ops[i].time_s for i in mine),
+            "flops": sum(flops[i] for i in mine),
+            "output_bytes": sum(sizes[i] for i in mine),
+            "saved_for_backward_bytes": (
                 sum(saved.get(i, 0) for i in mine) if saved is not None else None
             ),
-            own_params=own.get(address, 0),
-            trainable_params=trainable.get(address, 0),
-            frozen_params=frozen.get(address, 0),
-        )
-    return out
+            "own_params": own.get(address, 0),
+            "trainable_params": trainable.get(address, 0),
+            "frozen_params": frozen.get(address, 0),
+        }
+
+    return fields
 
 
 def _enclosing(address: str) -> list[str]:

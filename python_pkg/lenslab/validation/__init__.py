@@ -63,7 +63,7 @@ def _why_not(capture: Capture, has_context: bool) -> dict[str, str]:
     store = trace.store
     reasons: dict[str, str] = {}
     value_checks = ("outputs", "replay", "perturbation", "modules")
-    if not store.save_all:
+    if not store.save_all and all(value is None for value in store.values):
         reasons.update(dict.fromkeys(value_checks, "captured with save=None: no activations"))
     elif store.postfunc is not None or store.device is not None:
         why = "activations were transformed by postfunc or moved by device"

@@ -1,0 +1,61 @@
+// The pure planning phases of the canvas renderer (src/render/canvas.ts): what is in view,
+// how edges and nodes are batched, arrowheads and text placement. Drawing itself only replays
+// these plans on the 2D context.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { arrowHead, nodeTextLines, planEdges, planNodes, viewport } from '../../src/render/canvas.ts';
+import { layoutGraph } from '../../src/layout/layout.ts';
+import { LINE_H } from '../../src/layout/size.ts';
+import { createTrace } from '../../src/model/trace.ts';
+import { initialViewState } from '../../src/model/view-state.ts';
+import { buildHierarchy } from '../../src/graph/hierarchy.ts';
+import { buildVisibleGraph } from '../../src/graph/visible.ts';
+import { expandedForDepth } from '../../src/graph/depth.ts';
+import { loadFixture } from './fixtures/load.ts';
+
+const trace = createTrace(loadFixture('small_cnn'));
+const h = buildHierarchy(trace, false);
+const graph = buildVisibleGraph(trace, h, initialViewState(expandedForDepth(h, 99), 99));
+const layout = layoutGraph(graph);
+const idle = { selected: null, matches: new Set<string>(), current: null, fills: new Map(), hoverGroup: '' };
+
+test('viewport: the visible world rectangle plus a margin; text only when legible', () => {
+  const v = viewport({ width: 800, height: 600 }, { x: -100, y: 50, k: 2 });
+  assert.deepEqual([v.x0, v.y0, v.x1, v.y1], [50 - 32, -25 - 32, 450 + 32, 275 + 32]);
+  assert.ok(v.readable && v.labelled);
+  const far = viewport({ width: 800, height: 600 }, { x: 0, y: 0, k: 0.3 });
+  assert.ok(!far.readable && !far.labelled && far.lw > 3);
+});
+
+test('edges: everything in view is planned; off-screen edges and nodes are not', () => {
+  const all = viewport({ width: 1e5, height: 1e5 }, { x: 1e4, y: 1e4, k: 1 });
+  const plan = planEdges(layout.edges, all);
+  assert.equal(plan.solid.length + plan.dashed.length, layout.edges.length);
+  assert.equal(plan.arrows.length, layout.edges.length);
+  const nodes = planNodes(graph, layout, all, idle);
+  assert.equal([...nodes.byFill.values()].reduce((s, l) => s + l.length, 0), graph.nodes.length);
+  const away = viewport({ width: 100, height: 100 }, { x: 1e6, y: 1e6, k: 1 });
+  assert.equal(planEdges(layout.edges, away).solid.length, 0);
+  assert.equal(planNodes(graph, layout, away, idle).byFill.size, 0);
+});
+
+test('nodes: batched by fill; the selected op and search hits are marked', () => {
+  const all = viewport({ width: 1e5, height: 1e5 }, { x: 1e4, y: 1e4, k: 1 });
+  const plan = planNodes(graph, layout, all, { ...idle, selected: 'conv2d_1_1:1', matches: new Set(['relu_1_3:1']) });
+  assert.deepEqual(plan.marked.map(([n]) => n.id).sort(), ['conv2d_1_1:1', 'relu_1_3:1']);
+  const fills = [...plan.byFill.keys()];
+  assert.ok(fills.includes('#98fb98') && fills.includes('#e6e6e6'), fills.join(' ')); // input, has params
+});
+
+test('arrowheads point along the last segment; text lines are centred in the face', () => {
+  const head = arrowHead([{ x: 0, y: 0 }, { x: 0, y: 10 }]);
+  assert.deepEqual(head, [{ x: 0, y: 10 }, { x: -3, y: 3 }, { x: 3, y: 3 }]); // 7 back, 3 to each side
+  assert.equal(arrowHead([{ x: 1, y: 1 }]), null);
+  const n = graph.nodes.find((x) => x.id === 'conv2d_1_1:1');
+  assert.ok(n);
+  const lines = nodeTextLines(n, { x: 0, y: 0, width: 100, height: 60 });
+  assert.equal(lines.length, n.lines.length);
+  assert.ok(lines[0]?.bold && !lines[1]?.bold && lines.every((l) => l.x === 50));
+  assert.equal((lines[1]?.y ?? 0) - (lines[0]?.y ?? 0), LINE_H);
+  assert.equal(((lines[0]?.y ?? 0) + (lines[lines.length - 1]?.y ?? 0)) / 2, 30);
+});

@@ -1,0 +1,56 @@
+"""Writes the standalone pages for ui-tests/depth.spec.mjs, with what they must show (computed
+here, in Python) as JSON: a recurrent cell (rolled view, pass slider) and a ViT with its
+attention written out (attention_weights=True).
+
+usage: depth_pages.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+from torchvision.models import VisionTransformer
+
+import lenslab
+
+
+class Elman(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cell = nn.RNNCell(4, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.zeros(x.shape[1], 8)
+        for t in range(x.shape[0]):
+            h = self.cell(x[t], h)
+        return self.head(h)
+
+
+def main(out: Path) -> None:
+    torch.manual_seed(0)
+    rnn = lenslab.lens(Elman(), torch.randn(6, 1, 4))
+    rnn.to_html(out / "elman.html")
+    cell = next(layer for layer in rnn if layer.module == "cell")
+    vit = VisionTransformer(32, 8, num_layers=1, num_heads=4, hidden_dim=32, mlp_dim=64).eval()
+    attention = lenslab.lens(vit, torch.randn(1, 3, 32, 32), attention_weights=True)
+    attention.to_html(out / "vit.html")
+    softmax = next(layer for layer in attention if layer.type == "softmax")
+    expected = {
+        "cell_layer": cell.layer_label,
+        "passes": cell.num_passes,
+        "pass_means": [
+            float(layer.activation.mean()) for layer in rnn if layer.layer_label == cell.layer_label
+        ],
+        "softmax": softmax.label,
+        "softmax_shape": list(softmax.shape),
+    }
+    (out / "expected.json").write_text(json.dumps(expected))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
