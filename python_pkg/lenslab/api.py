@@ -240,6 +240,7 @@ def _capture(
         del builder
     if context is not None:
         context.targets = options.targets
+        context.attention_weights = options.attention_weights
         attach_context(history.capture, context)
     return history
 
