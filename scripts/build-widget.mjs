@@ -47,6 +47,16 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The page's tensor math as an ES module, for test pages that answer requests without a kernel
+// (ui-tests/standalone/fake-kernel.mjs): one TypeScript implementation everywhere. Not shipped.
+await build({
+  entryPoints: [join(root, 'src', 'local', 'tensor-math.ts')],
+  outfile: join(root, 'lib', 'local', 'tensor-math.js'),
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  logLevel: 'warning',
+});
 
 const size = statSync(join(outDir, 'widget.js')).size;
 console.log(`widget.js ${(size / 1024).toFixed(1)} KB (limit ${LIMIT / 1024} KB)`);

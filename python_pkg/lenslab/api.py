@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import gc
 import inspect
 import os
 import random
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
-from .capture import ActivationStore, run_forward
+from .capture import ActivationStore, guard, run_forward
 from .capture.blind import check_model
 from .capture.flatten import iter_tensors
 from .capture.intervene import Target
@@ -45,6 +46,28 @@ from .validation.context import RunContext, attach_context
 Save = str | Sequence[str | int | Callable[[Any], bool]] | Callable[[Any], bool] | None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _restoring(func: F) -> F:
+    """Whatever happens inside (an interrupt included, at any line), torch's global state —
+    hooks, mode stack, grad mode, the garbage collector, the capture lock — is as before."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        before = guard.snapshot()
+        try:
+            return func(*args, **kwargs)
+        except BaseException as exc:
+            guard.restore(before, exc)
+            raise
+        finally:
+            guard.restore(before)  # again: an interrupt may have cut the first one short
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_restoring
 def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     model: torch.nn.Module,
     inputs: Any,
@@ -79,6 +102,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
+    guard.check_free()
     model = _check_model(model)
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
@@ -240,6 +264,7 @@ def _capture(
         del builder
     if context is not None:
         context.targets = options.targets
+        context.attention_weights = options.attention_weights
         attach_context(history.capture, context)
     return history
 

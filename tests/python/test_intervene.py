@@ -133,3 +133,21 @@ def test_the_function_gets_the_layer_and_bad_keys_say_what_to_do() -> None:
         lens(TwoLayer(), torch.randn(1, 4), intervene={"input_1": "zero"})
     with pytest.raises(LensError, match='"zero"'):
         lens(TwoLayer(), torch.randn(1, 4), intervene={"fc1": "ones"})
+
+
+def test_attention_weights_can_be_replaced_and_validated() -> None:
+    from lenslab import compare
+    from toy_models import Attention
+
+    torch.manual_seed(0)
+    model, x = Attention().eval(), torch.randn(1, 3, 8)
+    plain = lens(model, x, attention_weights=True)
+    softmax = next(layer.label for layer in plain if layer.type == "softmax")
+
+    def uniform(a: torch.Tensor, layer: object) -> torch.Tensor:
+        return torch.full_like(a, 1.0 / a.shape[-1])
+
+    h = lens(model, x, attention_weights=True, intervene={softmax: uniform}, keep_args=True)
+    assert torch.allclose(h[softmax].activation, torch.full_like(h[softmax].activation, 1 / 3))
+    assert compare(plain, h).first_divergence == softmax
+    assert h.validate()  # the math is not checked against the fused call once it was replaced

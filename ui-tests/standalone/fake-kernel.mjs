@@ -1,6 +1,10 @@
 // A fake kernel for the standalone page: answers the widget's data requests (see
 // src/protocol/messages.ts) from synthetic tensors, one per op of the graph fixture, the way
-// python_pkg/lenslab/widget/data answers them (block-mean slices, finite-only statistics).
+// python_pkg/lenslab/widget/data answers them (block-mean slices, finite-only statistics), with
+// the page's own tensor math (src/local/tensor-math.ts, built to lib/ by `npm run build:widget`):
+// one TypeScript implementation, checked against Python's by tests/ts/tensor-math.test.ts.
+import { histogramOf, sliceOf, statsOf } from '/lib/local/tensor-math.js';
+
 // ?delay=ms delays every reply (a busy kernel); op labels containing "relu" get a few NaNs.
 
 // Must equal PROTOCOL_VERSION in python_pkg/lenslab/widget/data/protocol.py (the front end refuses other versions).
@@ -29,50 +33,7 @@ function synth(op, index, kind) {
   return { shape, data };
 }
 
-function stats(t) {
-  let sum = 0, n = 0, lo = Infinity, hi = -Infinity, zeros = 0, nan = 0, inf = 0;
-  for (const v of t.data) {
-    if (v === 0) zeros++;
-    if (Number.isNaN(v)) nan++;
-    else if (!Number.isFinite(v)) inf++;
-    else { sum += v; n++; lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  }
-  const mean = n ? sum / n : null;
-  let sq = 0;
-  for (const v of t.data) if (Number.isFinite(v)) sq += (v - mean) ** 2;
-  return { numel: t.data.length, mean, std: n > 1 ? Math.sqrt(sq / (n - 1)) : null, min: n ? lo : null, max: n ? hi : null, zeros, nan, inf };
-}
-
-function strides(shape) {
-  const s = shape.map(() => 1);
-  for (let d = shape.length - 2; d >= 0; d--) s[d] = s[d + 1] * shape[d + 1];
-  return s;
-}
-
-/** Values along `axes` (others fixed at `index`), block-mean downsampled by `steps`. */
-function slice(t, axes, index, steps) {
-  const st = strides(t.shape);
-  const base = index.reduce((a, i, d) => (axes.includes(d) ? a : a + i * st[d]), 0);
-  const sizes = axes.map((a) => t.shape[a]);
-  const outSizes = sizes.map((s, k) => Math.ceil(s / steps[k]));
-  const out = new Float32Array(numel(outSizes));
-  const at = (pos) => t.data[base + pos.reduce((a, p, k) => a + p * st[axes[k]], 0)];
-  const rec = (k, pos, outPos) => {
-    if (k === axes.length) {
-      let sum = 0, cnt = 0;
-      const block = (j, p) => {
-        if (j === axes.length) { sum += at(p); cnt++; return; }
-        for (let q = pos[j] * steps[j]; q < Math.min(sizes[j], (pos[j] + 1) * steps[j]); q++) block(j + 1, [...p, q]);
-      };
-      block(0, []);
-      out[outPos] = sum / cnt;
-      return;
-    }
-    for (let i = 0; i < outSizes[k]; i++) rec(k + 1, [...pos, i], outPos * outSizes[k] + i);
-  };
-  rec(0, [], 0);
-  return { values: out, sizes: outSizes, source: sizes };
-}
+const full = (t) => ({ shape: t.shape, dtype: 'float32', data: t.data, step: t.shape.map(() => 1) });
 
 export function createFakeKernel(graph, { delay = 0 } = {}) {
   const byLabel = new Map(graph.ops.map((op, i) => [op.label, i]));
@@ -89,39 +50,23 @@ export function createFakeKernel(graph, { delay = 0 } = {}) {
   const handlers = {
     stats(p) {
       const t = tensor(p.layer, p.tensor ?? 'activation');
-      return [{ layer: p.layer, shape: t.shape, dtype: 'float32', ...stats(t) }, null];
+      return [{ layer: p.layer, shape: t.shape, dtype: 'float32', ...statsOf(t.data) }, null];
     },
     histogram(p) {
       const t = tensor(p.layer, p.tensor ?? 'activation');
-      const s = stats(t);
-      const counts = new Float32Array(p.bins);
-      for (const v of t.data) if (Number.isFinite(v)) counts[Math.min(p.bins - 1, Math.floor(((v - s.min) / (s.max - s.min || 1)) * p.bins))]++;
-      return [{ layer: p.layer, lo: s.min, hi: s.max, nan: s.nan, inf: s.inf }, { values: counts, shape: [p.bins] }];
+      const h = histogramOf(t.data, p.bins);
+      return [{ layer: p.layer, lo: h.lo, hi: h.hi, nan: h.nan, inf: h.inf }, { values: h.counts, shape: [p.bins] }];
     },
     slice(p) {
       const t = tensor(p.layer, p.tensor ?? 'activation');
       if (p.limit.some((l) => l > (p.axes.length === 1 ? 4096 : 512))) throw { code: 'too_large', message: 'too large' };
-      const steps = p.axes.map((a, k) => Math.max(1, Math.ceil(t.shape[a] / p.limit[k])));
-      const s = slice(t, p.axes, p.index, steps);
-      return [{ layer: p.layer, shape: t.shape, dtype: 'float32', source_shape: s.source, step: steps, downsample: 'block-mean' }, { values: s.values, shape: s.sizes }];
+      const s = sliceOf(full(t), p.axes, p.index, p.limit);
+      return [{ layer: p.layer, shape: t.shape, dtype: 'float32', source_shape: s.sourceShape, step: s.step, downsample: 'block-mean' }, { values: s.values, shape: s.shape }];
     },
     tiles(p) {
       const t = tensor(p.layer, p.tensor ?? 'activation');
-      const [c, y, x] = p.axes;
-      const count = Math.min(p.count, t.shape[c] - p.start);
-      const steps = [Math.ceil(t.shape[y] / p.limit[0]), Math.ceil(t.shape[x] / p.limit[1])];
-      const parts = [];
-      let sizes = [];
-      for (let k = 0; k < count; k++) {
-        const index = p.index.slice();
-        index[c] = p.start + k;
-        const s = slice(t, [y, x], index, steps);
-        parts.push(s.values);
-        sizes = s.sizes;
-      }
-      const values = new Float32Array(parts.reduce((a, v) => a + v.length, 0));
-      parts.reduce((o, v) => (values.set(v, o), o + v.length), 0);
-      return [{ layer: p.layer, shape: t.shape, dtype: 'float32', source_shape: [count, t.shape[y], t.shape[x]], step: [1, ...steps], downsample: 'block-mean' }, { values, shape: [count, ...sizes] }];
+      const s = sliceOf(full(t), p.axes, p.index, p.limit, p.start, p.count);
+      return [{ layer: p.layer, shape: t.shape, dtype: 'float32', source_shape: s.sourceShape, step: s.step, downsample: 'block-mean' }, { values: s.values, shape: s.shape }];
     },
     grad_norms() {
       const norms = new Float32Array(graph.ops.map((op) => (op.shape && op.role === 'op' ? Math.hypot(...tensor(op.label, 'gradient').data) : NaN)));
@@ -131,7 +76,7 @@ export function createFakeKernel(graph, { delay = 0 } = {}) {
       const rows = new Float32Array(graph.ops.length * 8).fill(NaN);
       graph.ops.forEach((op, i) => {
         if (!op.shape) return;
-        const s = stats(tensor(op.label, p.tensor ?? 'activation'));
+        const s = statsOf(tensor(op.label, p.tensor ?? 'activation').data);
         rows.set([s.numel, s.mean, s.std, s.min, s.max, s.zeros, s.nan, s.inf].map((v) => v ?? NaN), i * 8);
       });
       return [{ columns: ['numel', 'mean', 'std', 'min', 'max', 'zeros', 'nan', 'inf'] }, { values: rows, shape: [graph.ops.length, 8] }];

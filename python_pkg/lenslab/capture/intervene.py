@@ -62,6 +62,9 @@ class InterveningBuilder(TraceBuilder):
         before = len(self.ops)
         return self._swap(before, super().run_special(func, info, args, kwargs, mode))
 
+    def replaced_since(self, first: int) -> bool:
+        return any(index >= first for index in self.intervened)
+
     def _swap(self, before: int, out: Any) -> Any:
         """Replace the output of any target op recorded since ``before`` (a target recorded in
         a nested call was replaced there, and is what ``out`` already holds)."""

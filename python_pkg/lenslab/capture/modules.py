@@ -13,8 +13,10 @@ from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 import torch
+from torch.utils.hooks import RemovableHandle
 
 from .flatten import iter_tensors
+from .guard import TEMPORARY_HOOKS
 from .records import ModuleCall, ModuleEntry
 from .source import user_frame, user_frames
 
@@ -137,6 +139,7 @@ class ModuleTracker:
         self._address = dict(tree.first_address)
         del self._address[id(model)]  # the model itself is the top level, not a module call
         self.calls: list[ModuleCall] = []
+        self._temporary: list[Any] = []  # forward hooks put on modules with hooks of their own
         # Open calls, outer -> inner: (call index, id(module), frame that ran its hook).
         self._stack: list[tuple[int, int, FrameType]] = []
         self._counts: dict[str, int] = {}
@@ -181,6 +184,27 @@ class ModuleTracker:
         self.current = index
         self.anchor = frame
         self.anchored = source
+        if module._forward_hooks:  # noqa: SLF001  (torch's own hook table)
+            self._watch_final_output(module, index)
+
+    def _watch_final_output(self, module: torch.nn.Module, index: int) -> None:
+        """The module has forward hooks of its own, which run after lenslab's global one and
+        may replace the output: a hook of ours, last in line, records what the model got."""
+
+        def final(_module: torch.nn.Module, _args: Any, output: Any) -> None:
+            TEMPORARY_HOOKS.pop(id(handle), None)
+            handle.remove()
+            outputs = [p for p in map(self._builder.producer_of, _tensors(output)) if p >= 0]
+            if outputs:
+                self.calls[index].outputs = tuple(outputs)
+
+        # Filed before it is installed: an interrupt in between leaves nothing unfiled
+        # (``module.register_forward_hook`` installs first and returns the handle after).
+        hooks = module._forward_hooks  # noqa: SLF001  (torch's own hook table)
+        handle = RemovableHandle(hooks)
+        TEMPORARY_HOOKS[id(handle)] = handle
+        self._temporary.append(handle)
+        hooks[handle.id] = final
 
     def post_hook(self, module: torch.nn.Module, args: Any, output: Any) -> None:
         builder = self._builder
@@ -247,7 +271,11 @@ class ModuleTracker:
         self.base = None  # a frame keeps its locals (the model, the inputs) alive
 
     def close_all(self) -> None:
-        """End calls left open by an exception."""
+        """End calls left open by an exception; remove hooks of ours still on modules."""
+        for handle in self._temporary:
+            TEMPORARY_HOOKS.pop(id(handle), None)
+            handle.remove()
+        self._temporary.clear()
         end = len(self._builder.ops)
         for index, _, _ in self._stack:
             self.calls[index].end_op = end

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import threading
 from typing import Any
 
 import torch
 from torch.nn.modules import module as torch_module
 
-from ..errors import LensError
 from .blind import check_result, mode_stack_restored, warn_unseen
 from .builder import TraceBuilder
 from .flatten import iter_tensors
+from .guard import claim, release
 from .intervene import InterveningBuilder, Target
 from .memory import MemoryTraceBuilder
 from .mode import CaptureMode
@@ -22,9 +21,6 @@ from .records import release_shapes
 from .select import Selection, StopForward
 from .source import caller_frames
 from .store import ActivationStore
-
-_active_lock = threading.Lock()
-_active = False
 
 
 def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
@@ -48,15 +44,11 @@ def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
     ``memory`` also records what autograd saves for backward, per op (``capture/memory.py``).
     ``targets`` (op position -> replacement) turns on interventions (``capture/intervene.py``).
     """
-    global _active
-    with _active_lock:
-        if _active:
-            raise LensError(
-                "lens() was called while another lens() capture is running (nested call). "
-                "Capture the outer model only; its submodules are recorded with it."
-            )
-        _active = True
+    token = object()
     try:
+        claim(token)  # inside the try: released however this call ends
+        if tree is None:
+            tree = ModelTree(model)
         builder_class = _builder_class(memory, bool(targets))
         builder = builder_class(model, store, keep_args, tree, attention_weights, selection)
         if isinstance(builder, InterveningBuilder):
@@ -64,45 +56,67 @@ def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
             builder.intervened = {}
         for path, tensor in iter_tensors((args, kwargs)):
             builder.add_input(tensor, _input_path(path))
-        tracker = builder.modules
-        here = sys._getframe(0)
-        tracker.base = here
-        builder.caller_frames = caller_frames(here.f_back)
-        handles = [
-            torch_module.register_module_forward_pre_hook(tracker.pre_hook),
-            torch_module.register_module_forward_hook(tracker.post_hook, always_call=True),
-        ]
-        mode = CaptureMode(builder)
-        try:
-            saving = (
-                builder.saved_tensors_hooks()
-                if isinstance(builder, MemoryTraceBuilder)
-                else contextlib.nullcontext()
-            )
-            with mode_stack_restored(mode), saving:
-                result = model(*args, **kwargs)
-        except StopForward:
-            result = None
-        except BaseException as exc:
-            # Read by api.lens; exceptions with __slots__ take no attributes.
-            with contextlib.suppress(AttributeError):
-                exc.lens_builder = builder  # type: ignore[attr-defined]
-            raise
-        finally:
-            for handle in handles:
-                handle.remove()
-            tracker.close_all()
-            tracker.release()
+        result = _call(model, args, kwargs, builder, tree)
         if not builder.stopped:
             check_result(result)
             for path, tensor in iter_tensors(result):
                 builder.add_output(tensor, path)
+        store.seal(_owned(args, kwargs, tree))
         warn_unseen(builder)
         return builder, result
     finally:
         release_shapes()
-        with _active_lock:
-            _active = False
+        release(token)
+
+
+def _call(
+    model: torch.nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    builder: TraceBuilder,
+    tree: ModelTree,
+) -> Any:
+    """The model's output, with the hooks and the mode installed only while it runs."""
+    tracker = builder.modules
+    here = sys._getframe(0)
+    tracker.base = here
+    builder.caller_frames = caller_frames(here.f_back)
+    handles: list[Any] = []
+    try:
+        handles.append(torch_module.register_module_forward_pre_hook(tracker.pre_hook))
+        handles.append(
+            torch_module.register_module_forward_hook(tracker.post_hook, always_call=True)
+        )
+        saving = (
+            builder.saved_tensors_hooks()
+            if isinstance(builder, MemoryTraceBuilder)
+            else contextlib.nullcontext()
+        )
+        with mode_stack_restored(CaptureMode(builder)), saving:
+            return model(*args, **kwargs)
+    except StopForward:
+        return None
+    except BaseException as exc:
+        # Read by api.lens; exceptions with __slots__ take no attributes.
+        with contextlib.suppress(AttributeError):
+            exc.lens_builder = builder  # type: ignore[attr-defined]
+        with contextlib.suppress(Exception):  # the model's exception matters more
+            builder.store.seal(_owned(args, kwargs, tree))
+        raise
+    finally:
+        for handle in handles:
+            handle.remove()
+        tracker.close_all()
+        tracker.release()
+
+
+def _owned(args: tuple[Any, ...], kwargs: dict[str, Any], tree: ModelTree) -> list[torch.Tensor]:
+    """Tensors the user keeps after the capture: inputs, parameters, buffers. (Anything else
+    the model kept, its outputs included, is checked by version on access instead.)"""
+    owned = [t for _, t in iter_tensors((args, kwargs))]
+    owned += [p for _, p in tree.params]
+    owned += [b for _, b in tree.buffers]
+    return owned
 
 
 class _InterveningMemoryBuilder(InterveningBuilder, MemoryTraceBuilder):

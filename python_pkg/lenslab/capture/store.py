@@ -4,12 +4,17 @@ Activations are kept by reference, not cloned. A saved tensor is copied only jus
 in-place op is about to change its storage (copy-on-write), so every saved value is what its op
 produced. Aliasing is found by storage pointer, which views share with their base; the index
 of storage pointers is built lazily, only when an in-place op happens.
+
+After the pass (``seal``), values that share storage with a tensor the user keeps (inputs,
+parameters, buffers) are copied, so ``x.add_(1)`` or ``optimizer.step()`` cannot
+rewrite the history; every other value's version counter is noted, and ``checked`` refuses to
+return one changed in place since (a tensor the model kept, such as a cache).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -45,6 +50,7 @@ class ActivationStore:
         self._unindexed: list[int] = []  # saved since the storage index was last brought up to date
         self._by_storage: dict[int, list[int]] = {}
         self._hooks: dict[int, Any] = {}  # op index -> gradient hook handle
+        self._versions: list[int] = []  # per value, noted by ``seal``; -1: not checked
 
     def add(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
         """Save ``tensor`` as the value of op ``index`` (values are appended in index order)."""
@@ -81,7 +87,8 @@ class ActivationStore:
             value: Any = tensor.detach()
             if self.postfunc is not None:
                 try:
-                    value = self.postfunc(value)
+                    # A copy: an in-place postfunc (``t.mul_(0)``) must not reach the forward.
+                    value = self.postfunc(value.clone())
                 except Exception as exc:
                     raise LensError(
                         f"postfunc failed on {label_hint or 'a saved tensor'} "
@@ -141,7 +148,42 @@ class ActivationStore:
                 value = values[index]
                 if isinstance(value, torch.Tensor):
                     # The copy has its own storage that nothing else can reach: no index needed.
-                    values[index] = value.detach().clone()
+                    values[index] = copy_detached(value)
+
+    def seal(self, owned: Iterable[torch.Tensor]) -> None:
+        """End of capture: copy each saved value that shares storage with a tensor in ``owned``
+        (what the user keeps), then note every value's version for ``checked``."""
+        keys = {storage_key(t) for t in owned}
+        keys.discard(0)
+        values = self.values
+        copies: dict[int, torch.Tensor] = {}
+        for index, value in enumerate(values):
+            if isinstance(value, torch.Tensor) and storage_key(value) in keys:
+                copy = copies.get(id(value))
+                if copy is None:
+                    try:
+                        copy = copies[id(value)] = _copy(value, self.want_grads)
+                    except (RuntimeError, NotImplementedError):
+                        continue  # no copy possible: the version check below still guards it
+                values[index] = copy
+        self._versions = [_version(v) if isinstance(v, torch.Tensor) else -1 for v in values]
+
+    def checked(self, index: int, what: str) -> Any:
+        """The value of op ``index``; a ``LensError`` if it was changed in place after capture."""
+        value = self.values[index]
+        versions = self._versions
+        if (
+            index < len(versions)
+            and versions[index] >= 0
+            and isinstance(value, torch.Tensor)
+            and _version(value) != versions[index]
+        ):
+            raise LensError(
+                f"the saved value of {what} was changed in place after the capture (the model or "
+                "your code kept that tensor and modified it), so it is no longer what the op "
+                "produced. Capture again, or clone it in the model before changing it."
+            )
+        return value
 
     def drop_except(self, keep: set[int]) -> None:
         """Forget the values of ops not in ``keep`` (selective ``save`` lists)."""
@@ -149,3 +191,35 @@ class ActivationStore:
             if index not in keep:
                 self.values[index] = None
                 self.grads.pop(index, None)
+
+
+def _version(tensor: torch.Tensor) -> int:
+    try:
+        return int(tensor._version)
+    except RuntimeError:  # inference-mode tensors track no versions
+        return -1
+
+
+def _copy(value: torch.Tensor, keep_graph: bool) -> torch.Tensor:
+    """A copy with its own storage; with ``keep_graph`` (``grads=True``) it stays in the
+    autograd graph, so a backward pass through it still reaches the hooks on the original."""
+    if keep_graph and value.requires_grad and torch.is_grad_enabled():
+        return value.clone()
+    with torch.no_grad():
+        return copy_detached(value)
+
+
+_SAME_SIZE_INT = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def copy_detached(value: torch.Tensor) -> torch.Tensor:
+    """``value.detach().clone()``, also for dtypes torch has no copy kernel for (``int1``
+    .. ``uint7``): those are copied as integers of the same size and viewed back."""
+    value = value.detach()
+    try:
+        return value.clone()
+    except (RuntimeError, NotImplementedError):
+        same = _SAME_SIZE_INT.get(value.element_size())
+        if same is None or value.is_quantized:
+            raise
+        return value.view(same).clone().view(value.dtype)

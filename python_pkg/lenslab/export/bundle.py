@@ -143,7 +143,7 @@ def _tensors(
     encoded: dict[str, str] = {}
     for layer in capture.layers:
         i = layer.index
-        kinds = (("activation", store.values[i]), ("grad", store.grads.get(i)))
+        kinds = (("activation", store.checked(i, layer.label)), ("grad", store.grads.get(i)))
         for kind, value in kinds:
             if value is None:
                 continue

@@ -84,7 +84,7 @@ class LayerPass:
         """The saved output (kernel side). With ``grads=True`` it stays in the autograd graph,
         so ``h.outputs[0].activation.sum().backward()`` fills every pass's ``grad``."""
         store = self._trace.store
-        value = store.values[self.index]
+        value = store.checked(self.index, self.label)
         if isinstance(value, torch.Tensor) and not store.want_grads:
             return value.detach()
         return value

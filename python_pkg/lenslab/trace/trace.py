@@ -49,6 +49,9 @@ class Trace:
 def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Trace:
     """Freeze a builder into a ``Trace`` (linear in the number of ops and edges)."""
     ops = tuple(builder.ops)
+    values = builder.store.values  # one per op, even after an interrupt between the two
+    del values[len(ops) :]
+    values.extend([None] * (len(ops) - len(values)))
     children: list[list[int]] = [[] for _ in ops]
     for index, op in enumerate(ops):
         for parent in dict.fromkeys(op.parents):

@@ -83,6 +83,7 @@ class RunContext:
         self.rng = RngState()  # taken last: cloning consumes no random numbers, but be safe
         self.param_ids = {id(p) for p in model.parameters()}
         self.targets: dict[int, Any] | None = None  # lens(intervene=): op position -> Target
+        self.attention_weights = False  # as captured: it decides which ops the targets index
 
     def load_buffers(self, values: dict[str, torch.Tensor]) -> None:
         with torch.no_grad():

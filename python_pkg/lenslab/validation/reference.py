@@ -59,4 +59,7 @@ def _forward(context: RunContext, args: tuple[Any, ...], kwargs: dict[str, Any])
     from ..capture import ActivationStore, run_forward
 
     store = ActivationStore(save_all=False, postfunc=None, device=None, grads=False)
-    return run_forward(context.model, args, kwargs, store, targets=context.targets)[1]
+    model, targets = context.model, context.targets
+    return run_forward(
+        model, args, kwargs, store, attention_weights=context.attention_weights, targets=targets
+    )[1]
