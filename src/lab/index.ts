@@ -12,6 +12,8 @@ import { FileDialog } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { FACTORY, registerViewer } from './viewer.ts';
 import { findOutput, openInTab } from './open-in-tab.ts';
+import { PROTOCOL_VERSION } from '../protocol/messages.gen.ts';
+import widget from '../widget.ts';
 
 export const PLUGIN_ID = 'lenslab:plugin';
 export const CATEGORY = 'lenslab';
@@ -29,6 +31,36 @@ function publishSharedLibraries(): void {
   const loadPlotly = (): Promise<unknown> =>
     (plotly ??= import('plotly.js-basic-dist-min').then((m: { default?: unknown }) => m.default ?? m));
   g[key] = { ...g[key], loadPlotly };
+}
+
+/**
+ * The widget module for every lenslab widget of the page: each widget's saved ESM is only a
+ * loader (src/loader.ts) that takes it from here instead of asking the kernel for the code.
+ */
+function registerWidgetModule(): void {
+  (globalThis as unknown as Record<symbol, unknown>)[Symbol.for('lenslab.widget')] = { protocol: PROTOCOL_VERSION, widget };
+}
+
+/**
+ * Once the kernel is gone a widget output reads "Error displaying widget: model not found";
+ * when the output before it is lenslab's kept SVG snapshot, that error is hidden (one graph).
+ */
+function hideOrphanedWidgets(): void {
+  const sweep = (): void => {
+    for (const img of document.querySelectorAll('.jp-OutputArea-child img[src*="lenslab-kept"]')) {
+      const next = img.closest('.jp-OutputArea-child')?.nextElementSibling;
+      if (next instanceof HTMLElement && /model not found/.test(next.textContent ?? '')) next.style.display = 'none';
+    }
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    setTimeout(() => {
+      queued = false;
+      sweep();
+    }, 200);
+  }).observe(document.body, { childList: true, subtree: true });
 }
 
 function addCommands(app: JupyterFrontEnd, palette: ICommandPalette | null, notebooks: INotebookTracker | null, docs: IDocumentManager | null): void {
@@ -91,6 +123,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Marks the page so browser tests (and users) can tell the extension is active.
     document.body.dataset['lenslabExtension'] = 'active';
     publishSharedLibraries();
+    registerWidgetModule();
+    hideOrphanedWidgets();
     registerViewer(app);
     addCommands(app, palette, notebooks, docs);
     console.debug(`${PLUGIN_ID} activated in ${app.name}`);

@@ -265,12 +265,14 @@ def test_to_html_embeds_names_as_data_only(tmp_path: Path) -> None:
     assert '"preview"' not in tight
 
 
-def test_kept_view_bundle_has_graph_and_static_html() -> None:
-    from lenslab.export.html import STATIC
-    from lenslab.export.notebook import GRAPH_MIME, kept_view_bundle
+def test_kept_view_bundle_is_one_svg_snapshot_and_text() -> None:
+    from lenslab.export.figure import HEADLESS_JS
+    from lenslab.export.notebook import KEPT_CLASS, SVG_MIME, kept_view_bundle
 
-    if not (STATIC / "standalone.js").is_file():
+    if not HEADLESS_JS.is_file():
         pytest.skip("front end not built")
     bundle = kept_view_bundle(lens(OddName(), torch.randn(2, 3)))
-    assert bundle[GRAPH_MIME]["model_type"] == "OddName"
-    assert bundle["text/html"].startswith("<iframe") and "<img" not in bundle["text/html"]
+    assert set(bundle) == {SVG_MIME, "text/plain"}  # the graph is saved once, as the drawing
+    svg = bundle[SVG_MIME]
+    assert f'<svg class="{KEPT_CLASS}" xmlns="http://www.w3.org/2000/svg"' in svg
+    assert "<script" not in svg

@@ -247,3 +247,18 @@ def test_torchlens_spellings_for_operators_and_split_with_sizes() -> None:
         "truediv", "div", "iadd", "add",
         *["splitwithsizes"] * 2, *["split"] * 3, "view", "zeros", "gridsampler",
     ]  # fmt: skip
+
+
+def test_function_calls_survive_a_bundle_round_trip(tmp_path: Any) -> None:
+    model, x = vit_block()
+    h = lens(model, x, attention_weights=True)
+    h.save(tmp_path / "vit.lens")
+    loaded = lenslab.load(tmp_path / "vit.lens")
+
+    def calls(hist: lenslab.ModelHistory) -> list[tuple[Any, ...]]:
+        return [
+            (c.name, c.module_call, c.parent, c.first_op, c.end_op, c.outputs)
+            for c in hist.capture.trace.function_calls
+        ]
+
+    assert calls(loaded) == calls(h) and len(calls(h)) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import pytest
@@ -69,9 +70,22 @@ def test_compact_columns_decode_to_the_wire_records(widget: LensWidget, history:
         assert column == [op[field] for op in rows], field
 
 
-def test_graph_trait_is_synced_to_the_front_end(widget: LensWidget) -> None:
-    assert widget.trait_metadata("graph", "sync") is True
-    assert widget.get_state(["graph"])["graph"]["ops"] == widget.graph["ops"]
+def test_graph_trait_is_synced_to_the_front_end_compressed(widget: LensWidget) -> None:
+    assert widget.trait_metadata("graph_z", "sync") is True
+    packed = widget.get_state(["graph_z"])["graph_z"]
+    assert json.loads(zlib.decompress(packed))["ops"] == widget.graph["ops"]
+    assert len(packed) < len(json.dumps(widget.graph)) / 3
+
+
+def test_saved_esm_is_the_small_loader_and_the_kernel_serves_the_code(widget: LensWidget) -> None:
+    from lenslab.widget._lens_widget import CODE
+
+    assert isinstance(widget._esm, str) and len(widget._esm) <= 4096
+    sent: list[Any] = []
+    widget.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    widget._on_message(widget, {"type": CODE}, [])
+    assert sent[0]["type"] == CODE and sent[0]["esm"] == ESM_PATH.read_text(encoding="utf-8")
+    assert ".lenslab-root" in sent[0]["css"]
 
 
 def test_view_options_reach_the_front_end(history: Any) -> None:

@@ -1,0 +1,109 @@
+// The anywidget ESM that a saved notebook keeps per widget (~2 KB instead of the whole view).
+// It finds the real widget module (src/widget.ts):
+//  1. on globalThis[Symbol.for('lenslab.widget')], set by the JupyterLab extension (Lab and
+//     Notebook 7 load it once per page), or
+//  2. from the kernel: one custom message {type: 'lenslab-code'} answered with widget.js and
+//     widget.css as text (VS Code, Colab, marimo, Lab without the extension); imported from a
+//     Blob URL and kept on globalThis for the next widgets of the page.
+// Without a kernel (nbconvert HTML, marimo export) nothing answers: the loader stays out of the
+// way (hidden, data-state="no-kernel") when the kept SVG snapshot sits next to it, or says
+// "no kernel connected"; a late answer (a busy kernel) still draws the widget.
+import type { AnyModel } from '@anywidget/types';
+import { PROTOCOL_VERSION } from './protocol/messages.gen.ts';
+
+const KEY = Symbol.for('lenslab.widget');
+const CODE = 'lenslab-code';
+/** Without an answer by then, the page is taken to have no kernel (until one answers). */
+const NO_KERNEL_AFTER_MS = 3000;
+
+interface WidgetModule {
+  render(props: { model: AnyModel; el: HTMLElement }): (() => void) | undefined;
+}
+
+interface Registered {
+  protocol: number;
+  widget: WidgetModule;
+}
+
+interface CodeReply {
+  type: string;
+  esm: string;
+  css: string;
+}
+
+type Slot = Registered | Promise<Registered> | undefined;
+const slots = globalThis as unknown as Record<symbol, Slot>;
+
+/** The output next to this widget that holds the kept SVG snapshot (same output area only). */
+export function keptSibling(el: HTMLElement): HTMLElement | null {
+  let node: HTMLElement | null = el;
+  for (let i = 0; node && i < 10; i++, node = node.parentElement) {
+    const prev = node.previousElementSibling;
+    if (prev instanceof HTMLElement && prev.querySelector('svg.lenslab-kept, img[src*="lenslab-kept"]')) return prev;
+    if (/(^|\s)(jp-OutputArea-child|output_area|jp-Cell|cell)(\s|$)/.test(node.className)) return null;
+  }
+  return null;
+}
+
+function fromKernel(model: AnyModel): Promise<Registered> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: unknown): void => {
+      const reply = msg as CodeReply | null;
+      if (!reply || reply.type !== CODE || typeof reply.esm !== 'string') return;
+      model.off('msg:custom', onMessage);
+      const style = document.createElement('style');
+      style.dataset['lenslab'] = 'widget-css';
+      style.textContent = reply.css;
+      document.head.appendChild(style);
+      const url = URL.createObjectURL(new Blob([reply.esm], { type: 'text/javascript' }));
+      resolve(import(/* @vite-ignore */ url).then((m: { default: WidgetModule }) => ({ protocol: PROTOCOL_VERSION, widget: m.default })));
+    };
+    model.on('msg:custom', onMessage);
+    try {
+      model.send({ type: CODE });
+    } catch {
+      // no comm at all: nothing will answer
+    }
+  });
+}
+
+function widgetModule(model: AnyModel): Promise<Registered> {
+  const slot = slots[KEY];
+  if (slot && !(slot instanceof Promise) && slot.protocol === PROTOCOL_VERSION) return Promise.resolve(slot);
+  if (slot instanceof Promise) return slot;
+  const pending = fromKernel(model);
+  slots[KEY] = pending;
+  void pending.then((r) => {
+    slots[KEY] = r;
+  });
+  return pending;
+}
+
+export default {
+  render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void {
+    let cleanup: (() => void) | undefined;
+    let disposed = false;
+    el.dataset['state'] = 'loading';
+    const timer = setTimeout(() => {
+      if (disposed || cleanup) return;
+      el.dataset['state'] = 'no-kernel';
+      if (keptSibling(el)) el.style.display = 'none';
+      else el.textContent = 'lenslab: no kernel connected (run the notebook to see the graph)';
+    }, NO_KERNEL_AFTER_MS);
+    void widgetModule(model).then(({ widget }) => {
+      clearTimeout(timer);
+      if (disposed) return;
+      const kept = keptSibling(el);
+      if (kept) kept.style.display = 'none';
+      el.style.display = '';
+      el.textContent = '';
+      delete el.dataset['state'];
+      cleanup = widget.render({ model, el }) ?? undefined;
+    });
+    return () => {
+      disposed = true;
+      clearTimeout(timer);
+      cleanup?.();
+    };
+  },
+};
