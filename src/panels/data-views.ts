@@ -146,7 +146,7 @@ export class DataViews {
     if (version === this.client.version) return;
     this.client.version = version;
     this.gradNorms = null;
-    if (this.panel.currentKind === 'gradient') this.panel.refresh();
+    if (this.panel.currentKind === 'gradient' || this.panel.currentView === 'saliency') this.panel.refresh();
     if (this.wantNorms) void this.fetchGradNorms();
   }
 
