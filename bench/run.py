@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import big
 import compare
 import extras
 import figures
@@ -77,6 +78,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         "profile": lambda: figures.run(runs=1 if quick else 3),
         "many": many.run,
         "compare": compare.run,
+        "big": lambda: big.run(quick),
     }
 
 
@@ -103,6 +105,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
     if "many" in results:
         out += many.rows(results["many"])
     out += compare.rows(r("compare"))
+    out += big.rows(r("big"))
     return out
 
 
