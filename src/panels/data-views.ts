@@ -4,7 +4,7 @@
 import type { DataClient } from '../comm/client.ts';
 import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { LayerTable } from './layer-table.ts';
 import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';

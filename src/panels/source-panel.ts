@@ -6,7 +6,7 @@ import type { DataClient } from '../comm/client.ts';
 import { DataError, isCancelled } from '../comm/client.ts';
 import type { SourceResult } from '../protocol/messages.ts';
 import type { WireFrame } from '../protocol/schema.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 
 export interface SourceTarget {
   /** Frame positions (WireGraph.frames), outermost first. */
