@@ -45,9 +45,10 @@ async function once(name) {
         await frame();
         return done() ? performance.now() - t : null;
       };
-      // A drawn op (the last one: the head's output), then an op inside a folded layer.
+      // A drawn op (the first after the input: pages keep tensors in execution order while their
+      // budget lasts), then an op inside a folded layer (an early one, for the same reason).
       const shown = v.visibleNodeIds().filter((id) => !id.startsWith('module:') && !id.startsWith('fold:') && !id.startsWith('input') && !id.startsWith('output'));
-      const visibleOp = shown[shown.length - 1];
+      const visibleOp = shown[0];
       if (visibleOp) {
         const t = performance.now();
         await v.select(visibleOp);
@@ -58,7 +59,7 @@ async function once(name) {
       r.fold = fold ?? null;
       const wanted = 'mlp.down_proj';
       const hits = v.search(wanted);
-      const target = hits.filter((id) => !id.startsWith('module:') && !id.startsWith('fold:'))[Math.floor(hits.length / 4)];
+      const target = hits.filter((id) => !id.startsWith('module:') && !id.startsWith('fold:'))[5];
       v.search('');
       await frame();
       r.select_target = target ?? null;

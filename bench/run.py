@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import big
 import compare
 import extras
 import figures
@@ -79,6 +80,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         "many": many.run,
         "compare": compare.run,
         "notebook_weight": notebook_weight.run,
+        "big": lambda: big.run(quick),
     }
 
 
@@ -106,6 +108,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
         out += many.rows(results["many"])
     out += compare.rows(r("compare"))
     out += notebook_weight.rows(r("notebook_weight"))
+    out += big.rows(r("big"))
     return out
 
 

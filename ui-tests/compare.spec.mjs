@@ -147,6 +147,45 @@ export async function compareSpec({ context, test, assert, out }) {
   await ablated.page.close();
 }
 
+/** The live compare widget in JupyterLab: its tensor views are answered by the kernel. */
+export async function compareLiveSpec({ context, lab, test, assert, out }) {
+  const { runAllCells } = await import('./kernel.mjs');
+  const dir = join(out, 'compare');
+  mkdirSync(dir, { recursive: true });
+  const expectedFile = join(dir, 'live.json');
+  const cells = [
+    'import json, torch, lenslab',
+    'from compare_pages import Net',
+    'torch.manual_seed(0)\nmodel, x = Net().eval(), torch.randn(1, 3, 12, 12)',
+    'c = lenslab.compare(lenslab.lens(model, x), lenslab.lens(model, x, intervene={"block.1": "zero"}))',
+    `rows = c.to_pandas()\njson.dump({r.label: r.rel_l2 for r in rows.itertuples()}, open(${JSON.stringify(expectedFile)}, "w"))`,
+    'c',
+  ];
+  const nb = {
+    cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source })),
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(ROOT, 'ui-tests', 'compare-live.ipynb'), JSON.stringify(nb));
+  const page = await context.newPage();
+  await test('live compare widget: kernel answers a, b and b - a for the selected op', async () => {
+    await page.goto(`${lab.url}/lab/tree/ui-tests/compare-live.ipynb?token=${lab.token}&reset`);
+    await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+    await runAllCells(page);
+    await page.waitForSelector('.lenslab-root[data-mode="compare"][data-state="ready"]', { timeout: 180_000 });
+    const want = JSON.parse(readFileSync(expectedFile, 'utf8'));
+    const got = await page.evaluate(() => document.querySelector('.lenslab-root[data-mode="compare"]').lenslabView.diffOf('conv2d_3_7:1'));
+    assert(Math.abs(got - want['conv2d_3_7:1']) < 1e-9, `diffOf ${got}, kernel ${want['conv2d_3_7:1']}`);
+    await page.evaluate(() => document.querySelector('.lenslab-root[data-mode="compare"]').lenslabView.select('conv2d_3_7:1'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-lenslab-compare] [data-lenslab-tensor="conv2d_3_7:1"][data-state="ready"]').length === 3, null, { timeout: 30_000 });
+    await page.locator('.lenslab-root[data-mode="compare"]').screenshot({ path: join(out, 'compare-live.png') });
+  });
+  await page.close();
+  rmSync(join(ROOT, 'ui-tests', 'compare-live.ipynb'), { force: true });
+}
+
 async function main() {
   const { chromium } = await import('playwright-core');
   const out = join(ROOT, 'ui-tests/output');

@@ -126,11 +126,15 @@ export async function lessonsSpec({ context, lab, test, assert, out }) {
       assert((await root.locator('.lenslab-node--lit').count()) > 0, 'the current op is lit');
       await shoot(0, '1-player', '[data-lenslab-source]');
       await call(page, 2, 'select', 'input_1:1');
+      p = await panels(page, 2);
+      const salient = await page.locator('.lenslab-root').nth(2).locator('[data-lenslab-tensor]').getAttribute('data-saliency');
+      assert(p.view === 'saliency' && salient === 'true', `saliency view: ${JSON.stringify(p)} data-saliency=${salient}`);
+      await shoot(2, '1-saliency');
       await page.locator('.lenslab-root').nth(2).locator('[data-tensor-kind="gradient"]').click();
       await page.waitForFunction(() => document.querySelectorAll('.lenslab-root')[2]?.querySelector('[data-lenslab-tensor]')?.dataset.kind === 'gradient', null, { timeout: 30_000 });
       p = await panels(page, 2);
       assert(p.state === 'ready' && p.kind === 'gradient', `saliency: ${JSON.stringify(p)}`);
-      await shoot(2, '1-saliency');
+      await shoot(2, '1-input-gradient');
     });
 
     await test('lesson 2 (attention): heads x query x key maps, named axes, fused attention recorded', async () => {

@@ -12,7 +12,7 @@ import { dataSpec } from './data.spec.mjs';
 import { bundleSpec } from './bundle.spec.mjs';
 import { gallerySpec } from './gallery.spec.mjs';
 import { lessonsSpec } from './lessons.spec.mjs';
-import { compareSpec } from './compare.spec.mjs';
+import { compareLiveSpec, compareSpec } from './compare.spec.mjs';
 import { depthSpec } from './depth.spec.mjs';
 import { ALL_ROLES, GraphOracle, diffIds } from './oracle.mjs';
 import { runAllCells } from './kernel.mjs';
@@ -240,6 +240,7 @@ async function main() {
   await gallerySpec({ context, lab, test, assert, out: OUT });
   await lessonsSpec({ context, lab, test, assert, out: OUT });
   await compareSpec({ context, test, assert, out: OUT });
+  await compareLiveSpec({ context, lab, test, assert, out: OUT });
   await depthSpec({ context, test, assert, out: OUT });
 
   await test('performance marks lenslab:first-draw, :layout and :draw are recorded', async () => {

@@ -3,7 +3,9 @@
 // its structure. Edges that cross boxes are laid out in the
 // lowest box holding both ends, between the items of that box that contain them.
 // Pure data in, pure data out, so a Web Worker can wrap it.
-import type { VisibleEdge, VisibleGraph, VisibleNode } from '../graph/visible.ts';
+import type { VisibleEdge, VisibleGraph, VisibleGroup, VisibleNode } from '../graph/visible.ts';
+import { unifySizes } from './same-shape.ts';
+import { FOLD_PREFIX } from '../graph/fold.ts';
 import { GROUP_HEADER, groupSize, nodeSize } from './size.ts';
 import { layOutBox, shapeKey } from './box.ts';
 import { KEY_SEP, edgeKey, groupItemId, inPort, isGroupItem, isPort, outPort } from './types.ts';
@@ -264,8 +266,24 @@ export function layOutBoxes(graph: VisibleGraph, routes: Routes, cache: LayoutCa
     laid.set(key, { ids, segs, shape });
     return shape;
   };
-  // Innermost boxes first: `groups` lists parents before children.
-  for (const g of [...graph.groups].reverse()) sizes.set(groupItemId(g.key), groupSize(g, layOut(g.key).size));
+  // Innermost boxes first, one nesting level at a time, so the boxes of one level inside a fold
+  // that share a structure (copies of a repeated block) are sized alike and laid out once.
+  const chainOf = boxChains(graph);
+  const byLevel = new Map<number, VisibleGroup[]>();
+  for (const g of graph.groups) {
+    const level = chainOf(g.key).length;
+    const list = byLevel.get(level);
+    if (list) list.push(g);
+    else byLevel.set(level, [g]);
+  }
+  for (const level of [...byLevel.keys()].sort((x, y) => y - x)) {
+    const boxes = byLevel.get(level) ?? [];
+    // Only inside folds (graph/fold.ts), whose copies are known to repeat: elsewhere a module's
+    // layout does not depend on its siblings (toggling one never re-lays out the others).
+    const copies = boxes.filter((g) => chainOf(g.key).some((k) => k.startsWith(FOLD_PREFIX)));
+    unifySizes(copies.map((g) => ({ ids: routes.members.get(g.key) ?? [], segs: routes.segmentsIn.get(g.key) ?? [] })), sizes);
+    for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, layOut(g.key).size));
+  }
   layOut(ROOT);
   return laid;
 }

@@ -226,3 +226,37 @@ export function drawBars(canvas: HTMLCanvasElement, values: Float32Array, names:
   }
   return arg;
 }
+
+/**
+ * The input image in grey (channels averaged, stretched over min..max) with the gradient's
+ * magnitude (largest over channels) laid over it in red: saliency. `grad` null: the image alone.
+ */
+export function drawSaliency(canvas: HTMLCanvasElement, image: Tiles, grad: Tiles | null): void {
+  canvas.width = image.cols;
+  canvas.height = image.rows;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  const n = image.rows * image.cols;
+  const grey = new Float32Array(n);
+  for (let c = 0; c < image.count; c++) for (let i = 0; i < n; i++) grey[i]! += (image.values[c * n + i] ?? 0) / image.count;
+  const mag = new Float32Array(n);
+  if (grad) for (let c = 0; c < grad.count; c++) for (let i = 0; i < n; i++) mag[i] = Math.max(mag[i]!, Math.abs(grad.values[c * n + i] ?? 0));
+  const range = (a: Float32Array): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of a) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    return lo <= hi ? [lo, hi] : [0, 1];
+  };
+  const [glo, ghi] = range(grey);
+  const [, mhi] = range(mag);
+  const out = ctx.createImageData(image.cols, image.rows);
+  for (let i = 0; i < n; i++) {
+    const g = ghi > glo ? (((grey[i] ?? 0) - glo) / (ghi - glo)) * 255 : 128;
+    const a = mhi > 0 ? Math.pow((mag[i] ?? 0) / mhi, 0.7) * 0.85 : 0;
+    out.data[i * 4] = g * (1 - a) + 255 * a;
+    out.data[i * 4 + 1] = g * (1 - a) + 40 * a;
+    out.data[i * 4 + 2] = g * (1 - a) + 20 * a;
+    out.data[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(out, 0, 0);
+}

@@ -5,10 +5,10 @@
 import type { DataClient, DataReply } from '../comm/client.ts';
 import { DataError, isCancelled } from '../comm/client.ts';
 import type { Stats, TensorKind } from '../protocol/messages.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { axisNames, isAttention, parseAxisNames } from './axes.ts';
 import { ColorBar } from './colorbar.ts';
-import { cellAt, drawBars, drawHistogram, drawLine, drawRgb, drawTiles, gridLayout, tileZoom } from './draw.ts';
+import { cellAt, drawBars, drawHistogram, drawLine, drawRgb, drawSaliency, drawTiles, gridLayout, tileZoom } from './draw.ts';
 import type { Tiles } from './draw.ts';
 import { chooseScale, rangeOf } from './scales.ts';
 import type { ColorScale } from './scales.ts';
@@ -112,6 +112,11 @@ export class TensorPanel {
     return this.kind;
   }
 
+  /** The view shown ('saliency' reads the gradient too). */
+  get currentView(): ViewKind {
+    return this.view;
+  }
+
   /** Shows `target` (null: nothing selected); keeps the view kind when it still fits. */
   show(target: TensorTarget | null): void {
     const same = target?.label === this.target?.label && target?.id === this.target?.id;
@@ -148,7 +153,7 @@ export class TensorPanel {
     if (this.names.length !== shape.length) this.names = axisNames(shape, hint);
     this.axesEdit.value = this.names.join(', ');
     this.axesEdit.size = Math.max(8, this.axesEdit.value.length + 1);
-    const views = viewsFor(shape, isAttention(shape, hint));
+    const views = viewsFor(shape, isAttention(shape, hint), t?.func === 'input');
     this.views = views;
     // The view the user picked while it fits, else the most telling one (a channel grid for
     // feature maps, bars for logits, the attention maps for attention weights).
@@ -282,6 +287,31 @@ export class TensorPanel {
     if (this.view === 'line') {
       const r = await this.client.request('slice', sliceParams(layer, tensor, this.spec, [1024]), 'view');
       return () => this.drawLine(r);
+    }
+    if (this.view === 'saliency') {
+      const params = tilesParams(layer, 'activation', this.spec, this.shape, 3, width);
+      const image = await this.client.request('tiles', params, 'view');
+      const grad = await this.client.request('tiles', { ...params, tensor: 'gradient' }, 'view-grad').catch((err: unknown) => {
+        if (err instanceof DataError && err.code !== 'no_kernel') return err;
+        throw err;
+      });
+      const tilesOf = (r: typeof image): Tiles => {
+        const [count = 1, rows = 1, cols = 1] = r.header?.shape ?? [];
+        return { values: r.array ?? new Float32Array(), count, rows, cols };
+      };
+      return async () => {
+        this.plotHost.hidden = true;
+        this.canvas.hidden = false;
+        this.colorbar.show(null);
+        this.drawn = null;
+        const g = grad instanceof DataError ? null : tilesOf(grad);
+        drawSaliency(this.canvas, tilesOf(image), g);
+        const k = Math.min(this.drawWidth() / this.canvas.width, 360 / this.canvas.height);
+        this.canvas.style.width = `${Math.round(this.canvas.width * k)}px`;
+        this.canvas.style.height = `${Math.round(this.canvas.height * k)}px`;
+        this.el.dataset['saliency'] = String(g !== null);
+        this.setMessage(g ? 'the input in grey; red where the gradient is largest (what the output depends on)' : `saliency needs the input's gradient: ${grad instanceof DataError ? grad.message : ''}`);
+      };
     }
     if (this.view === 'bars') {
       const r = await this.client.request('slice', sliceParams(layer, tensor, this.spec, [MAX_BARS]), 'view');

@@ -2,9 +2,10 @@
 import type { SliceParams, Stats, TensorKind, TilesParams } from '../protocol/messages.ts';
 import { realAxes } from './axes.ts';
 
-export type ViewKind = 'attention' | 'bars' | 'heatmap' | 'channels' | 'rgb' | 'line' | 'histogram';
+export type ViewKind = 'saliency' | 'attention' | 'bars' | 'heatmap' | 'channels' | 'rgb' | 'line' | 'histogram';
 
 export const VIEW_NAMES: Record<ViewKind, string> = {
+  saliency: 'saliency',
   attention: 'attention',
   bars: 'bars',
   heatmap: 'heatmap',
@@ -14,6 +15,14 @@ export const VIEW_NAMES: Record<ViewKind, string> = {
   histogram: 'histogram',
 };
 
+/** An image batch: N×C×H×W (or C×H×W) with 1 or 3 channels and real height and width. */
+export function isImage(shape: readonly number[]): boolean {
+  const n = shape.length;
+  if (n !== 3 && n !== 4) return false;
+  const c = shape[n - 3] ?? 0;
+  return (c === 1 || c === 3) && (shape[n - 2] ?? 0) > 1 && (shape[n - 1] ?? 0) > 1;
+}
+
 /** Vectors up to this long are drawn as bars (logits, class scores), longer ones as a line. */
 export const MAX_BARS = 64;
 
@@ -22,12 +31,13 @@ export const MAX_BARS = 64;
  * (a 1×10 logit row is a vector; 17×1×64 is a 17×64 matrix). `attention`: the tensor is
  * softmax-over-keys weights, shown as one query×key map per head.
  */
-export function viewsFor(shape: readonly number[], attention = false): ViewKind[] {
+export function viewsFor(shape: readonly number[], attention = false, image = false): ViewKind[] {
   const views: ViewKind[] = [];
   const numel = shape.reduce((a, b) => a * b, 1);
   if (numel === 0) return ['histogram'];
   const real = realAxes(shape);
   const r = real.length;
+  if (image && isImage(shape)) views.push('saliency');
   if (attention && r >= 3) views.push('attention');
   if (r === 1 && numel <= MAX_BARS) views.push('bars');
   // Feature maps open as a grid of numbered channels: what a class compares first.
@@ -60,6 +70,7 @@ export function defaultSlice(shape: readonly number[], view: ViewKind): SliceSpe
     return axes.sort((a, b) => a - b);
   };
   if (view === 'line' || view === 'bars' || n < 2) return { axes: n === 0 ? [0] : pick(1), index };
+  if (view === 'saliency') return { axes: [n - 3, n - 2, n - 1], index };
   if (view === 'channels' || view === 'rgb' || view === 'attention') return { axes: n >= 3 ? pick(3) : pick(2), index };
   return { axes: pick(2), index };
 }

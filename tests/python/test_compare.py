@@ -187,16 +187,14 @@ def test_nan_and_inf_positions_that_agree_are_the_same() -> None:
 
 
 def test_a_saved_notebook_keeps_the_compare_view_without_a_kernel() -> None:
-    from lenslab.export.html import STATIC
-
-    if not (STATIC / "standalone.js").is_file():
-        pytest.skip("front end not built")
     from lenslab.compare.html import kept_compare_bundle
-    from lenslab.export.notebook import GRAPH_MIME
+    from lenslab.export.notebook import KEPT_CLASS, SVG_MIME
 
     model, x = TwoLayer(), torch.randn(2, 4)
     c = compare(lens(model, x), lens(model, x, intervene={"act": "zero"}))
-    bundle = kept_compare_bundle(c)
-    assert bundle[GRAPH_MIME]["compare"]["first_divergence"] == c.first_divergence
-    assert "&quot;compare&quot;:{&quot;kind&quot;:&quot;compare&quot;" in bundle["text/html"]
+    try:
+        bundle = kept_compare_bundle(c)
+    except ImportError:
+        pytest.skip("the headless renderer is not installed")
+    assert f'class="{KEPT_CLASS}"' in bundle[SVG_MIME] and "relu_1_2" in bundle[SVG_MIME]
     assert bundle["text/plain"] == c.summary()

@@ -317,3 +317,21 @@ def test_dataset_stats_colour_the_graph() -> None:
         view_options(lens(nn.Sequential(nn.Tanh()), torch.randn(2)), {"stats": stats}, static=False)
     with pytest.raises(LensError, match="unknown statistic"):
         stats.scores("median")
+
+
+def test_a_rank_without_batches_waits_for_rank_0s_store(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lenslab.dataset import zarrstore
+
+    model, x = _net(), torch.randn(3, 3, 6, 6)  # one batch: rank 1 of 2 has none
+    monkeypatch.setattr(zarrstore, "WAIT_S", 0.5)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    with pytest.raises(LensError, match="rank 1 waited"):
+        lenslab.extract(model, x, ["conv"], to=tmp_path / "s", progress=False)
+    monkeypatch.setenv("RANK", "0")
+    lenslab.extract(model, x, ["conv"], to=tmp_path / "s", progress=False)
+    monkeypatch.setenv("RANK", "1")
+    ex = lenslab.extract(model, x, ["conv"], to=tmp_path / "s", progress=False)
+    np.testing.assert_allclose(ex["conv"][:], _single(model, x, "conv"), rtol=1e-5, atol=1e-6)

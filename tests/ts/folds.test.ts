@@ -14,6 +14,8 @@ import { describeNode } from '../../src/graph/describe.ts';
 import { foldMemberStats } from '../../src/graph/fold-describe.ts';
 import { revealScopes } from '../../src/view/fold-actions.ts';
 import { loadFixture } from './fixtures/load.ts';
+import { unifySizes } from '../../src/layout/same-shape.ts';
+import { layoutGraph } from '../../src/layout/layout.ts';
 
 const trace = createTrace(loadFixture('folded_blocks'));
 const COPIES = 'fold:blocks.0/5';
@@ -97,4 +99,27 @@ test('a fold node describes its copies', () => {
   const block2 = trace.ops.filter((op) => trace.calls[op.module_call]?.address.startsWith('blocks.2'));
   assert.ok(Math.abs((stats[2]?.time_s ?? 0) - block2.reduce((t, op) => t + op.time_s, 0)) < 1e-12);
   assert.equal(trace.ops[stats[4]?.outputOp ?? -1]?.label, trace.ops[trace.calls[13]?.outputs[0] ?? -1]?.label);
+});
+
+test('copies inside an opened fold are sized alike, so they share one layout', () => {
+  const sizes = new Map([
+    ['a1', { width: 100, height: 40 }], ['b1', { width: 80, height: 40 }],
+    ['a2', { width: 107, height: 40 }], ['b2', { width: 80, height: 44 }],
+    ['x', { width: 10, height: 10 }],
+  ]);
+  const seg = (from: string, to: string) => ({ from, to, text: '' });
+  unifySizes([
+    { ids: ['a1', 'b1'], segs: [seg('a1', 'b1')] },
+    { ids: ['a2', 'b2'], segs: [seg('a2', 'b2')] },
+    { ids: ['x', 'b1'], segs: [seg('b1', 'x')] }, // another structure: left alone
+  ], sizes);
+  assert.deepEqual([sizes.get('a1'), sizes.get('a2')], [{ width: 107, height: 40 }, { width: 107, height: 40 }]);
+  assert.deepEqual([sizes.get('b1'), sizes.get('b2')], [{ width: 80, height: 44 }, { width: 80, height: 44 }]);
+  assert.deepEqual(sizes.get('x'), { width: 10, height: 10 });
+  // The whole capture, everything open: the five copies are laid out at one size.
+  const h = buildHierarchy(trace, false, true);
+  const s = { ...initialViewState(expandedForDepth(h, fullDepth(h)), fullDepth(h)), fold: true };
+  const layout = layoutGraph(buildVisibleGraph(trace, h, s));
+  const boxes = [0, 1, 2, 3, 4].map((i) => layout.groups.get(`blocks.${i}:1`));
+  assert.equal(new Set(boxes.map((b) => `${b?.width}x${b?.height}`)).size, 1, JSON.stringify(boxes));
 });

@@ -56,3 +56,11 @@ test('non-negative data gets a sequential scale from 0, signed data a symmetric 
   assert.deepEqual([...out.slice(0, 3)], [...divergingColor(0, 1)], 'zero is white on the diverging map');
   assert.deepEqual(ticks({ kind: 'diverging', lo: -2, hi: 2 }), [-2, -1, 0, 1, 2], 'zero is a tick');
 });
+
+test('an input image opens as saliency (the image with its gradient over it)', () => {
+  assert.equal(viewsFor([1, 1, 8, 8], false, true)[0], 'saliency');
+  assert.equal(viewsFor([1, 3, 32, 32], false, true)[0], 'saliency');
+  assert.ok(!viewsFor([1, 1, 8, 8], false, false).includes('saliency'), 'only inputs');
+  assert.ok(!viewsFor([2, 7], false, true).includes('saliency'), 'only images');
+  assert.deepEqual(defaultSlice([1, 1, 8, 8], 'saliency').axes, [1, 2, 3]);
+});

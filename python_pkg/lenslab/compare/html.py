@@ -7,14 +7,14 @@ requests for any side without a kernel.
 
 from __future__ import annotations
 
-import html
 import json
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..export.html import render_html, tensor_previews
-from ..export.notebook import GRAPH_MIME
+from ..export.notebook import KEPT_CLASS, SVG_MIME, slim_svg
 from .sides import aligned_capture, difference_capture
 from .state import compare_state
 
@@ -47,19 +47,14 @@ def render_compare_html(c: Comparison, *, budget_mb: float) -> str:
 
 
 def kept_compare_bundle(c: Comparison) -> dict[str, Any]:
-    """What a saved notebook shows for a displayed comparison once the kernel is gone: the
-    compare view without tensors (see ``export/notebook.py``)."""
-    from ..export.notebook import kept_view_bundle
+    """What a saved notebook shows for a displayed comparison once the kernel is gone: a
+    snapshot of run a's graph coloured by the difference (see ``export/notebook.py``)."""
+    from ..export.figure import capture_svg
 
-    bundle = kept_view_bundle(c.a)
-    frame = (
-        '<iframe class="lenslab-static" sandbox="allow-scripts" style="width:100%;height:560px;'
-        f'border:0" title="lenslab comparison" '
-        f'srcdoc="{html.escape(render_compare_html(c, budget_mb=0.0), quote=True)}"></iframe>'
-    )
-    graph = dict(bundle[GRAPH_MIME])
-    graph["compare"] = compare_state(c, 0.0)
-    return {GRAPH_MIME: graph, "text/html": frame, "text/plain": c.summary()}
+    scores = {r.label: r.rel_l2 for r in c.rows if r.a >= 0 and not math.isnan(r.rel_l2)}
+    svg = slim_svg(capture_svg(c.a, overlay=scores))
+    at = svg.find("<svg") + len("<svg")
+    return {SVG_MIME: f'{svg[:at]} class="{KEPT_CLASS}"{svg[at:]}', "text/plain": c.summary()}
 
 
 def publish_kept_compare(c: Comparison) -> None:
@@ -75,4 +70,4 @@ def publish_kept_compare(c: Comparison) -> None:
         bundle = kept_compare_bundle(c)
     except Exception:  # a missing front-end build must not stop the widget itself
         return
-    publish_display_data(bundle, metadata={GRAPH_MIME: {"lenslab": "kept-view"}})  # type: ignore[no-untyped-call]  # IPython ships no annotations here
+    publish_display_data(bundle, metadata={SVG_MIME: {"lenslab": "kept-view"}})  # type: ignore[no-untyped-call]  # IPython ships no annotations here

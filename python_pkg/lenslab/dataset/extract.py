@@ -110,6 +110,8 @@ def extract(
             )
         sink.write(batch, arrays)
     if sink is not None:
+        if not sink.ready and shard.rank != 0:
+            sink.wait_ready()  # this rank had no batch of its own: rank 0 creates the store
         if not sink.ready:
             raise LensError(f"no batch was written to {sink.path}: data gave no batches.")
         return Extraction(sink.arrays(), sink.labels(), str(sink.path))

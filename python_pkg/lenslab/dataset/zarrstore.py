@@ -112,7 +112,7 @@ class ZarrSink:
             self._check_shapes(first, "the store")
             return
         if self.shard.rank != 0:
-            self._wait_ready()
+            self.wait_ready()
             self._check_shapes(first, "the store")
             return
         items = num_items if num_items is not None else 0
@@ -144,7 +144,7 @@ class ZarrSink:
             }
         self.ready = True
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
             meta = _meta(self._zarr.open_group(str(self.path), mode="r", zarr_format=3))

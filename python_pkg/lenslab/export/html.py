@@ -116,11 +116,15 @@ def _static(name: str) -> str:
 
 def tensor_previews(source: CaptureSource, budget: int) -> dict[str, Any]:
     """Per saved activation (execution order) while ``budget`` bytes last: stats, histogram,
-    preview. Stats and histograms go first for every tensor; previews fill what is left."""
+    preview. Stats and histograms go first, for every tensor while half the budget lasts (so a
+    model too big for all of them still gets previews: a tensor view needs one); previews fill
+    what is left."""
     from ..trace.record import as_capture
 
     out: dict[str, Any] = {}
     saved: list[tuple[str, torch.Tensor]] = []
+    reserve = budget // 2  # for previews once the summaries would take more than half
+    budget -= reserve
     for layer in as_capture(source).layers:
         value = layer.activation
         if not isinstance(value, torch.Tensor) or value.numel() == 0:
@@ -136,6 +140,7 @@ def tensor_previews(source: CaptureSource, budget: int) -> dict[str, Any]:
         budget -= cost
         out[layer.label] = entry
         saved.append((layer.label, real))
+    budget += reserve
     for label, real in saved:
         cap = min(PREVIEW_ELEMENTS, budget * 3 // 4 - 200)
         if cap < 16:
