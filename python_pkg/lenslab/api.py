@@ -103,6 +103,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
     guard.check_free()
+    _storage_device(device)
     model = _check_model(model)
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
@@ -323,6 +324,39 @@ class _MethodCall(torch.nn.Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         return getattr(self.model, self.method)(*args, **kwargs)
+
+
+def _storage_device(device: Any) -> torch.device | None:
+    """``device=``, checked: a clear ``LensError`` instead of torch's, before anything runs."""
+    if isinstance(device, str) and device == "same":
+        return None
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise LensError(
+            f"device={device!r} is not a device torch knows ({exc}). Use 'same' (where each "
+            "tensor already is), 'cpu', or an available accelerator such as 'cuda:0'."
+        ) from None
+    if target.type == "meta":
+        raise LensError(
+            "device='meta' keeps shapes but no values, so nothing would be saved. For metadata "
+            "only, capture with save=None; to keep values, use 'same' or 'cpu'."
+        )
+    module = getattr(torch, target.type, None)
+    available = getattr(module, "is_available", None)
+    if target.type != "cpu" and callable(available) and not available():
+        raise LensError(
+            f"device={device!r}, but this machine has no {target.type} device available. Use "
+            "'same' or 'cpu'."
+        )
+    count = getattr(module, "device_count", None)
+    known = count() if callable(count) and target.type != "cpu" else None
+    if target.index is not None and known is not None and target.index >= known:
+        raise LensError(
+            f"device={device!r}, but only {known} {target.type} device(s) exist here "
+            f"(0 to {known - 1})."
+        )
+    return target
 
 
 def _check_model(model: Any) -> torch.nn.Module:

@@ -20,6 +20,7 @@ import torch
 from .capture.select import Key, Selection
 from .errors import LensError
 from .history import ModelHistory
+from .trace.lookup import pass_number
 from .validation.context import RngState
 
 
@@ -44,7 +45,8 @@ def positions(history: ModelHistory, key: Key) -> list[int]:
 def exact_positions(history: ModelHistory, key: str) -> list[int] | None:
     """What an exact key names, ``None`` if ``key`` is no key."""
     base, sep, number = key.rpartition(":")
-    address, call = (base, int(number)) if sep and number.isdigit() else (key, None)
+    call = pass_number(number) if sep else None
+    address = base if call is not None else key
     if address and address in history.capture.trace.modules:
         found: dict[int, None] = {}
         for entry in history.capture.trace.calls:

@@ -221,7 +221,11 @@ def tiles_view(
         raise RequestError(
             "bad_message", "tiles take three axes (tile, rows, cols) and a 2-D limit"
         )
-    if count < 1 or any(n < 1 for n in limit) or count * limit[0] * limit[1] > MAX_VIEW * MAX_VIEW:
+    if count < 1 or any(n < 1 for n in limit):
+        raise RequestError(
+            "out_of_range", f"count and limit must be at least 1, got count {count}, limit {limit}"
+        )
+    if count * limit[0] * limit[1] > MAX_VIEW * MAX_VIEW:
         raise RequestError(
             "too_large", f"{count} tiles of {limit} exceed {MAX_VIEW}x{MAX_VIEW} pixels"
         )

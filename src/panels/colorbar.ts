@@ -1,6 +1,6 @@
 // The colour bar under a tensor view: the scale's gradient with its values, so a class can read
 // what a colour means. CONTRACT: [data-lenslab-colorbar] with data-min / data-max.
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import type { ColorScale } from './scales.ts';
 import { paintScale, ticks } from './scales.ts';
 import { formatNumber } from './views.ts';

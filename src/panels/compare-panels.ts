@@ -3,7 +3,7 @@
 import type { DataClient } from '../comm/client.ts';
 import { SideClient } from '../comm/side-client.ts';
 import type { Side } from '../comm/side-client.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
 

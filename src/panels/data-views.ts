@@ -4,7 +4,7 @@
 import type { DataClient } from '../comm/client.ts';
 import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { LayerTable } from './layer-table.ts';
 import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
@@ -110,7 +110,7 @@ export class DataViews {
     this.gradNorms = null;
     this.shownId = null;
     this.table.setRows(layerRows(trace));
-    this.source.setFrames(trace.graph.frames ?? []);
+    this.source.setFrames(trace.graph.frames ?? [], trace.graph.source_text ?? []);
     this.table.setStats((i) => this.stats.get(i));
   }
 

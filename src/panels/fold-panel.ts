@@ -6,7 +6,7 @@ import { isCancelled } from '../comm/client.ts';
 import type { FoldMemberStats } from '../graph/fold-describe.ts';
 import { formatSeconds } from '../graph/describe.ts';
 import type { Trace } from '../model/trace.ts';
-import { html, svg } from '../render/svg.ts';
+import { html, svg } from '../dom.ts';
 
 export type FoldMetric = 'time' | 'output norm' | 'grad norm';
 const METRICS: readonly FoldMetric[] = ['time', 'output norm', 'grad norm'];

@@ -1,6 +1,6 @@
 // The layer table: one row per layer pass, virtualized (only the rows in view are in the DOM),
 // sortable by any column, filterable by text. Selecting a row selects its node in the graph.
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { cellText, COLUMNS, filterRows, sortRows, visibleRange } from './table-model.ts';
 import type { Column, ColumnKey, LayerRow, StatsLookup } from './table-model.ts';
 

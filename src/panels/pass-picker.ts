@@ -4,7 +4,7 @@
 import type { DataClient } from '../comm/client.ts';
 import { isCancelled } from '../comm/client.ts';
 import type { TensorKind } from '../protocol/messages.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { drawLine } from './draw.ts';
 
 export type PassStat = 'mean' | 'std' | 'min' | 'max';

@@ -5,7 +5,7 @@
 import type { DataClient, DataReply } from '../comm/client.ts';
 import { DataError, isCancelled } from '../comm/client.ts';
 import type { Stats, TensorKind } from '../protocol/messages.ts';
-import { html } from '../render/svg.ts';
+import { html } from '../dom.ts';
 import { axisNames, isAttention, parseAxisNames } from './axes.ts';
 import { ColorBar } from './colorbar.ts';
 import { cellAt, drawBars, drawHistogram, drawLine, drawRgb, drawSaliency, drawTiles, gridLayout, tileZoom } from './draw.ts';

@@ -200,7 +200,7 @@ def test_while_comprehension_and_bool_call_contexts() -> None:
     contexts = _contexts(h)
     assert contexts[0] == "while" and contexts[-1] == "bool"
     assert contexts.count("comprehension") == 2
-    assert _kinds_into(h, "div_") == {"THEN"}
+    assert _kinds_into(h, "truediv_") == {"THEN"}  # y / 2 is truediv, as TorchLens spells it
     assert _kinds_into(h, "tanh_") == {"THEN"}  # bool() inside an if still selects its arm
 
 

@@ -40,6 +40,19 @@ MAX_HEADER = tensorfile.MAX_HEADER
 
 def load_capture(path: str | os.PathLike[str]) -> Capture:
     """Opens a bundle written by ``h.save(path)`` (``lenslab.load`` wraps it for the user)."""
+    try:
+        return _load(path)
+    except BundleError:
+        raise
+    except _MALFORMED as exc:
+        # Each field is checked on its own; this is where fields disagree with each other.
+        raise BundleError(
+            f"{path}: the bundle is inconsistent ({type(exc).__name__}: {str(exc)[:200]}); "
+            "it was modified or corrupted"
+        ) from None
+
+
+def _load(path: str | os.PathLike[str]) -> Capture:
     file = Path(path).expanduser()
     if file.is_dir():
         raise BundleError(f"{file} is a directory; a lenslab bundle is one .lens file")
@@ -64,7 +77,43 @@ def load_capture(path: str | os.PathLike[str]) -> Capture:
         name: parse_dtype(Where("graph.encoded").at(name).string(dtype), Where("graph.encoded"))
         for name, dtype in Where("graph.encoded").obj(encoded).items()
     }
-    return _capture(graph, source)
+    capture = _capture(graph, source)
+    _check_consistent(capture)
+    return capture
+
+
+_MALFORMED = (
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+    ZeroDivisionError,
+    OverflowError,
+)
+# Every LayerPass attribute that reads across the trace (activations stay unread).
+_CROSS_FIELDS = (
+    "label", "layer_label", "short_label", "type", "pass_index", "num_passes", "shape", "dtype",
+    "parents", "parent_args", "children", "has_input_ancestor", "module", "module_stack",
+    "output_of_modules", "params", "param_shapes", "params_trainable", "buffers", "mutates",
+    "flops", "source", "args_summary", "bool_context", "is_terminal_bool",
+)  # fmt: skip
+
+
+def _check_consistent(capture: Capture) -> None:
+    """Reads everything a ``ModelHistory`` can show, once, so that a crafted bundle whose
+    fields disagree fails here, as a ``BundleError``, not later with a stray ``KeyError``."""
+    from ..trace import table
+
+    for layer in capture.layers:
+        for name in _CROSS_FIELDS:
+            getattr(layer, name)
+        if capture.layer(layer.label) is not layer:
+            raise BundleError(f"graph: the label {layer.label!r} names another op")
+    capture.index.keys()
+    table.describe(capture.trace)
+    table.summary(capture.trace, list(capture.layers), capture.derived.modules, 3)
 
 
 def _check_size(file: Path) -> None:

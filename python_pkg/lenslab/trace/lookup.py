@@ -16,6 +16,18 @@ from .derived import Derived
 from .trace import Trace
 
 
+def _short(key: str) -> str:
+    return repr(key) if len(key) <= 80 else repr(key[:60]) + f"... ({len(key)} characters)"
+
+
+def pass_number(text: str) -> int | None:
+    """The N of ``key:N``: plain ASCII digits of sane length, else None. (``str.isdigit`` also
+    accepts ``²``, which ``int`` refuses, and ``int`` refuses over 4,300 digits.)"""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 class LayerKeyError(KeyError, IndexError):
     """An unknown or ambiguous key (also an ``IndexError`` for ints out of range)."""
 
@@ -56,10 +68,11 @@ class KeyIndex:
         if found is not None:
             return list(found)
         base, sep, number = key.rpartition(":")
-        if sep and number.isdigit():
+        call = pass_number(number) if sep else None
+        if call is not None:
             found = self._names.get(base)
-            if found is not None and 1 <= int(number) <= len(found):
-                return [found[int(number) - 1]]
+            if found is not None and 1 <= call <= len(found):
+                return [found[call - 1]]
         clash = self._clashes.get(key)
         return list(clash) if clash is not None else None
 
@@ -76,24 +89,27 @@ class KeyIndex:
         if found is not None:
             if len(found) == 1:
                 return found[0]
-            message = f"{key!r} ran {len(found)} times; use {key}:1 to {key}:{len(found)}"
+            message = f"{_short(key)} ran {len(found)} times; use {key}:1 to {key}:{len(found)}"
             raise LayerKeyError(f"{message} ({', '.join(self._labels[p] for p in found[:4])} ...)")
         base, sep, number = key.rpartition(":")
-        if sep and number.isdigit():
+        call = pass_number(number) if sep else None
+        if call is not None:
             found = self._names.get(base)
-            if found is not None and 1 <= int(number) <= len(found):
-                return found[int(number) - 1]
+            if found is not None and 1 <= call <= len(found):
+                return found[call - 1]
         clash = self._clashes.get(key) or self._clashes.get(base if sep else key)
         if clash is not None:
             raise self._several(key, clash)
-        close = difflib.get_close_matches(key, self.keys(), n=5, cutoff=0.6)
+        close = (
+            difflib.get_close_matches(key, self.keys(), n=5, cutoff=0.6) if len(key) < 200 else []
+        )
         hint = f"; close matches: {', '.join(close)}" if close else ""
-        raise LayerKeyError(f"no layer pass or module named {key!r}{hint}")
+        raise LayerKeyError(f"no layer pass or module named {_short(key)}{hint}")
 
     def _several(self, key: str, positions: list[int]) -> LayerKeyError:
         shown = ", ".join(dict.fromkeys(self._labels[p] for p in positions))
         return LayerKeyError(
-            f"{key!r} names several layer passes (a module call that returned several tensors, "
+            f"{_short(key)} names several layer passes (a module call that returned several tensors, "
             f"or a name two layers share); use one of: {shown}"
         )
 

@@ -12,6 +12,7 @@ Requests are checked here, field by field; anything else is a ``RequestError``.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -49,7 +50,8 @@ class Request:
         value = self.params.get("tensor", "activation")
         if value not in ("activation", "gradient"):
             raise RequestError(
-                "bad_message", f"params.tensor must be 'activation' or 'gradient', not {value!r}"
+                "bad_message",
+                f"params.tensor must be 'activation' or 'gradient', not {_shown(value)}",
             )
         return "gradient" if value == "gradient" else "activation"
 
@@ -57,14 +59,16 @@ class Request:
         value = self.params.get("encoding", "float32")
         if value not in ("float32", "uint8"):
             raise RequestError(
-                "bad_dtype", f"arrays are sent as 'float32' or 'uint8', not {value!r}"
+                "bad_dtype", f"arrays are sent as 'float32' or 'uint8', not {_shown(value)}"
             )
         return "uint8" if value == "uint8" else "float32"
 
     def integer(self, name: str, default: int | None = None) -> int:
         value = self.params.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise RequestError("bad_message", f"params.{name} must be an integer, not {value!r}")
+            raise RequestError(
+                "bad_message", f"params.{name} must be an integer, not {_shown(value)}"
+            )
         return value
 
     def integers(self, name: str) -> list[int]:
@@ -73,9 +77,21 @@ class Request:
             raise RequestError("bad_message", f"params.{name} must be a list of integers")
         if any(isinstance(v, bool) or not isinstance(v, int) for v in value):
             raise RequestError(
-                "bad_message", f"params.{name} must be a list of integers, not {value!r}"
+                "bad_message", f"params.{name} must be a list of integers, not {_shown(value)}"
             )
         return list(value)
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 60
+_repr.maxlist = _repr.maxdict = 8
+_repr.maxlevel = 2
+
+
+def _shown(value: object) -> str:
+    """A bad value as an error message shows it: short, whatever was sent."""
+    text = _repr.repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def parse_request(content: object) -> Request:
@@ -86,7 +102,9 @@ def parse_request(content: object) -> Request:
         raise RequestError("bad_message", "a request needs an integer id")
     version = content.get("version")
     if version != PROTOCOL_VERSION:
-        theirs = f"version {version!r}" if version is not None else "version 1 (no version field)"
+        theirs = (
+            f"version {_shown(version)}" if version is not None else "version 1 (no version field)"
+        )
         raise RequestError(
             "version_mismatch",
             f"the front end speaks data protocol {theirs}, the kernel speaks version "
@@ -95,7 +113,7 @@ def parse_request(content: object) -> Request:
     method = content.get("method")
     if method not in METHODS:
         raise RequestError(
-            "bad_message", f"unknown method {method!r} (known: {', '.join(METHODS)})"
+            "bad_message", f"unknown method {_shown(method)} (known: {', '.join(METHODS)})"
         )
     params = content.get("params", {})
     if not isinstance(params, dict):
