@@ -157,6 +157,12 @@ function main(): void {
   };
   const data = JSON.parse(script.textContent ?? '{}') as Embedded;
   renderEmbedded(el, data, data.tensors ? undefined : tensor);
+  // Read the tensor lines once the page is idle (after the first draw), so the first selection
+  // does not wait for a multi-megabyte string.
+  const idle = (globalThis as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));
+  idle(() => {
+    lines ??= document.getElementById('lenslab-tensors')?.textContent ?? '';
+  });
 }
 
 if (typeof document !== 'undefined') main();

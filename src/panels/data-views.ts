@@ -110,7 +110,7 @@ export class DataViews {
     this.gradNorms = null;
     this.shownId = null;
     this.table.setRows(layerRows(trace));
-    this.source.setFrames(trace.graph.frames ?? []);
+    this.source.setFrames(trace.graph.frames ?? [], trace.graph.source_text ?? []);
     this.table.setStats((i) => this.stats.get(i));
   }
 

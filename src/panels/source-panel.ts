@@ -29,6 +29,7 @@ export class SourcePanel {
   private readonly code: HTMLElement;
   private readonly status: HTMLElement;
   private frames: readonly WireFrame[] = [];
+  private text: readonly string[] = [];
   private target: SourceTarget | null = null;
   private shown = -1;
   private generation = 0;
@@ -55,9 +56,19 @@ export class SourcePanel {
     });
   }
 
-  setFrames(frames: readonly WireFrame[]): void {
+  /** The capture's frames, and the text of each frame's line when the graph carries it. */
+  setFrames(frames: readonly WireFrame[], text: readonly string[] = []): void {
     this.frames = frames;
+    this.text = text;
     this.target = null;
+  }
+
+  /** Without a kernel: the frame's own line from the graph (kept outputs carry it), or null. */
+  private embedded(frame: number): SourceResult | null {
+    const f = this.frames[frame];
+    const text = this.text[frame];
+    if (!f || !text) return null;
+    return { frame, file: f.file, line: f.line, function: f.function, status: 'ok', lines: [[f.line, text]] };
   }
 
   show(target: SourceTarget | null): void {
@@ -100,7 +111,9 @@ export class SourcePanel {
     this.el.dataset['shownLine'] = String(f.line);
     this.el.dataset['state'] = 'loading';
     this.status.textContent = '';
-    if (!this.client) {
+    const kept = this.embedded(frame);
+    if (!this.client || (!this.client.connected && kept)) {
+      if (kept) return void this.render(kept);
       this.el.dataset['state'] = 'no-kernel';
       this.code.replaceChildren();
       this.status.textContent = 'no kernel connected: the code is read from the running kernel';
