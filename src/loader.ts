@@ -71,6 +71,12 @@ function fromKernel(model: AnyModel): Promise<Registered> {
   });
 }
 
+/** Runs `fn` once `el` is in the page (hosts attach the view after render returns), for ~5 s. */
+function whenAttached(el: HTMLElement, fn: () => void, tries = 50): void {
+  if (el.isConnected) fn();
+  else if (tries > 0) setTimeout(() => whenAttached(el, fn, tries - 1), 100);
+}
+
 const styled = new WeakSet<Node>();
 
 /** The stylesheet once per document or shadow root (marimo draws each widget in one). */
@@ -127,9 +133,14 @@ export default {
       clearTimeout(timer);
       if (disposed) return;
       addStyle(el, css);
-      const kept = keptSibling(el);
-      if (kept) kept.style.display = 'none';
       el.style.display = '';
+      whenAttached(el, () => {
+        const kept = keptSibling(el);
+        if (kept) kept.style.display = 'none';
+        // Shown again if the lab extension hid it while it read "Loading widget...".
+        const output = el.closest('.jp-OutputArea-child');
+        if (output instanceof HTMLElement) output.style.display = '';
+      });
       el.textContent = '';
       delete el.dataset['state'];
       cleanup = widget.render({ model, el }) ?? undefined;

@@ -7,7 +7,8 @@
 // ui-tests/hosts_pages.py writes a small model's notebook (executed, widget state stored), its
 // nbconvert HTML and a marimo app with its `marimo export html`. Checked: nbconvert HTML offline
 // (every non-file request aborted) and online (the CDN files served from node_modules and the
-// anywidget wheel by Playwright routing), Notebook 7 before and after running, `marimo run` and
+// anywidget wheel by Playwright routing), Notebook 7 before and after running, JupyterLab with
+// the lenslab extension disabled (the code then comes from the kernel), `marimo run` and
 // the marimo export (its CDN served from the marimo wheel). One graph each; "no kernel
 // connected" and never "kernel busy" where no kernel is behind the page.
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startLab } from './lab-server.mjs';
 import { runAllCells, trustNotebook } from './kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -171,9 +173,38 @@ export async function hostsSpec({ context, lab, test, assert, out }) {
       await page.waitForTimeout(1000);
       const after = await visibleGraphs(page);
       assert(after.length === 1 && after[0] === 'DIV', `after running: expected the live view alone, found ${after}`);
+      // The widget module came from the lab extension (loaded once per page), not the kernel.
+      const source = await page.evaluate(() => {
+        const slot = globalThis[Symbol.for('lenslab.widget')];
+        return slot && !(slot instanceof Promise) && !('css' in slot) ? 'extension' : 'kernel';
+      });
+      assert(source === 'extension', `the widget module came from the ${source}`);
       await shot(page, 'hosts-04-notebook7-live');
     } finally {
       await page.close();
+    }
+  });
+
+  await test('JupyterLab without the lenslab extension: the widget code comes from the kernel, one graph', async () => {
+    const bare = await startLab({ jupyter: join(ROOT, '.venv/bin/jupyter'), rootDir: ROOT, disabledExtensions: ['lenslab'] });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${bare.url}/lab/tree/${DIR}/hosts.ipynb?token=${bare.token}&reset`);
+      await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+      const active = await page.evaluate(() => document.body.dataset.lenslabExtension ?? 'absent');
+      assert(active === 'absent', `the lenslab extension is active (${active})`);
+      await trustNotebook(page);
+      await runAllCells(page);
+      await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 180_000 });
+      await page.waitForTimeout(1000);
+      const graphs = await visibleGraphs(page);
+      assert(graphs.length === 1 && graphs[0] === 'DIV', `expected the live view alone, found ${graphs}`);
+      const fromKernel = await page.evaluate(() => typeof globalThis[Symbol.for('lenslab.widget')]?.css === 'string');
+      assert(fromKernel, 'the widget module did not come from the kernel');
+      await shot(page, 'hosts-07-lab-without-extension');
+    } finally {
+      await page.close();
+      await bare.stop();
     }
   });
 

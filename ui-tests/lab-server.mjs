@@ -3,7 +3,7 @@
 // directories, so nothing from the user's ~/.jupyter (or a previous run) changes the page.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,8 +49,18 @@ function writeSettings(settingsDir) {
  * Starts `jupyter lab` on rootDir and resolves once its REST API answers.
  * @returns {Promise<{url: string, token: string, stop: () => Promise<void>, log: () => string}>}
  */
-export async function startLab({ jupyter, rootDir, timeoutMs = 90_000 }) {
+export async function startLab({ jupyter, rootDir, timeoutMs = 90_000, disabledExtensions = [] }) {
   const home = mkdtempSync(join(tmpdir(), 'lenslab-ui-lab-'));
+  // This checkout's own lab extension first (.venv's share/jupyter may link another checkout's).
+  const extensions = join(home, 'labextensions');
+  mkdirSync(extensions, { recursive: true });
+  symlinkSync(join(rootDir, 'python_pkg/lenslab/labextension'), join(extensions, 'lenslab'));
+  if (disabledExtensions.length > 0) {
+    // As `jupyter labextension disable NAME` writes it (page_config.json in the config dir).
+    const file = join(home, 'config', 'labconfig', 'page_config.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ disabledExtensions: Object.fromEntries(disabledExtensions.map((n) => [n, true])) }));
+  }
   const settingsDir = join(home, 'settings');
   writeSettings(settingsDir);
   const token = randomBytes(16).toString('hex');
@@ -69,6 +79,7 @@ export async function startLab({ jupyter, rootDir, timeoutMs = 90_000 }) {
     // window.jupyterapp, to run commands (open, run all cells) without clicking menus.
     '--LabApp.expose_app_in_browser=True',
     '--JupyterNotebookApp.expose_app_in_browser=True', // the same in Notebook 7 (/notebooks/...)
+    `--LabServerApp.extra_labextensions_path=${extensions}`,
   ];
   const env = {
     ...process.env,

@@ -43,14 +43,18 @@ function registerWidgetModule(): void {
 }
 
 /**
- * Once the kernel is gone a widget output reads "Error displaying widget: model not found";
- * when the output before it is lenslab's kept SVG snapshot, that error is hidden (one graph).
+ * Once the kernel is gone a widget output reads "Loading widget..." and then "Error displaying
+ * widget: model not found"; when the output before it is lenslab's kept SVG snapshot, that line
+ * is hidden (one graph).
  */
 function hideOrphanedWidgets(): void {
   const sweep = (): void => {
     for (const img of document.querySelectorAll(`.jp-OutputArea-child :is(${KEPT})`)) {
       const next = img.closest('.jp-OutputArea-child')?.nextElementSibling;
-      if (next instanceof HTMLElement && /model not found/.test(next.textContent ?? '')) next.style.display = 'none';
+      // The live widget, once it renders there, shows this output again (src/loader.ts).
+      if (next instanceof HTMLElement && !next.querySelector('.lenslab-root') && /model not found|Loading widget/.test(next.textContent ?? '')) {
+        next.style.display = 'none';
+      }
     }
   };
   let queued = false;

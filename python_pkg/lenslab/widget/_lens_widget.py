@@ -49,6 +49,9 @@ class LensWidget(anywidget.AnyWidget):
     # lenslab, and gets FrontEndMissingError on display.
     if LOADER_PATH.is_file() and ESM_PATH.is_file():
         _esm = LOADER_PATH.read_text(encoding="utf-8")
+    elif ESM_PATH.is_file():  # a build from before the loader: the whole module, as before
+        _esm = ESM_PATH.read_text(encoding="utf-8")
+        _css = CSS_PATH.read_text(encoding="utf-8") if CSS_PATH.is_file() else ""
 
     # The compact wire graph as zlib-compressed JSON (``graph`` decodes it).
     graph_z = traitlets.Bytes(b"").tag(sync=True)
