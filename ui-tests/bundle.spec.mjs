@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runAllCells } from './kernel.mjs';
+import { runAllCells, trustNotebook } from './kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = 'ui-tests/output/kept';
@@ -225,7 +225,10 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
 
     await test('a saved notebook reopened without its widget model still shows the graph', async () => {
       await labPage.goto(`${lab.url}/lab/tree/${DIR}/kept.ipynb?token=${lab.token}&reset`);
-      // The kept output is an SVG snapshot (image/svg+xml, drawn by JupyterLab's own renderer).
+      // The kept output is an SVG snapshot (image/svg+xml, drawn by JupyterLab's own renderer
+      // once the notebook is trusted, as the user's own saved notebooks are).
+      await labPage.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+      await trustNotebook(labPage);
       await labPage.waitForSelector('.jp-OutputArea-child img[src*="lenslab-kept"]', { state: 'visible', timeout: 90_000 });
       await labPage.waitForTimeout(1500);
       const errors = await labPage.locator('.jp-OutputArea-child:visible', { hasText: 'model not found' }).count();

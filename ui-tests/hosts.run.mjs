@@ -1,5 +1,5 @@
 // Runs only the hosts spec (ui-tests/hosts.spec.mjs) against a private JupyterLab:
-//   node ui-tests/lessons.run.mjs       (screenshots in ui-tests/output/hosts-*.png)
+//   node ui-tests/hosts.run.mjs       (screenshots in ui-tests/output/hosts-*.png)
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,10 @@ import { hostsSpec } from './hosts.spec.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'ui-tests/output');
 const results = [];
+// ONLY=<regex>: run just the matching tests (the page-writing step always runs).
+const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 const test = async (name, body) => {
+  if (only && !only.test(name) && !/pages are written/.test(name)) return;
   const started = Date.now();
   try {
     await body();

@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runAllCells } from './kernel.mjs';
+import { runAllCells, trustNotebook } from './kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = 'ui-tests/output/hosts';
@@ -160,6 +160,7 @@ export async function hostsSpec({ context, lab, test, assert, out }) {
     try {
       await page.goto(`${lab.url}/notebooks/${DIR}/hosts.ipynb?token=${lab.token}`);
       await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+      await trustNotebook(page); // executed elsewhere, so untrusted: SVG shows once trusted
       await page.waitForSelector('img[src*="lenslab-kept"]', { timeout: 60_000 });
       await page.waitForTimeout(1500);
       const before = await visibleGraphs(page);
