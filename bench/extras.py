@@ -7,6 +7,7 @@ import gzip
 import json
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,9 @@ def widget_size() -> dict[str, Any]:
 
 
 def wire_bytes_per_op(names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Synced-state size per layer pass: the data traits LensWidget syncs (graph, in the compact
-    form of lenslab.export.compact, view_options, grads_version) as JSON; the widget's code
+    """Synced-state size per layer pass: the data traits LensWidget syncs (graph_z: the compact
+    form of lenslab.export.compact, zlib-compressed, sent as a binary buffer; view_options and
+    grads_version as JSON); the widget's code
     (_esm, _css) and ipywidgets' own fields are per widget, not per op, and left out."""
     from lenslab.export.compact import compact
     from lenslab.export.wire import to_wire
@@ -101,10 +103,11 @@ def wire_bytes_per_op(names: tuple[str, ...]) -> list[dict[str, Any]]:
         model, inputs = build(name)
         history = lens(model, inputs, save=None)
         widget = LensWidget(history)
-        state = widget.get_state(["graph", "view_options", "grads_version"])
+        state = widget.get_state(["graph_z", "view_options", "grads_version"])
         widget.close()
-        is_compact = state["graph"] == dict(compact(to_wire(history)))
-        size = len(json.dumps(state))
+        packed = state.pop("graph_z")
+        is_compact = json.loads(zlib.decompress(packed)) == dict(compact(to_wire(history)))
+        size = len(packed) + len(json.dumps(state))
         rows.append(
             {
                 "model": name,

@@ -26,6 +26,7 @@ import extras
 import figures
 import many
 import memory
+import notebook_weight
 import overhead
 import report
 import scaling
@@ -78,6 +79,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         "profile": lambda: figures.run(runs=1 if quick else 3),
         "many": many.run,
         "compare": compare.run,
+        "notebook_weight": notebook_weight.run,
         "big": lambda: big.run(quick),
     }
 
@@ -105,6 +107,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
     if "many" in results:
         out += many.rows(results["many"])
     out += compare.rows(r("compare"))
+    out += notebook_weight.rows(r("notebook_weight"))
     out += big.rows(r("big"))
     return out
 

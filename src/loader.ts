@@ -23,6 +23,8 @@ interface WidgetModule {
 interface Registered {
   protocol: number;
   widget: WidgetModule;
+  /** widget.css when the code came from the kernel (the lab extension loads its own). */
+  css?: string;
 }
 
 interface CodeReply {
@@ -30,6 +32,12 @@ interface CodeReply {
   esm: string;
   css: string;
 }
+
+/**
+ * The kept snapshot as hosts draw it: inline (nbconvert may), an <img> with the SVG URL-encoded
+ * (JupyterLab, Notebook 7) or base64-encoded (nbconvert: the SVG starts `<svg class="lenslab-kept`).
+ */
+export const KEPT = 'svg.lenslab-kept, img.lenslab-kept, img[src*="lenslab-kept"], img[src^="data:image/svg+xml;base64,PHN2ZyBjbGFzcz0ibGVuc2xhYi1rZXB0"]';
 
 type Slot = Registered | Promise<Registered> | undefined;
 const slots = globalThis as unknown as Record<symbol, Slot>;
@@ -39,7 +47,7 @@ export function keptSibling(el: HTMLElement): HTMLElement | null {
   let node: HTMLElement | null = el;
   for (let i = 0; node && i < 10; i++, node = node.parentElement) {
     const prev = node.previousElementSibling;
-    if (prev instanceof HTMLElement && prev.querySelector('svg.lenslab-kept, img[src*="lenslab-kept"]')) return prev;
+    if (prev instanceof HTMLElement && prev.querySelector(KEPT)) return prev;
     if (/(^|\s)(jp-OutputArea-child|output_area|jp-Cell|cell)(\s|$)/.test(node.className)) return null;
   }
   return null;
@@ -51,12 +59,8 @@ function fromKernel(model: AnyModel): Promise<Registered> {
       const reply = msg as CodeReply | null;
       if (!reply || reply.type !== CODE || typeof reply.esm !== 'string') return;
       model.off('msg:custom', onMessage);
-      const style = document.createElement('style');
-      style.dataset['lenslab'] = 'widget-css';
-      style.textContent = reply.css;
-      document.head.appendChild(style);
       const url = URL.createObjectURL(new Blob([reply.esm], { type: 'text/javascript' }));
-      resolve(import(/* @vite-ignore */ url).then((m: { default: WidgetModule }) => ({ protocol: PROTOCOL_VERSION, widget: m.default })));
+      resolve(import(/* @vite-ignore */ url).then((m: { default: WidgetModule }) => ({ protocol: PROTOCOL_VERSION, widget: m.default, css: reply.css })));
     };
     model.on('msg:custom', onMessage);
     try {
@@ -65,6 +69,19 @@ function fromKernel(model: AnyModel): Promise<Registered> {
       // no comm at all: nothing will answer
     }
   });
+}
+
+const styled = new WeakSet<Node>();
+
+/** The stylesheet once per document or shadow root (marimo draws each widget in one). */
+function addStyle(el: HTMLElement, css: string | undefined): void {
+  const root = el.getRootNode();
+  if (!css || styled.has(root)) return;
+  styled.add(root);
+  const style = document.createElement('style');
+  style.dataset['lenslab'] = 'widget-css';
+  style.textContent = css;
+  (root instanceof ShadowRoot ? root : document.head).appendChild(style);
 }
 
 function widgetModule(model: AnyModel): Promise<Registered> {
@@ -84,15 +101,32 @@ export default {
     let cleanup: (() => void) | undefined;
     let disposed = false;
     el.dataset['state'] = 'loading';
+    // Hosts without a kept sibling output (marimo) keep the snapshot in the widget's state.
+    const snapshot = String(model.get('snapshot') ?? '');
+    if (snapshot) {
+      const img = document.createElement('img');
+      img.className = 'lenslab-kept';
+      img.alt = 'lenslab graph (static snapshot)';
+      img.src = `data:image/svg+xml,${encodeURIComponent(snapshot)}`;
+      img.style.maxWidth = '100%';
+      el.appendChild(img);
+    }
     const timer = setTimeout(() => {
       if (disposed || cleanup) return;
       el.dataset['state'] = 'no-kernel';
-      if (keptSibling(el)) el.style.display = 'none';
-      else el.textContent = 'lenslab: no kernel connected (run the notebook to see the graph)';
+      if (!snapshot && keptSibling(el)) {
+        el.style.display = 'none';
+        return;
+      }
+      const note = document.createElement('div');
+      note.className = 'lenslab-no-kernel';
+      note.textContent = snapshot ? 'lenslab: no kernel connected (static snapshot)' : 'lenslab: no kernel connected (run the notebook to see the graph)';
+      el.prepend(note);
     }, NO_KERNEL_AFTER_MS);
-    void widgetModule(model).then(({ widget }) => {
+    void widgetModule(model).then(({ widget, css }) => {
       clearTimeout(timer);
       if (disposed) return;
+      addStyle(el, css);
       const kept = keptSibling(el);
       if (kept) kept.style.display = 'none';
       el.style.display = '';

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runAllCells } from './kernel.mjs';
+import { runAllCells, trustNotebook } from './kernel.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = 'ui-tests/output/kept';
@@ -225,17 +225,26 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
 
     await test('a saved notebook reopened without its widget model still shows the graph', async () => {
       await labPage.goto(`${lab.url}/lab/tree/${DIR}/kept.ipynb?token=${lab.token}&reset`);
-      await ready(labPage, '.lenslab-kept-view');
+      // The kept output is an SVG snapshot (image/svg+xml, drawn by JupyterLab's own renderer
+      // once the notebook is trusted, as the user's own saved notebooks are).
+      await labPage.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+      await trustNotebook(labPage);
+      await labPage.waitForSelector('.jp-OutputArea-child img[src*="lenslab-kept"]', { state: 'visible', timeout: 90_000 });
+      await labPage.waitForTimeout(1500);
       const errors = await labPage.locator('.jp-OutputArea-child:visible', { hasText: 'model not found' }).count();
       assert(errors === 0, 'a "model not found" error is visible');
+      const graphs = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible, .jp-Notebook .lenslab-root:visible').count();
+      assert(graphs === 1, `expected one graph, found ${graphs}`);
       await screenshot(labPage, '22-kept-notebook', { fullPage: true });
     });
 
     // Runs the notebook (a kernel), so it comes after the kernel-free checks above.
     await test('"Open in New Tab" (context menu) shows the live widget in a main-area tab on the same kernel', async () => {
       await runAllCells(labPage);
-      const live = '.jp-Notebook .lenslab-root:not(.lenslab-kept-view .lenslab-root)[data-state="ready"]';
+      const live = '.jp-Notebook .lenslab-root[data-state="ready"]';
       await labPage.waitForSelector(live, { timeout: 180_000 });
+      const kept = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible').count();
+      assert(kept === 0, 'the kept snapshot is still visible next to the live widget');
       await labPage.locator(live).first().click({ button: 'right', position: { x: 200, y: 200 } });
       const item = labPage.locator('.lm-Menu-item', { hasText: 'Open in New Tab' });
       await item.waitFor({ timeout: 10_000 });

@@ -35,3 +35,19 @@ export async function kernelJson(page, code) {
     throw new Error(`kernel printed no JSON: ${text.slice(0, 500)}`);
   }
 }
+
+/**
+ * Trusts the current notebook (File > Trust Notebook, accepting the dialog), as JupyterLab does
+ * itself for notebooks the user saved: SVG outputs, such as lenslab's kept snapshot, render
+ * only in trusted notebooks.
+ */
+export async function trustNotebook(page) {
+  await page.evaluate(async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    await panel.context.ready;
+    void window.jupyterapp.commands.execute('notebook:trust');
+  });
+  const accept = page.locator('.jp-Dialog .jp-mod-accept');
+  await accept.waitFor({ timeout: 15_000 });
+  await accept.click();
+}

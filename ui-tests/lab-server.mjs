@@ -68,6 +68,7 @@ export async function startLab({ jupyter, rootDir, timeoutMs = 90_000 }) {
     `--LabApp.workspaces_dir=${join(home, 'workspaces')}`,
     // window.jupyterapp, to run commands (open, run all cells) without clicking menus.
     '--LabApp.expose_app_in_browser=True',
+    '--JupyterNotebookApp.expose_app_in_browser=True', // the same in Notebook 7 (/notebooks/...)
   ];
   const env = {
     ...process.env,

@@ -229,9 +229,10 @@ class ModelHistory:
         bundle = getattr(widget, "_repr_mimebundle_", None)
         if bundle is None:
             return {"text/plain": repr(self)}
-        from .export.notebook import publish_kept_view  # what a saved notebook shows
+        from .export.notebook import kept_svg, publish_kept_view  # what a saved page shows
 
-        publish_kept_view(self.capture)
+        if not publish_kept_view(self.capture):
+            widget.snapshot = kept_svg(self.capture)  # hosts without IPython display: marimo
         return bundle(**kwargs)
 
     def __repr__(self) -> str:

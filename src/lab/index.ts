@@ -14,6 +14,7 @@ import { FACTORY, registerViewer } from './viewer.ts';
 import { findOutput, openInTab } from './open-in-tab.ts';
 import { PROTOCOL_VERSION } from '../protocol/messages.gen.ts';
 import widget from '../widget.ts';
+import { KEPT } from '../loader.ts';
 
 export const PLUGIN_ID = 'lenslab:plugin';
 export const CATEGORY = 'lenslab';
@@ -47,7 +48,7 @@ function registerWidgetModule(): void {
  */
 function hideOrphanedWidgets(): void {
   const sweep = (): void => {
-    for (const img of document.querySelectorAll('.jp-OutputArea-child img[src*="lenslab-kept"]')) {
+    for (const img of document.querySelectorAll(`.jp-OutputArea-child :is(${KEPT})`)) {
       const next = img.closest('.jp-OutputArea-child')?.nextElementSibling;
       if (next instanceof HTMLElement && /model not found/.test(next.textContent ?? '')) next.style.display = 'none';
     }

@@ -1,7 +1,7 @@
 // JupyterLab mime extension (package.json jupyterlab.mimeExtension): draws lenslab views that
 // need no kernel with the same view code as the widget (src/widget.ts):
-//  - application/vnd.lenslab.graph+json: the output a notebook keeps next to the live widget
-//    (python_pkg/lenslab/export/notebook.py). While the live widget is on the page this output
+//  - application/vnd.lenslab.graph+json: the output notebooks saved by earlier lenslab versions
+//    keep next to the live widget (now an SVG snapshot: python_pkg/lenslab/export/notebook.py). While the live widget is on the page this output
 //    hides; once the kernel is gone it shows the graph and hides "model not found".
 // .lens bundles are opened by the plugin's viewer (viewer.ts), which reads them by byte range.
 import { Widget } from '@lumino/widgets';

@@ -252,7 +252,7 @@ export function drawSaliency(canvas: HTMLCanvasElement, image: Tiles, grad: Tile
   const out = ctx.createImageData(image.cols, image.rows);
   for (let i = 0; i < n; i++) {
     const g = ghi > glo ? (((grey[i] ?? 0) - glo) / (ghi - glo)) * 255 : 128;
-    const a = mhi > 0 ? Math.pow((mag[i] ?? 0) / mhi, 0.7) * 0.85 : 0;
+    const a = mhi > 0 ? ((mag[i] ?? 0) / mhi) ** 0.7 * 0.85 : 0;
     out.data[i * 4] = g * (1 - a) + 255 * a;
     out.data[i * 4 + 1] = g * (1 - a) + 40 * a;
     out.data[i * 4 + 2] = g * (1 - a) + 20 * a;

@@ -129,7 +129,13 @@ def test_stack_names_notebook_cells_in_n(monkeypatch: pytest.MonkeyPatch) -> Non
     assert op["source"] == "In [7]:3"
     server = DataServer(h)
     reply, _ = server.handle(
-        {"type": "lenslab:request", "version": 2, "id": 1, "method": "source", "params": {"frame": op["frame"]}}
+        {
+            "type": "lenslab:request",
+            "version": 2,
+            "id": 1,
+            "method": "source",
+            "params": {"frame": op["frame"]},
+        }
     )
     assert reply["result"]["status"] == "ok"
     assert [3, "    return torch.tanh(x)"] in reply["result"]["lines"]
@@ -168,6 +174,14 @@ def test_changed_and_missing_files_say_so_instead_of_showing_wrong_lines(models:
     os.utime(models.path, (later, later))
     changed = ask_source(DataServer(h), frame=frame)
     assert changed["status"] == "changed" and changed["lines"] == []
+    embedded = to_wire(h, source_text=True)
+    model_file = str(models.path)
+    shown = [
+        text
+        for f, text in zip(embedded["frames"], embedded["source_text"], strict=True)
+        if f["file"] == model_file
+    ]
+    assert shown and not any(shown), "an export never embeds lines of a changed file"
     models.path.unlink()
     assert ask_source(DataServer(h), frame=frame)["status"] == "missing"
 
@@ -175,11 +189,23 @@ def test_changed_and_missing_files_say_so_instead_of_showing_wrong_lines(models:
 def test_bad_frame_requests_are_errors_not_crashes(models: Any) -> None:
     server = DataServer(lens(models.Net(), torch.randn(2, 4)))
     reply, _ = server.handle(
-        {"type": "lenslab:request", "version": 2, "id": 4, "method": "source", "params": {"frame": 10_000}}
+        {
+            "type": "lenslab:request",
+            "version": 2,
+            "id": 4,
+            "method": "source",
+            "params": {"frame": 10_000},
+        }
     )
     assert reply["error"]["code"] == "out_of_range"
     reply, _ = server.handle(
-        {"type": "lenslab:request", "version": 2, "id": 5, "method": "source", "params": {"frame": "x"}}
+        {
+            "type": "lenslab:request",
+            "version": 2,
+            "id": 5,
+            "method": "source",
+            "params": {"frame": "x"},
+        }
     )
     assert reply["error"]["code"] == "bad_message"
 

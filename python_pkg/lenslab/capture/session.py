@@ -54,12 +54,12 @@ def run_forward(  # noqa: PLR0913, PLR0917  (each is one capture option)
         if isinstance(builder, InterveningBuilder):
             builder.targets = targets or {}
             builder.intervened = {}
-        for path, tensor in iter_tensors((args, kwargs)):
+        for path, tensor in iter_tensors((args, kwargs), objects=True):
             builder.add_input(tensor, _input_path(path))
         result = _call(model, args, kwargs, builder, tree)
         if not builder.stopped:
             check_result(result)
-            for path, tensor in iter_tensors(result):
+            for path, tensor in iter_tensors(result, objects=True):
                 builder.add_output(tensor, path)
         store.seal(_owned(args, kwargs, tree))
         warn_unseen(builder)
@@ -113,7 +113,7 @@ def _call(
 def _owned(args: tuple[Any, ...], kwargs: dict[str, Any], tree: ModelTree) -> list[torch.Tensor]:
     """Tensors the user keeps after the capture: inputs, parameters, buffers. (Anything else
     the model kept, its outputs included, is checked by version on access instead.)"""
-    owned = [t for _, t in iter_tensors((args, kwargs))]
+    owned = [t for _, t in iter_tensors((args, kwargs), objects=True)]
     owned += [p for _, p in tree.params]
     owned += [b for _, b in tree.buffers]
     return owned

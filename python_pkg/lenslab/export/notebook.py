@@ -30,8 +30,9 @@ def kept_view_bundle(source: CaptureSource) -> dict[str, Any]:
     capture = as_capture(source)
     svg = slim_svg(capture_svg(capture))
     at = svg.find("<svg") + len("<svg")
+    # Starts with the marked tag (no XML declaration), so it is recognisable base64-encoded too.
     return {
-        SVG_MIME: f'{svg[:at]} class="{KEPT_CLASS}"{svg[at:]}',
+        SVG_MIME: f'<svg class="{KEPT_CLASS}"{svg[at:]}',
         "text/plain": f"<ModelHistory {describe(capture.trace)}> (static view: the interactive "
         "widget needs the kernel)",
     }
@@ -53,17 +54,27 @@ def slim_svg(svg: str) -> str:
     return head + body
 
 
-def publish_kept_view(source: CaptureSource) -> None:
-    """Displays the kernel-free sibling output, when running under IPython."""
+def kept_svg(source: CaptureSource) -> str:
+    """The snapshot alone, or "" when it cannot be drawn (a missing front-end build must not
+    stop the widget itself)."""
+    try:
+        return str(kept_view_bundle(source)[SVG_MIME])
+    except Exception:
+        return ""
+
+
+def publish_kept_view(source: CaptureSource) -> bool:
+    """Displays the kernel-free sibling output when running under IPython; False elsewhere."""
     try:
         from IPython import get_ipython
         from IPython.display import publish_display_data
     except ImportError:
-        return
+        return False
     if get_ipython() is None:
-        return
+        return False
     try:
         bundle = kept_view_bundle(source)
     except Exception:  # a missing front-end build must not stop the widget itself
-        return
+        return False
     publish_display_data(bundle, metadata={SVG_MIME: {"lenslab": "kept-view"}})  # type: ignore[no-untyped-call]  # IPython ships no annotations here
+    return True

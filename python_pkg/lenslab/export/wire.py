@@ -95,7 +95,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
         "frames": _frames(table),
         "caller_frames": table.caller,
         "failure": _failure(trace, table),
-        "source_text": _source_text(table) if source_text else [],
+        "source_text": _source_text(table, trace.captured_at) if source_text else [],
         "function_calls": [
             {
                 "name": f.name,
@@ -144,14 +144,22 @@ def _failure(trace: Trace, table: FrameTable) -> WireFailure | None:
     }
 
 
-def _source_text(table: FrameTable) -> list[str]:
-    """The code of each frame's line, read now (only the referenced lines)."""
-    from ..trace.code import read_lines
+def _source_text(table: FrameTable, captured_at: float) -> list[str]:
+    """The code of each frame's line, read now: each file once, up to the last line needed;
+    "" for a file changed since the capture or gone (never a line that did not run)."""
+    from ..trace.code import file_status, read_lines
 
-    out: list[str] = []
+    wanted: dict[str, list[int]] = {}
     for i in range(len(table.sites)):
-        lines = read_lines(table.real_file(i), table.line(i), table.line(i))
-        out.append(lines[0][1] if lines else "")
+        wanted.setdefault(table.real_file(i), []).append(i)
+    out = [""] * len(table.sites)
+    for filename, frames in wanted.items():
+        if file_status(filename, captured_at) != "ok":
+            continue
+        last = max(table.line(i) for i in frames)
+        lines = dict(read_lines(filename, 1, last, limit=None))
+        for i in frames:
+            out[i] = lines.get(table.line(i), "")
     return out
 
 

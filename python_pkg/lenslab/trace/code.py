@@ -16,11 +16,14 @@ Status = Literal["ok", "changed", "missing"]
 MAX_LINES = 400  # one request shows at most this many lines
 
 
-def read_lines(filename: str, start: int, end: int) -> list[tuple[int, str]]:
+def read_lines(
+    filename: str, start: int, end: int, limit: int | None = MAX_LINES
+) -> list[tuple[int, str]]:
     """(line number, text without newline) for lines ``start..end`` (1-based, inclusive) that
-    exist; [] when the file cannot be read."""
+    exist, at most ``limit`` of them; [] when the file cannot be read."""
     start = max(1, start)
-    end = min(end, start + MAX_LINES - 1)
+    if limit is not None:
+        end = min(end, start + limit - 1)
     if end < start:
         return []
     cached: tuple[object, ...] | None = linecache.cache.get(filename)

@@ -47,7 +47,7 @@ def run_reference(context: RunContext) -> Reference:
         for handle in handles:
             handle.remove()
         context.load_buffers(now)
-    outputs = [t.detach() for _, t in iter_tensors(result)]
+    outputs = [t.detach() for _, t in iter_tensors(result, objects=True)]
     return Reference(outputs, seen)
 
 

@@ -53,6 +53,9 @@ class LensWidget(anywidget.AnyWidget):
     # The compact wire graph as zlib-compressed JSON (``graph`` decodes it).
     graph_z = traitlets.Bytes(b"").tag(sync=True)
     view_options = traitlets.Dict().tag(sync=True)
+    # The kept SVG snapshot, only where no sibling output keeps it (hosts without IPython's
+    # display, such as marimo): the loader shows it when no kernel answers.
+    snapshot = traitlets.Unicode("").tag(sync=True)
     # Bumped after each backward pass (grads=True), so the front end refetches gradients.
     grads_version = traitlets.Int(0).tag(sync=True)
 

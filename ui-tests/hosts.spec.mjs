@@ -1,0 +1,211 @@
+// Every host shows one graph per displayed capture (issue 17), for ui-tests/run.mjs or
+// ui-tests/hosts.run.mjs to call once JupyterLab runs:
+//
+//   import { hostsSpec } from './hosts.spec.mjs';
+//   await hostsSpec({ context, lab, test, assert, out });
+//
+// ui-tests/hosts_pages.py writes a small model's notebook (executed, widget state stored), its
+// nbconvert HTML and a marimo app with its `marimo export html`. Checked: nbconvert HTML offline
+// (every non-file request aborted) and online (the CDN files served from node_modules and the
+// anywidget wheel by Playwright routing), Notebook 7 before and after running, `marimo run` and
+// the marimo export (its CDN served from the marimo wheel). One graph each; "no kernel
+// connected" and never "kernel busy" where no kernel is behind the page.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runAllCells, trustNotebook } from './kernel.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIR = 'ui-tests/output/hosts';
+const require = createRequire(import.meta.url);
+/** A drawn graph: the live view, or a kept snapshot (inline SVG or an <img> of one). */
+const GRAPHS = '.lenslab-root, svg.lenslab-kept, img.lenslab-kept, img[src*="lenslab-kept"], img[src^="data:image/svg+xml;base64,PHN2ZyBjbGFzcz0ibGVuc2xhYi1rZXB0"]';
+
+function sitePackages() {
+  const lib = join(ROOT, '.venv/lib');
+  const python = readdirSync(lib).find((d) => d.startsWith('python'));
+  return join(lib, python, 'site-packages');
+}
+
+function makePages() {
+  rmSync(join(ROOT, DIR), { recursive: true, force: true });
+  const run = spawnSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'ui-tests/hosts_pages.py'), join(ROOT, DIR)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 400_000,
+  });
+  if (run.status !== 0) throw new Error(`hosts_pages.py failed:\n${run.stderr}`);
+}
+
+/** Visible graphs on the page (open shadow roots included: marimo draws widgets in them). */
+function visibleGraphs(page) {
+  return page.evaluate((selector) => {
+    const found = [];
+    const visit = (root) => {
+      for (const el of root.querySelectorAll(selector)) {
+        const box = el.getBoundingClientRect();
+        if (box.width > 20 && box.height > 20 && getComputedStyle(el).visibility !== 'hidden') found.push(el.tagName);
+      }
+      for (const el of root.querySelectorAll('*')) if (el.shadowRoot) visit(el.shadowRoot);
+    };
+    visit(document);
+    return found;
+  }, GRAPHS);
+}
+
+const bodyText = (page) =>
+  page.evaluate(() => {
+    let text = document.body.innerText;
+    for (const el of document.querySelectorAll('*')) if (el.shadowRoot) text += el.shadowRoot.textContent;
+    return text;
+  });
+
+/** Serves CDN files from local copies; every other non-file request is aborted. */
+async function routeCdn(page, table) {
+  await page.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:')) return route.continue();
+    for (const [pattern, local] of table) {
+      const m = url.match(pattern);
+      if (!m) continue;
+      const path = local(m);
+      if (path && existsSync(path)) {
+        const type = path.endsWith('.js') || path.endsWith('.mjs') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : undefined;
+        return route.fulfill({ body: readFileSync(path), contentType: type });
+      }
+    }
+    return route.abort();
+  });
+}
+
+async function startMarimo(app) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(join(ROOT, '.venv/bin/marimo'), ['run', app, '--headless', '--port', String(port), '--no-token'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(url)).ok) return { url, stop: () => child.kill(), log: () => log };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  child.kill();
+  throw new Error(`marimo run did not start:\n${log}`);
+}
+
+export async function hostsSpec({ context, lab, test, assert, out }) {
+  const shot = async (page, name) => {
+    const path = join(out, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    console.log(`     screenshot ${path}`);
+  };
+  await test('host pages are written (notebook, nbconvert HTML, marimo app and export)', async () => {
+    makePages();
+  });
+  const html = pathToFileURL(join(ROOT, DIR, 'hosts.html')).href;
+  const site = sitePackages();
+
+  await test('nbconvert HTML offline: the kept SVG is the one graph, sized to fit, no endless wait', async () => {
+    const page = await context.newPage();
+    try {
+      await routeCdn(page, []);
+      await page.goto(html);
+      await page.waitForTimeout(4000);
+      const graphs = await visibleGraphs(page);
+      assert(graphs.length === 1, `expected one graph, found ${graphs.length} (${graphs})`);
+      const box = await page.locator('[data-mime-type="image/svg+xml"] img').first().boundingBox();
+      assert(box && box.width <= 1400 && box.height > 200, `the kept SVG is not drawn to fit (${JSON.stringify(box)})`);
+      assert(!/kernel busy/.test(await bodyText(page)), 'says "kernel busy"');
+      await shot(page, 'hosts-01-nbconvert-offline');
+    } finally {
+      await page.close();
+    }
+  });
+
+  await test('nbconvert HTML online (CDN served locally): one graph, the widget says "no kernel connected" and steps aside', async () => {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      const manager = dirname(require.resolve('@jupyter-widgets/html-manager/package.json'));
+      await routeCdn(page, [
+        [/\/require(?:\.min)?\.js/, () => require.resolve('requirejs/require.js')],
+        [/@jupyter-widgets\/html-manager@[^/]*\/dist\/([^?#]+)/, (m) => join(manager, 'dist', m[1])],
+        [/\/anywidget@[^/]*\/dist\/index\.js/, () => join(site, 'anywidget/nbextension/index.js')],
+      ]);
+      await page.goto(html);
+      await page.waitForSelector('[data-state="no-kernel"]', { state: 'attached', timeout: 30_000 });
+      const graphs = await visibleGraphs(page);
+      assert(graphs.length === 1, `expected one graph, found ${graphs.length} (${graphs})`);
+      const text = await bodyText(page);
+      assert(!/kernel busy/.test(text), 'says "kernel busy"');
+      await shot(page, 'hosts-02-nbconvert-online');
+      assert(errors.length === 0, `page errors: ${errors.join('\n')}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  await test('Notebook 7: the saved notebook shows one graph without a kernel, and the live widget alone once run', async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${lab.url}/notebooks/${DIR}/hosts.ipynb?token=${lab.token}`);
+      await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+      await trustNotebook(page); // executed elsewhere, so untrusted: SVG shows once trusted
+      await page.waitForSelector('img[src*="lenslab-kept"]', { timeout: 60_000 });
+      await page.waitForTimeout(1500);
+      const before = await visibleGraphs(page);
+      assert(before.length === 1, `before running: expected one graph, found ${before.length} (${before})`);
+      await shot(page, 'hosts-03-notebook7-saved');
+      await runAllCells(page);
+      await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 180_000 });
+      await page.waitForTimeout(1000);
+      const after = await visibleGraphs(page);
+      assert(after.length === 1 && after[0] === 'DIV', `after running: expected the live view alone, found ${after}`);
+      await shot(page, 'hosts-04-notebook7-live');
+    } finally {
+      await page.close();
+    }
+  });
+
+  await test('marimo run: the live widget, drawn once', async () => {
+    const marimo = await startMarimo(join(DIR, 'hosts_marimo.py'));
+    const page = await context.newPage();
+    try {
+      await page.goto(marimo.url);
+      await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 180_000 });
+      await page.waitForTimeout(1000);
+      const graphs = await visibleGraphs(page);
+      assert(graphs.length === 1 && graphs[0] === 'DIV', `expected the live view alone, found ${graphs}`);
+      await shot(page, 'hosts-05-marimo-run');
+    } finally {
+      await page.close();
+      marimo.stop();
+    }
+  });
+
+  await test('marimo export html (its CDN served from the marimo wheel): the snapshot, "no kernel connected"', async () => {
+    const page = await context.newPage();
+    try {
+      await routeCdn(page, [[/@marimo-team\/frontend@[^/]*\/dist\/([^?#]+)/, (m) => join(site, 'marimo/_static', m[1])]]);
+      await page.goto(pathToFileURL(join(ROOT, DIR, 'hosts_marimo.html')).href);
+      await page.waitForSelector('[data-state="no-kernel"]', { state: 'attached', timeout: 60_000 });
+      const graphs = await visibleGraphs(page);
+      assert(graphs.length === 1, `expected one graph, found ${graphs.length} (${graphs})`);
+      const text = await bodyText(page);
+      assert(/no kernel connected/.test(text) && !/kernel busy/.test(text), 'no "no kernel connected", or "kernel busy"');
+      await shot(page, 'hosts-06-marimo-export');
+    } finally {
+      await page.close();
+    }
+  });
+}
