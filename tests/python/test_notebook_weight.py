@@ -73,3 +73,23 @@ def test_the_graph_is_kept_once_and_the_code_not_at_all(executed: dict[str, Any]
     ]
     assert len(state["_esm"]) <= 4096  # the loader, not widget.js
     assert "graph" not in state or state["graph"] in ({}, None)
+
+
+def test_without_ipython_display_the_widget_keeps_the_snapshot_itself() -> None:
+    """marimo and other hosts without IPython's display: no sibling output, so the snapshot
+    travels in the widget's state (the loader shows it when no kernel answers)."""
+    import torch
+    from ipywidgets.widgets.widget import _instances
+    from torch import nn
+
+    from lenslab import lens
+
+    if not HEADLESS_JS.is_file():
+        pytest.skip("front end not built: run `make build`")
+    h = lens(nn.Sequential(nn.Linear(3, 4), nn.ReLU()), torch.randn(2, 3))
+    bundle = h._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle  # (data, metadata) from anywidget
+    model_id = data[notebook_weight.WIDGET_MIME]["model_id"]
+    snapshot = _instances[model_id].snapshot
+    assert snapshot.startswith('<svg class="lenslab-kept"') and "linear_1_1" in snapshot
+    assert h.show().snapshot == ""  # shown directly: no snapshot at all
