@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import torch
 
-from .capture import ActivationStore, guard, run_forward
+from .capture import ActivationStore, budget, guard, run_forward
 from .capture.blind import check_model
 from .capture.flatten import iter_tensors
 from .capture.intervene import Target
@@ -83,6 +83,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     memory: bool = False,
     keep_args: bool = False,
     intervene: Intervene | None = None,
+    max_memory: int | str | None = None,
 ) -> ModelHistory:
     """Run ``model`` once on ``inputs`` and record every tensor operation.
 
@@ -99,11 +100,15 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     (``layer.saved_for_backward_bytes``; ``None`` without it).
     ``intervene={key: f}`` replaces each named op's output during the pass (later ops see the
     replacement): ``f(activation, layer) -> tensor``, ``"zero"`` or a tensor.
+    ``max_memory`` (bytes, or text such as ``"8GB"``) stops the capture with a ``LensError``
+    once the saved activations pass it; a capture that runs out of memory also ends in a
+    ``LensError`` naming the largest saved layers, with the activations let go.
     ``keep_args`` (private) keeps each op's callable and arguments for replay validation.
     If the model raises, its exception propagates with ``exc.lens_history`` (partial).
     """
     guard.check_free()
     _storage_device(device)
+    limit = budget.parse_size(max_memory)
     model = _check_model(model)
     args, call_kwargs = _split_inputs(inputs, kwargs)
     with _gc_paused():
@@ -114,6 +119,7 @@ def lens(  # noqa: PLR0913  (the options CONTRACT names, all keyword-only)
     options = _Options(save is not None and keys is None, postfunc, device, grads, keep_args)
     options.attention_weights = attention_weights
     options.memory = memory
+    options.max_memory = limit
     if intervene is not None:
         if seed is not None:
             _seed_everything(seed)
@@ -167,6 +173,7 @@ class _Options:
         self.attention_weights = False
         self.memory = False  # saved-for-backward bytes per op (capture/memory.py)
         self.targets: dict[int, Target] | None = None  # lens(intervene=): op -> replacement
+        self.max_memory: int | None = None  # bytes of saved activations (capture/budget.py)
 
 
 class _Origin:
@@ -236,11 +243,17 @@ def _capture(
     selection: Selection | None,
     seed: int | None,
 ) -> ModelHistory:
-    store = ActivationStore(options.save_all, options.postfunc, options.device, options.grads)
+    store_options = (options.save_all, options.postfunc, options.device, options.grads)
+    store = (
+        ActivationStore(*store_options)
+        if options.max_memory is None
+        else budget.BoundedStore(*store_options, limit=options.max_memory)
+    )
     if seed is not None:
         _seed_everything(seed)
     # Validation re-runs the model: keep it, its inputs, buffers and RNG state from before.
     context = RunContext(model, args, call_kwargs) if options.keep_args else None
+    failure: LensError | None = None
     with _gc_paused():
         try:
             builder, _ = run_forward(
@@ -256,8 +269,16 @@ def _capture(
                 targets=options.targets,
             )
         except BaseException as exc:
+            if not budget.out_of_memory(exc):
+                _attach_partial_history(exc, model)
+                raise
+            # Raised below, outside this block: the exception, its frames and the activations
+            # they hold go now, not with the error the user keeps.
+            failure = budget.memory_error(exc, getattr(exc, "lens_builder", None))
             _attach_partial_history(exc, model)
-            raise
+            failure.lens_history = getattr(exc, "lens_history", None)  # type: ignore[attr-defined]
+        if failure is not None:
+            raise failure
         complete = not builder.stopped
         history = ModelHistory(_finish(freeze(builder, model, complete=complete)))
         # Free the capture's lookup tables (a weak reference per op) while the collector is

@@ -47,14 +47,18 @@ def _json_number(v: float | int | None) -> float | int | None:
     return v
 
 
-def as_real(tensor: torch.Tensor) -> torch.Tensor:
-    """A floating tensor with the same values (ints and bools become float64 or float32)."""
+def _check_real(tensor: torch.Tensor) -> None:
     if tensor.is_complex() or tensor.is_quantized or tensor.layout != torch.strided:
         raise RequestError(
             "bad_dtype",
             f"cannot show a {tensor.dtype} tensor with layout {tensor.layout}: view a real, "
             "dense tensor (for example save .abs() or .real with postfunc)",
         )
+
+
+def as_real(tensor: torch.Tensor) -> torch.Tensor:
+    """A floating tensor with the same values (ints and bools become float64 or float32)."""
+    _check_real(tensor)
     if tensor.dtype in (torch.float32, torch.float64):
         return tensor.detach()
     if tensor.is_floating_point() or tensor.dtype == torch.bool:
@@ -62,55 +66,65 @@ def as_real(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.detach().double()  # int64 does not fit float32's 24-bit mantissa
 
 
-CHUNK = 1 << 22  # elements per pass on CPU: bounds the temporary of the centred pass (16 MB)
+CHUNK = 1 << 22  # elements per pass on CPU at most (32 MB of float64)
+MIN_CHUNK = 1 << 16
+
+
+def _flat_source(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor's elements as one flat row, unconverted (each chunk is converted alone)."""
+    _check_real(tensor)
+    return tensor.detach().reshape(-1)
 
 
 def _chunks(x: torch.Tensor) -> list[torch.Tensor]:
-    """A flat tensor in cache-sized pieces (one piece off the CPU, where launches cost more)."""
-    size = CHUNK if x.device.type == "cpu" else max(1, x.numel())
+    """A flat tensor in pieces small enough that the float64 copies of one piece (two at a
+    time) take at most a quarter the tensor's own bytes: statistics of an int8 or bool tensor cost
+    no more than 1.5x the tensor (a whole float64 copy would cost 8x)."""
+    budget = x.numel() * x.element_size() // 64
+    size = max(MIN_CHUNK, min(CHUNK, budget))
     return [x[i : i + size] for i in range(0, x.numel(), size)]
 
 
-def _finite_part(chunk: torch.Tensor, total: float) -> tuple[torch.Tensor, int, int]:
-    """The chunk's finite values and its NaN and Inf counts (fast when all are finite)."""
-    if math.isfinite(total):
-        return chunk, 0, 0
-    mask = torch.isfinite(chunk)
-    nan = int(torch.isnan(chunk).sum())
-    finite = chunk[mask]
-    return finite, nan, chunk.numel() - finite.numel() - nan
+def _finite64(chunk: torch.Tensor) -> tuple[torch.Tensor, int, int]:
+    """The chunk's finite values in float64 and its NaN and Inf counts. float64: sums and
+    squares of float32 values near ±3.4e38 overflow float32 (fast when all are finite)."""
+    values = chunk.double()
+    if math.isfinite(float(values.sum())):
+        return values, 0, 0
+    mask = torch.isfinite(values)
+    nan = int(torch.isnan(values).sum())
+    finite = values[mask]
+    return finite, nan, values.numel() - finite.numel() - nan
 
 
 def tensor_stats(tensor: torch.Tensor) -> Stats:
-    """Two passes over cache-sized chunks: sum, extremes and counts, then the centred squares
+    """Two passes over float64 chunks: sum, extremes and counts, then the centred squares
     (the two-pass variance, exact where E[x²] - E[x]² would cancel)."""
-    x = as_real(tensor).reshape(-1)
+    x = _flat_source(tensor)
     numel = x.numel()
     if numel == 0:
         return Stats(0, None, None, None, None, 0, 0, 0)
-    parts: list[torch.Tensor] = []
     total, nonzero, nan, inf = 0.0, 0, 0, 0
     lo, hi = math.inf, -math.inf
     for chunk in _chunks(x):
         nonzero += int(torch.count_nonzero(chunk))
-        part, n_nan, n_inf = _finite_part(chunk, float(chunk.sum()))
+        part, n_nan, n_inf = _finite64(chunk)
         nan, inf = nan + n_nan, inf + n_inf
         if part.numel():
-            total += (
-                float(part.sum(dtype=torch.float64)) if part is not chunk else float(chunk.sum())
-            )
+            total += float(part.sum())
             c_lo, c_hi = torch.aminmax(part)
             lo, hi = min(lo, float(c_lo)), max(hi, float(c_hi))
-            parts.append(part)
+        del part  # before the next chunk's copy is made
     zeros = numel - nonzero
     finite = numel - nan - inf
     if finite == 0:
         return Stats(numel, None, None, None, None, zeros, nan, inf)
     mean = total / finite
     squares = 0.0
-    for part in parts:
-        centred = part - mean
+    for chunk in _chunks(x):
+        centred = _finite64(chunk)[0].sub_(mean)
         squares += float(torch.dot(centred, centred))
+        del centred
     std = math.sqrt(squares / (finite - 1)) if finite > 1 else None
     return Stats(numel, mean, std, lo, hi, zeros, nan, inf)
 
@@ -125,15 +139,25 @@ class Histogram:
 
 
 def histogram(tensor: torch.Tensor, bins: int) -> Histogram:
+    """Counts of finite values in ``bins`` equal bins over [min, max], binned in float64 (the
+    float32 width of [-3.4e38, 3.4e38] overflows), chunk by chunk."""
     if not 1 <= bins <= MAX_BINS:
         raise RequestError("out_of_range", f"bins must be between 1 and {MAX_BINS}, not {bins}")
-    x = as_real(tensor).reshape(-1)
-    values, nan, inf = _finite_part(x, float(x.sum())) if x.numel() else (x, 0, 0)
-    if values.numel() == 0:
+    x = _flat_source(tensor)
+    lo, hi, nan, inf = math.inf, -math.inf, 0, 0
+    for chunk in _chunks(x):
+        part, n_nan, n_inf = _finite64(chunk)
+        nan, inf = nan + n_nan, inf + n_inf
+        if part.numel():
+            c_lo, c_hi = torch.aminmax(part)
+            lo, hi = min(lo, float(c_lo)), max(hi, float(c_hi))
+        del part
+    if lo > hi:  # no finite value
         return Histogram(torch.zeros(bins, dtype=torch.float32), 0.0, 0.0, nan, inf)
-    lo, hi = (float(v) for v in torch.aminmax(values))
     top = hi if hi > lo else lo + 1.0  # one value: every count in the first bin
-    counts = torch.histc(values, bins=bins, min=lo, max=top)
+    counts = torch.zeros(bins, dtype=torch.float64, device=x.device)
+    for chunk in _chunks(x):
+        counts += torch.histc(_finite64(chunk)[0], bins=bins, min=lo, max=top)
     return Histogram(counts.float().cpu(), lo, hi, nan, inf)
 
 

@@ -15,17 +15,24 @@ export function cameraTransform(c: Camera): string {
   return `translate(${c.x},${c.y}) scale(${c.k})`;
 }
 
-/** Fits the content into the viewport; `minZoom` keeps text readable (then top-aligned). */
-export function fitCamera(content: Extent, viewport: Extent, minZoom = MIN_ZOOM, maxZoom = 1.25): Camera {
-  const fitK = Math.min(
-    (viewport.width - 2 * MARGIN) / Math.max(content.width, 1),
-    (viewport.height - 2 * MARGIN) / Math.max(content.height, 1),
-  );
-  const k = Math.max(minZoom, Math.min(maxZoom, fitK));
+/**
+ * Fits the whole content into the viewport (centred). Where that would zoom out below
+ * `readableK` (node text too small to read), it fits the width instead, never below
+ * `readableK`, top-aligned: the input end shows and the rest scrolls.
+ */
+export function fitCamera(content: Extent, viewport: Extent, readableK = MIN_ZOOM, maxZoom = 1.25): Camera {
+  const widthK = (viewport.width - 2 * MARGIN) / Math.max(content.width, 1);
+  const fitK = Math.min(widthK, (viewport.height - 2 * MARGIN) / Math.max(content.height, 1));
+  const k = fitK >= readableK ? Math.min(maxZoom, fitK) : Math.max(readableK, Math.min(maxZoom, widthK));
   const x = (viewport.width - content.width * k) / 2;
-  const fitsHeight = content.height * k <= viewport.height - 2 * MARGIN;
+  const fitsHeight = content.height * k <= viewport.height - 2 * MARGIN + 0.5;
   const y = fitsHeight ? (viewport.height - content.height * k) / 2 : MARGIN;
   return { x: content.width * k > viewport.width ? MARGIN : x, y, k };
+}
+
+/** The zoom at which text drawn at `fontPx` shows `minPx` tall on screen. */
+export function readableZoom(fontPx: number, minPx: number): number {
+  return minPx / Math.max(fontPx, 1);
 }
 
 /** Zoom by `factor` keeping the screen point (px, py) fixed. */

@@ -21,7 +21,8 @@ import { neighbour } from '../graph/navigate.ts';
 import { LayoutClient } from '../layout/client.ts';
 import type { GraphLayout } from '../layout/layout.ts';
 import type { SceneState } from '../render/scene.ts';
-import { attachPanZoom } from '../render/camera.ts';
+import { attachPanZoom, readableZoom } from '../render/camera.ts';
+import { FONT_PX } from '../layout/size.ts';
 import { sceneToSvg } from '../render/export.ts';
 import type { DataClient } from '../comm/client.ts';
 import type { DataViews } from '../panels/data-views.ts';
@@ -52,8 +53,9 @@ export type { LensViewApi, ViewOptions } from './api.ts';
 
 const EMPTY: VisibleGraph = { nodes: [], edges: [], groups: [] };
 const NO_SCENE: SceneState = { selected: null, matches: new Set(), current: null, fills: new Map() };
-/** The first screen: fit, but never smaller than this (then top-aligned), so text stays readable. */
-const FIRST_FIT_MIN_ZOOM = 0.8;
+/** The first screen: fit the whole graph unless node text would fall below ~7 px; then fit
+ *  the width (never smaller than that), top-aligned at the input. */
+const FIRST_FIT_MIN_ZOOM = readableZoom(FONT_PX, 7);
 /** Presentation mode: node text readable from the back of a room. */
 const PRESENT_MIN_ZOOM = 1.3;
 

@@ -5,7 +5,7 @@ import { initialViewState, withExpanded, withRolled, withSelected } from '../../
 import { buildHierarchy } from '../../src/graph/hierarchy.ts';
 import { scopesToReveal, searchNodes } from '../../src/graph/search.ts';
 import { describeNode, formatSeconds } from '../../src/graph/describe.ts';
-import { fitCamera, zoomAt } from '../../src/render/camera.ts';
+import { fitCamera, readableZoom, zoomAt } from '../../src/render/camera.ts';
 import { loadFixture } from './fixtures/load.ts';
 
 const cnn = createTrace(loadFixture('small_cnn'));
@@ -77,10 +77,31 @@ test('fit centres small content and keeps large content readable; zoom keeps the
   assert.equal(small.k, 1.25);
   assert.equal(small.x, (800 - 125) / 2);
   const tall = fitCamera({ width: 300, height: 5000 }, { width: 800, height: 600 }, 0.85);
-  assert.equal(tall.k, 0.85);
+  assert.equal(tall.k, 1.25, 'too tall to fit readably: fits the width instead (capped)');
   assert.equal(tall.y, 16, 'top-aligned when it does not fit');
   const c = zoomAt({ x: 10, y: 20, k: 1 }, 2, 110, 220);
   // The content point under the cursor, (100, 200), stays under it.
   assert.equal((110 - c.x) / c.k, 100);
   assert.equal((220 - c.y) / c.k, 200);
+});
+
+test('first fit: the whole graph while node text stays >= 7 px, else the width, top-aligned', () => {
+  const readable = readableZoom(11, 7);
+  assert.ok(Math.abs(readable - 7 / 11) < 1e-12);
+  const viewport = { width: 800, height: 600 };
+  // Fits whole at k = (600 - 32) / 700 ≈ 0.81 ≥ 0.64: centred, everything visible.
+  const medium = fitCamera({ width: 400, height: 700 }, viewport, readable);
+  assert.ok(Math.abs(medium.k - 568 / 700) < 1e-9);
+  assert.ok(medium.y >= 16 && medium.y + 700 * medium.k <= 600 - 15.5, 'all of it fits vertically');
+  assert.equal(medium.x, (800 - 400 * medium.k) / 2);
+  // Fitting whole would be k = 568 / 3000 ≈ 0.19 (2 px text): fit the width of 500 instead.
+  const tall = fitCamera({ width: 500, height: 3000 }, viewport, readable);
+  assert.equal(tall.k, Math.min(1.25, 768 / 500));
+  assert.equal(tall.y, 16, 'scrolled to the top, where the input is');
+  // Wide and tall: the width fit is still unreadable, so it stays at the readable zoom, left edge.
+  const huge = fitCamera({ width: 5000, height: 5000 }, viewport, readable);
+  assert.equal(huge.k, readable);
+  assert.deepEqual([huge.x, huge.y], [16, 16]);
+  // The f key (no readable floor) still fits everything.
+  assert.ok(fitCamera({ width: 5000, height: 5000 }, viewport).k < 0.2);
 });
