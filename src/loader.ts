@@ -39,7 +39,7 @@ interface CodeReply {
  */
 export const KEPT = 'svg.lenslab-kept, img.lenslab-kept, img[src*="lenslab-kept"], img[src^="data:image/svg+xml;base64,PHN2ZyBjbGFzcz0ibGVuc2xhYi1rZXB0"]';
 
-type Slot = Registered | Promise<Registered> | undefined;
+type Slot = Registered | undefined;
 const slots = globalThis as unknown as Record<symbol, Slot>;
 
 /** The output next to this widget that holds the kept SVG snapshot (same output area only). */
@@ -53,22 +53,32 @@ export function keptSibling(el: HTMLElement): HTMLElement | null {
   return null;
 }
 
-function fromKernel(model: AnyModel): Promise<Registered> {
+/**
+ * One round trip over this widget's comm: proves a kernel is behind it (a model restored from
+ * a saved notebook has none) and, with `code`, brings widget.js and widget.css.
+ */
+function ask(model: AnyModel, code: boolean): Promise<CodeReply> {
   return new Promise((resolve) => {
     const onMessage = (msg: unknown): void => {
       const reply = msg as CodeReply | null;
-      if (!reply || reply.type !== CODE || typeof reply.esm !== 'string') return;
+      if (!reply || reply.type !== CODE) return;
       model.off('msg:custom', onMessage);
-      const url = URL.createObjectURL(new Blob([reply.esm], { type: 'text/javascript' }));
-      resolve(import(/* @vite-ignore */ url).then((m: { default: WidgetModule }) => ({ protocol: PROTOCOL_VERSION, widget: m.default, css: reply.css })));
+      resolve(reply);
     };
     model.on('msg:custom', onMessage);
     try {
-      model.send({ type: CODE });
+      model.send({ type: CODE, code });
     } catch {
       // no comm at all: nothing will answer
     }
   });
+}
+
+async function fromKernel(model: AnyModel): Promise<Registered> {
+  const reply = await ask(model, true);
+  const url = URL.createObjectURL(new Blob([reply.esm], { type: 'text/javascript' }));
+  const m = (await import(/* @vite-ignore */ url)) as { default: WidgetModule };
+  return { protocol: PROTOCOL_VERSION, widget: m.default, css: reply.css };
 }
 
 /** Runs `fn` once `el` is in the page (hosts attach the view after render returns), for ~5 s. */
@@ -90,16 +100,20 @@ function addStyle(el: HTMLElement, css: string | undefined): void {
   (root instanceof ShadowRoot ? root : document.head).appendChild(style);
 }
 
-function widgetModule(model: AnyModel): Promise<Registered> {
-  const slot = slots[KEY];
-  if (slot && !(slot instanceof Promise) && slot.protocol === PROTOCOL_VERSION) return Promise.resolve(slot);
-  if (slot instanceof Promise) return slot;
-  const pending = fromKernel(model);
-  slots[KEY] = pending;
-  void pending.then((r) => {
-    slots[KEY] = r;
-  });
-  return pending;
+/**
+ * The widget module, once a kernel has answered this widget (never, without a kernel). Only a
+ * loaded module is shared: a widget whose kernel never answers holds up no other widget.
+ */
+async function widgetModule(model: AnyModel): Promise<Registered> {
+  const current = (): Registered | undefined => (slots[KEY]?.protocol === PROTOCOL_VERSION ? slots[KEY] : undefined);
+  const shared = current();
+  if (shared) {
+    await ask(model, false);
+    return shared;
+  }
+  const loaded = await fromKernel(model);
+  slots[KEY] = current() ?? loaded;
+  return slots[KEY] ?? loaded;
 }
 
 export default {

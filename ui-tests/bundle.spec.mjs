@@ -235,6 +235,9 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
       assert(errors === 0, 'a "model not found" error or "Loading widget..." is visible');
       const graphs = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible, .jp-Notebook .lenslab-root:visible').count();
       assert(graphs === 1, `expected one graph, found ${graphs}`);
+      // A widget model restored from the saved state has no kernel: it steps aside for the snapshot.
+      const snapshot = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible').count();
+      assert(snapshot === 1, 'the kept snapshot is hidden behind a widget with no kernel');
       await screenshot(labPage, '22-kept-notebook', { fullPage: true });
     });
 

@@ -86,6 +86,8 @@ def test_saved_esm_is_the_small_loader_and_the_kernel_serves_the_code(widget: Le
     widget._on_message(widget, {"type": CODE}, [])
     assert sent[0]["type"] == CODE and sent[0]["esm"] == ESM_PATH.read_text(encoding="utf-8")
     assert ".lenslab-root" in sent[0]["css"]
+    widget._on_message(widget, {"type": CODE, "code": False}, [])  # a ping: the module is loaded
+    assert sent[1] == {"type": CODE}
 
 
 def test_view_options_reach_the_front_end(history: Any) -> None:

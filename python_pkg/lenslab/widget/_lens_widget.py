@@ -86,7 +86,12 @@ class LensWidget(anywidget.AnyWidget):
 
     def _on_message(self, widget: Any, content: Any, buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == CODE:
-            code = {"esm": ESM_PATH.read_text(encoding="utf-8"), "css": _css_text()}
+            # The loader asks once per widget: with "code" for widget.js, else as a ping.
+            code = (
+                {"esm": ESM_PATH.read_text(encoding="utf-8"), "css": _css_text()}
+                if content.get("code", True)
+                else {}
+            )
             with contextlib.suppress(Exception):  # a closed comm: nobody is listening any more
                 self.send({"type": CODE, **code})
             return
