@@ -151,22 +151,34 @@ class ActivationStore:
                     values[index] = copy_detached(value)
 
     def seal(self, owned: Iterable[torch.Tensor]) -> None:
-        """End of capture: copy each saved value that shares storage with a tensor in ``owned``
-        (what the user keeps), then note every value's version for ``checked``."""
-        keys = {storage_key(t) for t in owned}
-        keys.discard(0)
+        """End of capture: copy each saved value that is, or is a view of, a tensor in ``owned``
+        (what the user keeps), then note every value's version for ``checked``.
+
+        Views are found by their ``_base`` (one attribute read per value, so the pass costs
+        little per op); a value sharing storage some other way (``.detach()``) shares the
+        version counter too, and ``checked`` catches its change."""
+        roots = {id(t): t for t in owned}
         values = self.values
+        Tensor = torch.Tensor
+        hits = [
+            i
+            for i, v in enumerate(values)
+            if isinstance(v, Tensor) and id(v if v._base is None else v._base) in roots  # noqa: SLF001
+        ]
         copies: dict[int, torch.Tensor] = {}
-        for index, value in enumerate(values):
-            if isinstance(value, torch.Tensor) and storage_key(value) in keys:
-                copy = copies.get(id(value))
-                if copy is None:
-                    try:
-                        copy = copies[id(value)] = _copy(value, self.want_grads)
-                    except (RuntimeError, NotImplementedError):
-                        continue  # no copy possible: the version check below still guards it
-                values[index] = copy
-        self._versions = [_version(v) if isinstance(v, torch.Tensor) else -1 for v in values]
+        for index in hits:
+            value = values[index]
+            copy = copies.get(id(value))
+            if copy is None:
+                try:
+                    copy = copies[id(value)] = _copy(value, self.want_grads)
+                except (RuntimeError, NotImplementedError):
+                    continue  # no copy possible: the version check still guards it
+            values[index] = copy
+        try:  # one comprehension: this runs once per op of the capture
+            self._versions = [v._version if isinstance(v, Tensor) else -1 for v in values]
+        except RuntimeError:  # an inference-mode tensor has no version counter
+            self._versions = [_version(v) if isinstance(v, Tensor) else -1 for v in values]
 
     def checked(self, index: int, what: str) -> Any:
         """The value of op ``index``; a ``LensError`` if it was changed in place after capture."""
