@@ -160,6 +160,20 @@ export async function lessonsSpec({ context, lab, test, assert, out }) {
       });
       assert(fit.count > 0 && fit.inside && fit.text >= 7, `first draw fits the widget with readable text: ${JSON.stringify(fit)}`);
       await shoot(1, '1-fitted-first-draw');
+      // The grip under the widget changes its height; an untouched fit refits (ResizeObserver).
+      const second = page.locator('.lenslab-root').nth(1);
+      const nodeHeight = () => second.evaluate((r) => r.querySelector('.lenslab-node')?.getBoundingClientRect().height ?? 0);
+      const before = { root: (await second.boundingBox()).height, node: await nodeHeight() };
+      const grip = await second.locator('.lenslab-resize').boundingBox();
+      await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(grip.x + grip.width / 2, grip.y + 200, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForTimeout(400);
+      const after = { root: (await second.boundingBox()).height, node: await nodeHeight() };
+      assert(after.root > before.root + 150 && after.node > before.node, `resized ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+      await shoot(1, '1-resized-refit');
+      await second.locator('.lenslab-resize').dblclick();
     });
 
     await test('lesson 2 (attention): heads x query x key maps, named axes, fused attention recorded', async () => {
