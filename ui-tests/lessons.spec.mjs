@@ -135,6 +135,45 @@ export async function lessonsSpec({ context, lab, test, assert, out }) {
       p = await panels(page, 2);
       assert(p.state === 'ready' && p.kind === 'gradient', `saliency: ${JSON.stringify(p)}`);
       await shoot(2, '1-input-gradient');
+      // The input image pinned over the graph; after backward, |grad| laid over it (saliency).
+      const pin = page.locator('.lenslab-root').nth(2).locator('[data-lenslab-pinned-input]');
+      await page.waitForFunction(() => document.querySelectorAll('.lenslab-root')[2]?.querySelector('[data-lenslab-pinned-input]')?.dataset.saliency === 'true', null, { timeout: 30_000 });
+      assert((await pin.getAttribute('data-lenslab-pinned-input')) === 'input_1' && (await pin.getAttribute('data-has-grad')) === 'true', 'pinned input_1 with its gradient');
+      const size = await pin.locator('canvas').evaluate((c) => [c.width, c.height, c.getBoundingClientRect().width]);
+      assert(size[0] === 8 && size[1] === 8 && size[2] >= 100, `the 8x8 digit, drawn large: ${size}`);
+      await page.locator('.lenslab-root').nth(2).scrollIntoViewIfNeeded();
+      await pin.screenshot({ path: join(out, 'lesson-1-pinned-saliency.png') });
+      await pin.locator('[data-action="pinned-saliency"]').click();
+      await page.waitForFunction(() => document.querySelectorAll('.lenslab-root')[2]?.querySelector('[data-lenslab-pinned-input]')?.dataset.saliency === 'false', null, { timeout: 30_000 });
+      await pin.screenshot({ path: join(out, 'lesson-1-pinned-plain.png') });
+      await pin.locator('.lenslab-pinned-title').click();
+      assert(await pin.locator('canvas').isHidden(), 'the title folds the pinned image away');
+      await pin.locator('.lenslab-pinned-title').click();
+      assert(await pin.locator('canvas').isVisible(), 'and opens it again');
+      // First draw fitted: every node inside the stage, unless fitting would shrink text below 7 px.
+      const fit = await page.locator('.lenslab-root').nth(1).evaluate((r) => {
+        const stage = r.querySelector('.lenslab-stage').getBoundingClientRect();
+        const nodes = [...r.querySelectorAll('.lenslab-node')].map((n) => n.getBoundingClientRect());
+        const inside = nodes.every((b) => b.left >= stage.left - 1 && b.right <= stage.right + 1 && b.top >= stage.top - 1 && b.bottom <= stage.bottom + 1);
+        const text = r.querySelector('.lenslab-node text')?.getBoundingClientRect().height ?? 0;
+        return { inside, text, count: nodes.length, stage: [stage.width, stage.height] };
+      });
+      assert(fit.count > 0 && fit.inside && fit.text >= 7, `first draw fits the widget with readable text: ${JSON.stringify(fit)}`);
+      await shoot(1, '1-fitted-first-draw');
+      // The grip under the widget changes its height; an untouched fit refits (ResizeObserver).
+      const second = page.locator('.lenslab-root').nth(1);
+      const nodeHeight = () => second.evaluate((r) => r.querySelector('.lenslab-node')?.getBoundingClientRect().height ?? 0);
+      const before = { root: (await second.boundingBox()).height, node: await nodeHeight() };
+      const grip = await second.locator('.lenslab-resize').boundingBox();
+      await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(grip.x + grip.width / 2, grip.y + 200, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForTimeout(400);
+      const after = { root: (await second.boundingBox()).height, node: await nodeHeight() };
+      assert(after.root > before.root + 150 && after.node > before.node, `resized ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+      await shoot(1, '1-resized-refit');
+      await second.locator('.lenslab-resize').dblclick();
     });
 
     await test('lesson 2 (attention): heads x query x key maps, named axes, fused attention recorded', async () => {

@@ -277,13 +277,14 @@ def _capture(
             failure = budget.memory_error(exc, getattr(exc, "lens_builder", None))
             _attach_partial_history(exc, model)
             failure.lens_history = getattr(exc, "lens_history", None)  # type: ignore[attr-defined]
-        if failure is not None:
-            raise failure
-        complete = not builder.stopped
-        history = ModelHistory(_finish(freeze(builder, model, complete=complete)))
-        # Free the capture's lookup tables (a weak reference per op) while the collector is
-        # still paused: re-enabling it would otherwise scan them once more.
-        del builder
+        if failure is None:
+            complete = not builder.stopped
+            history = ModelHistory(_finish(freeze(builder, model, complete=complete)))
+            # Free the capture's lookup tables (a weak reference per op) while the collector
+            # is still paused: re-enabling it would otherwise scan them once more.
+            del builder
+    if failure is not None:
+        raise failure from None
     if context is not None:
         context.targets = options.targets
         context.attention_weights = options.attention_weights

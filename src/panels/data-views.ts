@@ -9,6 +9,7 @@ import { LayerTable } from './layer-table.ts';
 import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
 import type { RowStats } from './table-model.ts';
 import { PassPicker } from './pass-picker.ts';
+import { PinnedInput } from './pinned-input.ts';
 import { TensorPanel } from './tensor-panel.ts';
 import type { TensorTarget } from './tensor-panel.ts';
 import { SourcePanel } from './source-panel.ts';
@@ -28,6 +29,8 @@ export type Tab = 'graph' | 'layers';
 export class DataViews {
   readonly panel: TensorPanel;
   readonly source: SourcePanel;
+  /** The model's input image, pinned over the graph (image inputs only), with saliency. */
+  readonly pinned: PinnedInput;
   /** What the inspector shows below the facts: the source panel, the pass picker (rolled
    *  layers with several passes), then the tensor view. */
   readonly extra: HTMLElement;
@@ -52,6 +55,7 @@ export class DataViews {
   ) {
     this.panel = new TensorPanel(client);
     this.panel.el.hidden = true;
+    this.pinned = new PinnedInput(client);
     this.source = new SourcePanel(client, { selectLine: (file, line) => hooks.selectLine(file, line) });
     this.passes = new PassPicker(client, (pass) => this.pickPass(pass), () => this.panel.currentKind);
     this.extra = html('div', 'lenslab-inspector-extra');
@@ -82,7 +86,7 @@ export class DataViews {
   /** Places the tabs first in the toolbar and the table over the graph stage. */
   mount(toolbar: HTMLElement, stage: HTMLElement): void {
     toolbar.prepend(this.tabs);
-    stage.appendChild(this.table.el);
+    stage.append(this.pinned.el, this.table.el);
   }
 
   setTab(tab: Tab): void {
@@ -112,6 +116,7 @@ export class DataViews {
     this.table.setRows(layerRows(trace));
     this.source.setFrames(trace.graph.frames ?? [], trace.graph.source_text ?? []);
     this.table.setStats((i) => this.stats.get(i));
+    this.pinned.setTrace(trace);
   }
 
   /** The selection changed (or the view was redrawn): show its code and tensor, mark its row. */
@@ -147,6 +152,7 @@ export class DataViews {
     this.client.version = version;
     this.gradNorms = null;
     if (this.panel.currentKind === 'gradient' || this.panel.currentView === 'saliency') this.panel.refresh();
+    this.pinned.refresh();
     if (this.wantNorms) void this.fetchGradNorms();
   }
 

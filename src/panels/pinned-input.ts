@@ -1,0 +1,128 @@
+// The model's input image pinned in a corner of the graph stage: shown whenever the first input
+// is an image (N×C×H×W, 1 or 3 channels), and after a backward pass that reached the input, a
+// toggle lays |grad| over it as saliency. Data comes through the same 'tiles' requests as the
+// tensor panel's saliency view; drawing is drawSaliency. Browser tests find it by
+// data-lenslab-pinned-input (the input's label), data-saliency and data-has-grad.
+import type { DataClient, DataReply } from '../comm/client.ts';
+import { DataError, isCancelled } from '../comm/client.ts';
+import type { Trace } from '../model/trace.ts';
+import { html } from '../dom.ts';
+import { drawSaliency } from './draw.ts';
+import type { Tiles } from './draw.ts';
+import { defaultSlice, isImage, tilesParams } from './views.ts';
+
+/** Largest side, in CSS pixels, of the pinned image. */
+const SIDE_PX = 120;
+
+interface ImageInput {
+  /** Its layer ('input_1': what the panel and data-lenslab-pinned-input show). */
+  readonly layer: string;
+  /** Its pass label ('input_1:1': what the kernel is asked for). */
+  readonly label: string;
+  readonly shape: readonly number[];
+}
+
+/** N×C×H×W with 1 or 3 channels, or C×H×W with 3 (a 1×T×D sequence batch is no image). */
+function looksLikeImage(shape: readonly number[]): boolean {
+  return isImage(shape) && (shape.length === 4 || shape[0] === 3);
+}
+
+/** The first input op whose shape is an image, or null. */
+export function imageInput(trace: Trace): ImageInput | null {
+  const op = trace.ops.find((o) => o.role === 'input' && o.shape !== null && looksLikeImage(o.shape));
+  return op?.shape ? { layer: op.layer, label: op.label, shape: op.shape } : null;
+}
+
+function tilesOf(r: DataReply<'tiles'>): Tiles {
+  const [count = 1, rows = 1, cols = 1] = r.header?.shape ?? [];
+  return { values: r.array ?? new Float32Array(), count, rows, cols };
+}
+
+export class PinnedInput {
+  readonly el: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly toggle: HTMLButtonElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly note: HTMLElement;
+  private input: ImageInput | null = null;
+  private saliency = true;
+  private generation = 0;
+
+  constructor(private readonly client: DataClient) {
+    this.el = html('section', 'lenslab-pinned');
+    this.el.setAttribute('aria-label', 'Model input');
+    this.el.hidden = true;
+    const head = html('div', 'lenslab-pinned-head', this.el);
+    this.title = html('button', 'lenslab-pinned-title', head);
+    this.title.setAttribute('type', 'button');
+    this.title.title = 'Hide or show the input image';
+    this.title.setAttribute('aria-expanded', 'true');
+    this.title.addEventListener('click', () => {
+      const open = this.title.getAttribute('aria-expanded') !== 'true';
+      this.title.setAttribute('aria-expanded', String(open));
+      this.canvas.hidden = !open;
+      this.note.hidden = !open;
+      this.title.textContent = `${open ? '\u25BE' : '\u25B8'} input: ${this.input?.layer ?? ''}`;
+    });
+    this.toggle = html('button', 'lenslab-button', head, 'saliency');
+    this.toggle.type = 'button';
+    this.toggle.dataset['action'] = 'pinned-saliency';
+    this.toggle.title = 'Lay |gradient| of the output over the input (red: what the output depends on most)';
+    this.toggle.addEventListener('click', () => this.setSaliency(!this.saliency));
+    this.canvas = html('canvas', 'lenslab-pinned-canvas', this.el);
+    this.note = html('div', 'lenslab-pinned-note', this.el);
+    // Pointer and wheel events here are for the panel, not for panning the graph beneath it.
+    for (const type of ['wheel', 'pointerdown', 'pointermove', 'click', 'dblclick']) this.el.addEventListener(type, (ev) => ev.stopPropagation());
+  }
+
+  setTrace(trace: Trace): void {
+    this.input = imageInput(trace);
+    this.el.hidden = this.input === null;
+    if (!this.input) {
+      delete this.el.dataset['lenslabPinnedInput'];
+      return;
+    }
+    this.el.dataset['lenslabPinnedInput'] = this.input.layer;
+    this.title.textContent = `\u25BE input: ${this.input.layer}`;
+    this.refresh();
+  }
+
+  setSaliency(on: boolean): void {
+    this.saliency = on;
+    this.refresh();
+  }
+
+  /** Fetches and draws again (a backward pass changed the gradients). */
+  refresh(): void {
+    if (this.input && this.client.connected) void this.load(this.input);
+  }
+
+  private async load(input: ImageInput): Promise<void> {
+    const gen = ++this.generation;
+    const params = tilesParams(input.label, 'activation', defaultSlice(input.shape, 'saliency'), input.shape, 3, 256);
+    try {
+      const image = await this.client.request('tiles', params, 'pinned');
+      const grad = await this.client.request('tiles', { ...params, tensor: 'gradient' }, 'pinned-grad').catch((err: unknown) => {
+        if (err instanceof DataError && err.code !== 'no_kernel' && err.code !== 'cancelled') return null;
+        throw err;
+      });
+      if (gen !== this.generation) return;
+      this.draw(tilesOf(image), grad ? tilesOf(grad) : null);
+    } catch (err) {
+      if (gen === this.generation && !isCancelled(err)) this.note.textContent = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private draw(image: Tiles, grad: Tiles | null): void {
+    const shown = this.saliency && grad !== null;
+    drawSaliency(this.canvas, image, shown ? grad : null);
+    const k = SIDE_PX / Math.max(this.canvas.width, this.canvas.height, 1);
+    this.canvas.style.width = `${Math.round(this.canvas.width * k)}px`;
+    this.canvas.style.height = `${Math.round(this.canvas.height * k)}px`;
+    this.el.dataset['hasGrad'] = String(grad !== null);
+    this.el.dataset['saliency'] = String(shown);
+    this.toggle.disabled = grad === null;
+    this.toggle.setAttribute('aria-pressed', String(shown));
+    this.note.textContent = grad === null ? 'saliency: run backward with an input that requires grad' : shown ? 'red: largest |grad|' : '';
+  }
+}
