@@ -4,8 +4,8 @@ loader instead of the widget's code. Executed the way nbconvert does (widget sta
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,13 @@ import pytest
 from lenslab.export.figure import HEADLESS_JS
 from lenslab.widget._lens_widget import ESM_PATH, LOADER_PATH
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import notebook_weight  # bench/, shared with `make bench`
+# bench/notebook_weight.py, shared with `make bench`; loaded by path so bench/ stays off sys.path.
+_spec = importlib.util.spec_from_file_location(
+    "notebook_weight", Path(__file__).resolve().parents[2] / "bench" / "notebook_weight.py"
+)
+assert _spec is not None and _spec.loader is not None
+notebook_weight = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(notebook_weight)
 
 nbclient = pytest.importorskip("nbclient")
 nbformat = pytest.importorskip("nbformat")
