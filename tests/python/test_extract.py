@@ -205,11 +205,17 @@ _CHILD = textwrap.dedent(
             return super().forward(x)
 
     Killed.__name__ = Killed.__qualname__ = "Net"  # the same model as far as the store knows
+    if "MASTER_ADDR" in os.environ:  # launched by torchrun: join the group as a user's script would
+        import torch.distributed as dist
+        dist.init_process_group("gloo")
     torch.manual_seed(0)
     model = Killed().eval()
     torch.manual_seed(1)
     x = torch.randn(10, 3, 6, 6)
     lenslab.extract(model, x, ["conv", "head"], batch_size=2, to=sys.argv[1], progress=False)
+    if "MASTER_ADDR" in os.environ:
+        dist.barrier()
+        dist.destroy_process_group()
     """
 )
 
@@ -274,6 +280,24 @@ def test_two_processes_fill_one_store_like_one_process(tmp_path: pathlib.Path) -
         assert proc.returncode == 0, err
     _in_process(tmp_path / "one")
     _same_stores(tmp_path / "two", tmp_path / "one")
+
+
+def test_torchrun_two_processes_fill_one_store_like_one_process(tmp_path: pathlib.Path) -> None:
+    command, env = _script(tmp_path)
+    launch = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        *command[1:],
+        str(tmp_path / "torchrun"),
+    ]
+    run = subprocess.run(launch, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    _in_process(tmp_path / "one")
+    _same_stores(tmp_path / "torchrun", tmp_path / "one")
 
 
 def test_dataset_stats_equal_statistics_of_all_activations_at_once() -> None:
