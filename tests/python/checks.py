@@ -79,7 +79,7 @@ def check_capture(
         compared += 1
     assert compared or not module_outputs, "no module output found by its address"
 
-    outputs = [t for _, t in iter_tensors(expected_out)]
+    outputs = [t for _, t in iter_tensors(expected_out, objects=True)]
     assert len(h.outputs) == len(outputs)
     for layer, tensor in zip(h.outputs, outputs, strict=True):
         torch.testing.assert_close(layer.activation, tensor, equal_nan=True)
