@@ -47,6 +47,8 @@ export class PinnedInput {
   private input: ImageInput | null = null;
   private saliency = true;
   private generation = 0;
+  /** Set once the user opens or folds the panel: from then on their choice holds. */
+  private userChose = false;
 
   constructor(private readonly client: DataClient) {
     this.el = html('section', 'lenslab-pinned');
@@ -56,13 +58,9 @@ export class PinnedInput {
     this.title = html('button', 'lenslab-pinned-title', head);
     this.title.setAttribute('type', 'button');
     this.title.title = 'Hide or show the input image';
-    this.title.setAttribute('aria-expanded', 'true');
     this.title.addEventListener('click', () => {
-      const open = this.title.getAttribute('aria-expanded') !== 'true';
-      this.title.setAttribute('aria-expanded', String(open));
-      this.canvas.hidden = !open;
-      this.note.hidden = !open;
-      this.title.textContent = `${open ? '\u25BE' : '\u25B8'} input: ${this.input?.layer ?? ''}`;
+      this.userChose = true;
+      this.setOpen(this.title.getAttribute('aria-expanded') !== 'true');
     });
     this.toggle = html('button', 'lenslab-button', head, 'saliency');
     this.toggle.type = 'button';
@@ -83,8 +81,16 @@ export class PinnedInput {
       return;
     }
     this.el.dataset['lenslabPinnedInput'] = this.input.layer;
-    this.title.textContent = `\u25BE input: ${this.input.layer}`;
+    // Folded until there is a saliency map to show: open, it covers the graph's corner.
+    if (!this.userChose) this.setOpen(false);
     this.refresh();
+  }
+
+  private setOpen(open: boolean): void {
+    this.title.setAttribute('aria-expanded', String(open));
+    this.canvas.hidden = !open;
+    this.note.hidden = !open;
+    this.title.textContent = `${open ? '\u25BE' : '\u25B8'} input: ${this.input?.layer ?? ''}`;
   }
 
   setSaliency(on: boolean): void {
@@ -122,6 +128,7 @@ export class PinnedInput {
     this.el.dataset['hasGrad'] = String(grad !== null);
     this.el.dataset['saliency'] = String(shown);
     this.toggle.disabled = grad === null;
+    if (grad !== null && !this.userChose) this.setOpen(true);
     this.toggle.setAttribute('aria-pressed', String(shown));
     this.note.textContent = grad === null ? 'saliency: run backward with an input that requires grad' : shown ? 'red: largest |grad|' : '';
   }
