@@ -5,7 +5,7 @@
 //   import { compareSpec } from './compare.spec.mjs';
 //   await compareSpec({ context, test, assert, out });
 //
-// or on its own: `node ui-tests/compare.spec.mjs` (prints `N passed, N failed`).
+// or on its own: `node ui-tests/one.mjs compare` (prints `N passed, N failed`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -185,35 +185,3 @@ export async function compareLiveSpec({ context, lab, test, assert, out }) {
   await page.close();
   rmSync(join(ROOT, 'ui-tests', 'compare-live.ipynb'), { force: true });
 }
-
-async function main() {
-  const { chromium } = await import('playwright-core');
-  const out = join(ROOT, 'ui-tests/output');
-  mkdirSync(out, { recursive: true });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  const context = await browser.newContext();
-  const results = [];
-  const test = async (name, body) => {
-    try {
-      await body();
-      results.push(true);
-      console.log(`ok   ${name}`);
-    } catch (err) {
-      results.push(false);
-      console.log(`FAIL ${name}\n     ${String(err?.message ?? err)}`);
-    }
-  };
-  const assert = (c, m) => {
-    if (!c) throw new Error(m);
-  };
-  try {
-    await compareSpec({ context, test, assert, out });
-  } finally {
-    await browser.close();
-  }
-  const failed = results.filter((r) => !r).length;
-  console.log(`${results.length - failed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

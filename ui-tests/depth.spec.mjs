@@ -7,7 +7,7 @@
 //   import { depthSpec } from './depth.spec.mjs';
 //   await depthSpec({ context, test, assert, out });
 //
-// or on its own: `node ui-tests/depth.spec.mjs` (prints `N passed, N failed`).
+// or on its own: `node ui-tests/one.mjs depth` (prints `N passed, N failed`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -92,35 +92,3 @@ export async function depthSpec({ context, test, assert, out }) {
     await page.close();
   });
 }
-
-async function main() {
-  const { chromium } = await import('playwright-core');
-  const out = join(ROOT, 'ui-tests/output');
-  mkdirSync(out, { recursive: true });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  const context = await browser.newContext();
-  const results = [];
-  const test = async (name, body) => {
-    try {
-      await body();
-      results.push(true);
-      console.log(`ok   ${name}`);
-    } catch (err) {
-      results.push(false);
-      console.log(`FAIL ${name}\n     ${String(err?.message ?? err)}`);
-    }
-  };
-  const assert = (c, m) => {
-    if (!c) throw new Error(m);
-  };
-  try {
-    await depthSpec({ context, test, assert, out });
-  } finally {
-    await browser.close();
-  }
-  const failed = results.filter((r) => !r).length;
-  console.log(`${results.length - failed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

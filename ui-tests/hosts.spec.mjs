@@ -1,5 +1,5 @@
 // Every host shows one graph per displayed capture (issue 17), for ui-tests/run.mjs or
-// ui-tests/hosts.run.mjs to call once JupyterLab runs:
+// ui-tests/one.mjs hosts to call once JupyterLab runs:
 //
 //   import { hostsSpec } from './hosts.spec.mjs';
 //   await hostsSpec({ context, lab, test, assert, out });

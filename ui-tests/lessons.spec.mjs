@@ -5,7 +5,7 @@
 //   import { lessonsSpec } from './lessons.spec.mjs';
 //   await lessonsSpec({ context, lab, test, assert, out: OUT });
 //
-// `node ui-tests/lessons.run.mjs` runs this spec alone (its own JupyterLab).
+// `node ui-tests/one.mjs lessons` runs this spec alone (its own JupyterLab).
 import { join } from 'node:path';
 import { kernelJson, runAllCells } from './kernel.mjs';
 

@@ -1,17 +1,30 @@
-// Runs only the lessons spec (ui-tests/lessons.spec.mjs) against a private JupyterLab:
-//   node ui-tests/lessons.run.mjs       (screenshots in ui-tests/output/lesson-*.png)
+// Runs one browser spec against a private JupyterLab, without the rest of the suite:
+//   node ui-tests/one.mjs hosts      (ui-tests/hosts.spec.mjs; screenshots in ui-tests/output/)
+//   node ui-tests/one.mjs lessons    ONLY=<regex> runs just the matching tests of the spec.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startLab } from './lab-server.mjs';
-import { lessonsSpec } from './lessons.spec.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'ui-tests/output');
+const name = process.argv[2];
+if (!name) {
+  console.error('usage: node ui-tests/one.mjs <spec>   (e.g. hosts, lessons)');
+  process.exit(2);
+}
+const spec = (await import(`./${name}.spec.mjs`))[`${name}Spec`];
+if (typeof spec !== 'function') {
+  console.error(`ui-tests/${name}.spec.mjs exports no ${name}Spec`);
+  process.exit(2);
+}
 const results = [];
+// ONLY=<regex>: run just the matching tests (a spec's page-writing step always runs).
+const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 const test = async (name, body) => {
+  if (only && !only.test(name) && !/pages are written/.test(name)) return;
   const started = Date.now();
   try {
     await body();
@@ -36,7 +49,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   viewport: { width: 1400, height: 1000 },
 });
 try {
-  await lessonsSpec({ context, lab, test, assert, out: OUT });
+  await spec({ context, lab, test, assert, out: OUT });
 } finally {
   await context.close();
   await lab.stop();
