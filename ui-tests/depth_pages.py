@@ -12,23 +12,12 @@ import sys
 from pathlib import Path
 
 import torch
-from torch import nn
 from torchvision.models import VisionTransformer
 
 import lenslab
 
-
-class Elman(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.cell = nn.RNNCell(4, 8)
-        self.head = nn.Linear(8, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.zeros(x.shape[1], 8)
-        for t in range(x.shape[0]):
-            h = self.cell(x[t], h)
-        return self.head(h)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from parity_models import Elman  # the recurrent cell of the parity zoo
 
 
 def main(out: Path) -> None:
