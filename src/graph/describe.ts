@@ -6,6 +6,7 @@ import type { FnInfo, Hierarchy, Item, Scope } from './hierarchy.ts';
 import { moduleAddressOf } from './search.ts';
 import { formatMetric, outputBytes } from './overlay.ts';
 import { describeFold } from './fold-describe.ts';
+import { describeOutputs } from './outputs.ts';
 import { itemOf, scopeOfNode } from './index.ts';
 
 export interface NodeLink {
@@ -169,6 +170,7 @@ function describeFunction(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): Nod
 function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   if (s.fn) return describeFunction(trace, h, s, s.fn);
   if (s.fold) return describeFold(trace, h, s, formatSeconds);
+  if (s.outs) return describeOutputs(trace, h, s);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);
