@@ -88,6 +88,15 @@ export interface WireFold {
   kind: 'copies' | 'passes';
 }
 
+/** Model outputs under one top-level field of the returned value ("cache" of
+ *  "cache.layers.0.keys"), drawn as one closed node. Added within version 1: a missing
+ *  WireGraph.output_groups means none. */
+export interface WireOutputGroup {
+  name: string;
+  ops: number[];
+  paths: string[];
+}
+
 export interface WireGraph {
   schema_version: number;
   model_type: string;
@@ -104,6 +113,7 @@ export interface WireGraph {
   function_calls?: WireFunctionCall[];
   intervened?: number[]; // ops replaced by lens(intervene=); absent means none
   folds?: WireFold[];
+  output_groups?: WireOutputGroup[];
   /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
    *  within version 1: missing means not recorded. */
   saved_bytes?: number[];
@@ -131,6 +141,7 @@ export interface CompactWireGraph {
   function_calls?: WireFunctionCall[];
   intervened?: number[];
   folds?: WireFold[];
+  output_groups?: WireOutputGroup[];
   /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
    *  within version 1: missing means not recorded. */
   saved_bytes?: number[];

@@ -3,6 +3,7 @@
 // summary line. Panels go first: opening the inspector changes the stage the camera fits into.
 import { countLine } from '../graph/counts.ts';
 import type { Trace } from '../model/trace.ts';
+import { passOf } from '../model/view-state.ts';
 import type { ViewState } from '../model/view-state.ts';
 import type { Hierarchy } from '../graph/hierarchy.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
@@ -66,7 +67,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
       fills.set(id, { color: rampColor(at), dark: at > 0.62 });
     }
   }
-  const selected = withDetails(state.selected ? describeNode(trace, h, state.selected) : null, trace, state);
+  const selected = withDetails(state.selected ? describeNode(trace, h, state.selected, passOf(state, state.selected)) : null, trace, state);
   const cmp = f.compare;
   const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
   const selectedOp = target ? trace.opByLabel.get(target.label) : undefined;

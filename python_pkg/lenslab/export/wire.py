@@ -9,6 +9,7 @@ from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
 from ..trace.trace import Trace
 from ..transforms.folds import find_folds
+from ..transforms.outputs import output_groups
 from .frames import FrameTable
 from .schema import (
     SCHEMA_VERSION,
@@ -113,6 +114,12 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     folds = find_folds(trace)
     if folds:  # absent when there are none, as in graphs written before folds existed
         graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    groups = output_groups(trace)
+    if groups:  # absent when none, as in graphs written before output groups existed
+        graph["output_groups"] = [
+            {"name": g.name, "ops": list(g.ops), "paths": [trace.ops[i].address for i in g.ops]}
+            for g in groups
+        ]
     saved = trace.saved_bytes
     if saved is not None:  # lens(..., memory=True) only
         graph["saved_bytes"] = [saved.get(i, 0) for i in range(len(trace.ops))]
