@@ -185,6 +185,10 @@ class _Merge:
         failure = self.wa["failure"]
         if failure is not None:
             out["failure"] = {**failure, "parents": [of_a[p] for p in failure["parents"]]}
+        if "output_groups" in self.wa:
+            out["output_groups"] = [
+                {**g, "ops": [of_a[i] for i in g["ops"]]} for g in self.wa["output_groups"]
+            ]
         if "intervened" in self.wa:
             out["intervened"] = [of_a[i] for i in self.wa["intervened"]]
         if "saved_bytes" in self.wa:
