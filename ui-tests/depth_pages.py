@@ -20,6 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from parity_models import Elman  # the recurrent cell of the parity zoo
 
 
+def _seconds(s: float) -> str:
+    """The inspector's time text (formatSeconds in src/graph/describe.ts)."""
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.1f} \u00b5s"
+
+
 def main(out: Path) -> None:
     torch.manual_seed(0)
     rnn = lenslab.lens(Elman(), torch.randn(6, 1, 4))
@@ -34,6 +43,9 @@ def main(out: Path) -> None:
         "passes": cell.num_passes,
         "pass_means": [
             float(layer.activation.mean()) for layer in rnn if layer.layer_label == cell.layer_label
+        ],
+        "pass_times": [
+            _seconds(layer.time_s) for layer in rnn if layer.layer_label == cell.layer_label
         ],
         "softmax": softmax.label,
         "softmax_shape": list(softmax.shape),

@@ -22,6 +22,8 @@ export interface DataViewHooks {
   selectLine(file: string, line: number): void;
   /** Something the graph draws changed (gradient norms arrived). */
   redraw(): void;
+  /** The pass slider moved: rolled layer node `id` shows pass `pass` (1-based) everywhere. */
+  pickPass(id: string, pass: number): void;
 }
 
 export type Tab = 'graph' | 'layers';
@@ -35,14 +37,13 @@ export class DataViews {
    *  layers with several passes), then the tensor view. */
   readonly extra: HTMLElement;
   private readonly passes: PassPicker;
-  /** Rolled view: the pass shown for each layer node chosen so far (1-based). */
-  private readonly passOf = new Map<string, number>();
   private target: TensorTarget | null = null;
   readonly table: LayerTable;
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
   gradNorms: Float32Array | null = null;
-  private shownId: string | null = null;
+  /** Node id and label of the tensor shown (a rolled node shows one pass's label). */
+  private shown: string | null = null;
   private stats = new Map<number, RowStats>();
   private wantNorms = false;
   private tab: Tab = 'graph';
@@ -112,38 +113,33 @@ export class DataViews {
     this.trace = trace;
     this.stats.clear();
     this.gradNorms = null;
-    this.shownId = null;
+    this.shown = null;
     this.table.setRows(layerRows(trace));
     this.source.setFrames(trace.graph.frames ?? [], trace.graph.source_text ?? []);
     this.table.setStats((i) => this.stats.get(i));
     this.pinned.setTrace(trace);
   }
 
-  /** The selection changed (or the view was redrawn): show its code and tensor, mark its row. */
+  /** The selection changed (or the view was redrawn): show its code and tensor, mark its row.
+   *  A rolled layer node's target is the pass the view state picked (`target.pass`). */
   selected(target: TensorTarget | null, code: SourceTarget | null = null): void {
     this.source.show(code);
-    const passes = target?.passes ?? null;
-    const pass = target ? (this.passOf.get(target.id) ?? 1) : 1;
-    const shown = target && passes ? { ...target, label: passes[pass - 1] ?? target.label } : target;
     this.target = target;
-    this.passes.show(passes, pass);
-    this.selectedLabel = shown?.label ?? null;
-    if ((target?.id ?? null) !== this.shownId) {
-      this.shownId = target?.id ?? null;
-      this.panel.show(shown);
+    this.passes.show(target?.passes ?? null, target?.pass ?? 1);
+    this.selectedLabel = target?.label ?? null;
+    const shown = target ? `${target.id}\n${target.label}` : null;
+    if (shown !== this.shown) {
+      this.shown = shown;
+      this.panel.show(target);
     }
     this.table.setSelected(this.selectedLabel);
   }
 
-  /** The pass slider moved: show that pass of the selected rolled layer. */
+  /** The pass slider moved: the view picks that pass of the selected rolled layer, then calls
+   *  selected() again with it (facts, code and tensor follow). */
   private pickPass(pass: number): void {
     const target = this.target;
-    const label = target?.passes?.[pass - 1];
-    if (!target || label === undefined) return;
-    this.passOf.set(target.id, pass);
-    this.selectedLabel = label;
-    this.panel.show({ ...target, label });
-    this.table.setSelected(label);
+    if (target?.passes?.[pass - 1] !== undefined) this.hooks.pickPass(target.id, pass);
   }
 
   /** The kernel says gradients changed (a backward pass ran). */

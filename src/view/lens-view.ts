@@ -6,7 +6,7 @@
 import { createTrace } from '../model/trace.ts';
 import type { Trace } from '../model/trace.ts';
 import {
-  initialViewState, withFold, withFoldPick, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
+  initialViewState, passOf, withFold, withFoldPick, withDepth, withExpanded, withMatchStep, withOverlay, withPassPick, withQuery, withRolled, withSelected, withShowBuffers,
 } from '../model/view-state.ts';
 import type { Metric, ViewState } from '../model/view-state.ts';
 import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hierarchy.ts';
@@ -124,7 +124,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     });
     this.chrome.toolbar.appendChild(this.teaching.bar);
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
-      describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
+      describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id, passOf(this.state, id)) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
     });
     const offPanZoom = attachPanZoom(this.chrome.stage.el, {
@@ -301,6 +301,14 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     });
   }
 
+  /** Rolled view: the inspector (facts, code, tensor) shows pass `pass` (1-based) of layer node `id`. */
+  pickPass(id: string, pass: number): Promise<void> {
+    return this.whenLoaded(() => {
+      this.state = withPassPick(this.state, id, Math.max(1, Math.round(pass)));
+      return this.refresh({});
+    });
+  }
+
   /** Draws buffer nodes (BatchNorm running statistics, …) or hides them (the default). */
   setShowBuffers(show: boolean): Promise<void> {
     return this.whenLoaded(() => {
@@ -369,6 +377,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
       selectLine: (file, line) => void this.selectSource(file, line),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
+      pickPass: (id, pass) => void this.pickPass(id, pass),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
     if (this.trace) {
@@ -520,7 +529,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
     const selected = this.state.selected;
-    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel, compare };
+    const pass = passOf(this.state, selected);
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected, pass), code: sourceTarget(trace, h, selected, pass), foldPanel, compare };
     this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up

@@ -11,6 +11,8 @@ export interface PanelHooks {
   selectLine(file: string, line: number): void;
   /** Gradient norms arrived: the overlay needs a redraw. */
   redraw(): void;
+  /** The pass slider moved: rolled node `id` shows pass `pass`. */
+  pickPass(id: string, pass: number): void;
 }
 
 export function mountDataViews(client: DataClient, hooks: PanelHooks, toolbar: HTMLElement, stage: HTMLElement): DataViews {
