@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .api import _split_inputs, lens
+from .api import lens
+from .arguments import split_inputs
 from .capture import OP, ActivationStore, run_forward
 from .capture.flatten import iter_tensors
 from .capture.intervene import Replacement, Target
@@ -145,7 +146,7 @@ def patch_activations(
     h_clean, h_bad = lens(model, clean, kwargs=kwargs), lens(model, corrupted, kwargs=kwargs)
     base = (_score(metric, h_clean), _score(metric, h_bad))
     pairs = {j: i for i, j in match_ops(h_bad.capture, h_clean.capture).items()}
-    args, call_kwargs = _split_inputs(corrupted, kwargs)
+    args, call_kwargs = split_inputs(corrupted, kwargs)
     rows: list[Patch] = []
     for index in _sites(h_bad, at):
         clean_index = pairs.get(index)

@@ -26,7 +26,10 @@ from .. import tensormath
 from ..errors import LensError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..trace.record import CaptureSource
+    from .schema import WireGraph
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HIST_BINS = 64  # what the tensor panel asks for (src/panels/tensor-panel.ts)
@@ -59,15 +62,17 @@ def render_html(
     budget_mb: float = DEFAULT_BUDGET_MB,
     view_options: Any = None,
     extra: dict[str, Any] | None = None,
+    wire: WireGraph | None = None,
 ) -> str:
-    """``extra`` adds fields to the embedded data (a comparison's second run and its trait)."""
+    """``extra`` adds fields to the embedded data (a comparison's second run and its trait);
+    ``wire`` is the graph to draw when it is not the capture's own (a comparison's union)."""
     from ..trace.record import as_capture
     from .compact import compact
     from .wire import to_wire
 
     capture = as_capture(source)
     script, css = _static("standalone.js"), _static("widget.css")
-    graph = embed_json(compact(to_wire(capture, source_text=True)))
+    graph = embed_json(compact(wire if wire is not None else to_wire(capture, source_text=True)))
     more = embed_json(extra)[1:-1] + "," if extra else ""
     budget = int(budget_mb * 1e6) - len(script) - len(css) - len(graph) - len(more) - 2000
     data = f'{{{more}"graph":{graph},"view_options":{embed_json(view_options or {})},"missing":{embed_json(MISSING)}}}'
@@ -121,12 +126,18 @@ def tensor_previews(source: CaptureSource, budget: int) -> dict[str, Any]:
     what is left."""
     from ..trace.record import as_capture
 
+    return previews_of(
+        ((layer.label, layer.activation) for layer in as_capture(source).layers), budget
+    )
+
+
+def previews_of(values: Iterable[tuple[str, Any]], budget: int) -> dict[str, Any]:
+    """``tensor_previews`` of (label, value) pairs."""
     out: dict[str, Any] = {}
     saved: list[tuple[str, torch.Tensor]] = []
     reserve = budget // 2  # for previews once the summaries would take more than half
     budget -= reserve
-    for layer in as_capture(source).layers:
-        value = layer.activation
+    for label, value in values:
         if not isinstance(value, torch.Tensor) or value.numel() == 0:
             continue
         try:
@@ -138,8 +149,8 @@ def tensor_previews(source: CaptureSource, budget: int) -> dict[str, Any]:
         if cost > budget:
             break
         budget -= cost
-        out[layer.label] = entry
-        saved.append((layer.label, real))
+        out[label] = entry
+        saved.append((label, real))
     budget += reserve
     for label, real in saved:
         cap = min(PREVIEW_ELEMENTS, budget * 3 // 4 - 200)
