@@ -1,11 +1,15 @@
 """Big decoder LLMs for the "big models stay instant" benchmark (issue 19; bench/big_page.mjs).
 
 Llama-style configs from ``transformers`` with random weights, 32 wide, with as many decoder
-layers as it takes to reach ~10k, ~30k and ~100k ops (about 59 ops per layer). Each is captured
+layers as it takes to reach ~10k, ~30k and ~100k ops (about 61 ops per layer), called with
+``use_cache=True`` as transformers does by default: the key and value of every layer are model
+outputs, drawn as one output group. Each is captured
 once (activations kept) and written as the standalone page ``h.to_html`` makes, with the default
 budget, to a cache folder keyed by the torch/transformers versions and lenslab's export code.
 Prints one JSON object: ``{name: {"path", "ops", "layers", "html_bytes", "graph_bytes",
-"capture_s"}}``; ``graph_bytes`` is the page's graph element alone.
+"graph_json_bytes", "tensor_bytes", "capture_s"}}``: ``graph_bytes`` is the page's graph element
+alone (the graph zlib-compressed, in base64), ``graph_json_bytes`` the compact graph's JSON
+unpacked, ``tensor_bytes`` the lazily read statistics and previews.
 
   .venv/bin/python bench/big_models.py [--only llama_10k ...] [--force]
 """
@@ -24,7 +28,7 @@ from typing import Any
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-OPS_PER_LAYER = 59  # measured on this config; the rest (embedding, norm, head) is ~28 ops
+OPS_PER_LAYER = 61  # measured on this config (2 are cache outputs); the rest is ~28 ops
 SIZES = {"llama_10k": 10_000, "llama_30k": 30_000, "llama_100k": 100_000}
 
 
@@ -34,8 +38,7 @@ def llama(target_ops: int) -> tuple[torch.nn.Module, torch.Tensor, int]:
     layers = max(1, (target_ops - 28) // OPS_PER_LAYER)
     config = transformers.LlamaConfig(
         num_hidden_layers=layers, hidden_size=32, intermediate_size=64, num_attention_heads=2,
-        num_key_value_heads=1, vocab_size=100, max_position_embeddings=64,
-        use_cache=False,  # one logits output: the graph under test, not 2 cache tensors per layer
+        num_key_value_heads=1, vocab_size=100, max_position_embeddings=64, use_cache=True,
     )  # fmt: skip
     torch.manual_seed(0)
     model = transformers.LlamaForCausalLM(config).eval()
@@ -69,15 +72,22 @@ def write(name: str, out: Path, force: bool) -> dict[str, Any]:
         history = lens(model, ids)
     capture_s = time.perf_counter() - start
     history.to_html(path)
+    from lenslab.export.html import embedded_data
+
     page = path.read_text(encoding="utf-8")
-    begin = page.index('id="lenslab-data">')
-    graph_bytes = len(page[begin : page.index("</script>", begin)].encode())
     info = {
         "ops": len(history), "layers": layers, "html_bytes": path.stat().st_size,
-        "graph_bytes": graph_bytes, "capture_s": round(capture_s, 1),
+        "graph_bytes": len(_element(page, "lenslab-data")),
+        "graph_json_bytes": len(json.dumps(embedded_data(page)["graph"], separators=(",", ":"))),
+        "tensor_bytes": len(_element(page, "lenslab-tensors")), "capture_s": round(capture_s, 1),
     }  # fmt: skip
     meta.write_text(json.dumps(info))
     return {"path": str(path), **info}
+
+
+def _element(page: str, name: str) -> bytes:
+    begin = page.index(f'id="{name}">') + len(f'id="{name}">')
+    return page[begin : page.index("</script>", begin)].encode()
 
 
 def main() -> None:

@@ -6,7 +6,8 @@
   activations are only ~10 MB).
 - ``h.rerun(x2)`` vs ``lens(model, x2)`` on resnet18 (interleaved, medians).
 - ``extract`` of 512 inputs vs a hand-written forward-hook loop doing the same: resnet18 at
-  64x64, every ReLU output spatially averaged; GPT-2 (2 blocks, 32 tokens) block outputs.
+  64x64, every ReLU output spatially averaged; GPT-2 (2 blocks, 32 tokens) block outputs; and
+  vs TorchLens' ``extract_dataset`` doing the same, in its own process (where installed).
 - Peak RSS of ``extract(..., to=store)`` at 512 vs 2,048 inputs (flat: memory is one batch).
 """
 
@@ -77,7 +78,7 @@ def rerun_ratio(reps: int = 5) -> dict[str, Any]:
     return {"rerun_ms": rerun_s * 1e3, "lens_ms": lens_s * 1e3, "ratio": ratio}
 
 
-def _resnet_case() -> tuple[torch.nn.Module, torch.Tensor, Any, Callable[..., Any]]:
+def resnet_case() -> tuple[torch.nn.Module, torch.Tensor, Any, Callable[..., Any]]:
     import torchvision
 
     torch.manual_seed(0)
@@ -87,7 +88,7 @@ def _resnet_case() -> tuple[torch.nn.Module, torch.Tensor, Any, Callable[..., An
     return model, data, [lambda layer: layer.type == "relu"], _hook_loop(relus, 4)
 
 
-def _gpt2_case() -> tuple[torch.nn.Module, torch.Tensor, Any, Callable[..., Any]]:
+def gpt2_case() -> tuple[torch.nn.Module, torch.Tensor, Any, Callable[..., Any]]:
     from transformers import GPT2Config, GPT2Model
 
     torch.manual_seed(0)
@@ -122,7 +123,7 @@ def _hook_loop(modules: list[torch.nn.Module], dims: int) -> Callable[..., Any]:
 
 
 def extract_throughput(case: str, reps: int = 2) -> dict[str, Any]:
-    model, data, layers, by_hand = _resnet_case() if case == "resnet18" else _gpt2_case()
+    model, data, layers, by_hand = resnet_case() if case == "resnet18" else gpt2_case()
     post = (lambda t: t.mean(dim=(2, 3))) if case == "resnet18" else None
 
     def ours() -> Any:
@@ -138,7 +139,29 @@ def extract_throughput(case: str, reps: int = 2) -> dict[str, Any]:
         "extract_s": ours_s,
         "hooks_s": hand_s,
         "throughput_vs_hooks": 1 / ratio,
+        "torchlens": _torchlens_extract(case, reps),
     }
+
+
+def _torchlens_extract(case: str, reps: int) -> dict[str, Any]:
+    """TorchLens' ``extract_dataset`` on the same case, in its own process (bench/
+    tl_extract_worker.py); only where TorchLens is installed (``make bench``'s .venv-bench)."""
+    import importlib.util
+    import json
+    import subprocess
+    from pathlib import Path
+
+    if importlib.util.find_spec("torchlens") is None:
+        return {"error": "TorchLens is not installed here (make bench installs it)"}
+    worker = Path(__file__).with_name("tl_extract_worker.py")
+    done = subprocess.run(
+        [sys.executable, str(worker), case, str(reps)],
+        capture_output=True, text=True, timeout=1800, cwd=worker.parent,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1][:200]}
+    return dict(json.loads(lines[-1]))
 
 
 def store_memory_flat() -> dict[str, Any]:
@@ -222,6 +245,13 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 status(t >= 0.9),
             )
         )
+        tl = e.get("torchlens", {})
+        value = (
+            f"{tl['s'] / e['extract_s']:.1f}x faster ({e['extract_s']:.2f} s vs {tl['s']:.2f} s)"
+            if "s" in tl
+            else f"n/a: {tl.get('error', 'not measured')}"
+        )
+        out.append(("many", f"extract {e['inputs']} inputs, {e['case']}: vs TorchLens", value, "report", ""))
     if "store" in r:
         st = r["store"]
         value = f"{st['ratio']:.2f}x ({st['peak_512_mb']:.0f} → {st['peak_2048_mb']:.0f} MB)"

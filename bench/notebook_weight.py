@@ -23,6 +23,26 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 NODE = re.compile(r'<g class="lenslab-node\b')
 
+SMALL_MODEL_CELL = """\
+import torch
+from torch import nn
+from lenslab import lens
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.norm = nn.BatchNorm2d(4)
+
+    def forward(self, x):
+        return torch.relu(self.norm(self.conv(x))) + x
+
+model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), Block(), Block(), nn.Flatten(),
+                      nn.Linear(4 * 8 * 8, 10)).eval()
+h = lens(model, torch.randn(1, 3, 8, 8))
+"""
+"""A small model's cell, shared by the notebook-weight test and the hosts browser pages."""
+
 BIG_MODEL_CELL = """\
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel

@@ -49,7 +49,7 @@ def _transformer() -> Built:
     return model, (torch.randn(5, 1, 16), torch.randn(3, 1, 16))
 
 
-class _Elman(nn.Module):
+class Elman(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.cell = nn.RNNCell(4, 8)
@@ -121,7 +121,7 @@ MODELS: dict[str, Callable[[], Built]] = {
     "transformer": _transformer,
     "lstm": lambda: (nn.LSTM(4, 8, num_layers=2), torch.randn(5, 1, 4)),
     "gru": lambda: (nn.GRU(4, 8), torch.randn(5, 1, 4)),
-    "elman": lambda: (_Elman(), torch.randn(6, 1, 4)),
+    "elman": lambda: (Elman(), torch.randn(6, 1, 4)),
     "residual": lambda: (_Residual(), torch.randn(1, 3, 8, 8)),
     "mha": lambda: (nn.MultiheadAttention(8, 2), (torch.randn(4, 1, 8),) * 3),
     "gpt2": _hf("gpt2"),

@@ -103,6 +103,29 @@ class Recurrent(nn.Module):
         return x
 
 
+class KVCache:
+    """A cache object like transformers' DynamicCache: tensors two levels down."""
+
+    def __init__(self) -> None:
+        self.layers: list[dict[str, torch.Tensor]] = []
+
+
+class CachedDecoder(nn.Module):
+    """Three blocks that each leave a key and a value in a cache returned beside the logits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(nn.Linear(8, 8) for _ in range(3))
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:
+        cache = KVCache()
+        for block in self.blocks:
+            x = torch.relu(block(x))
+            cache.layers.append({"keys": x * 2, "values": x + 1})
+        return {"logits": self.head(x), "cache": cache}
+
+
 def _vit_block() -> nn.Module:
     return EncoderBlock(num_heads=2, hidden_dim=8, mlp_dim=16, dropout=0.0, attention_dropout=0.0)
 
@@ -116,6 +139,7 @@ CASES: dict[str, Case] = {
     "recurrent_loop": (LoopNet, (1, 16), {}),
     "lstm_cell_loop": (Recurrent, (2, 8), {}),
     "vit_block": (_vit_block, (1, 5, 8), {"attention_weights": True}),
+    "cached_decoder": (CachedDecoder, (2, 8), {}),
 }
 
 

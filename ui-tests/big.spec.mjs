@@ -1,7 +1,8 @@
 // Browser test of a ~10k-op model (issue 19): a 169-layer Llama-style config with random weights,
 // captured by bench/big_models.py (cached) and saved with h.to_html, opened in Chromium without a
 // kernel. Checks the first draw (layers folded), opening and closing the fold, showing one copy
-// or all, selecting an op inside the fold (it opens at that copy) until its tensor is drawn.
+// or all, selecting an op inside the fold (it opens at that copy) until its tensor is drawn. Called
+// with use_cache=True: the KV cache's outputs are one output node.
 // Screenshots: ui-tests/output/big/. Minutes on a busy machine: not part of `make test`;
 // `make test-heavy` runs it (tests/python/test_big_browser.py), or:
 //   .venv/bin/python bench/big_models.py --only llama_10k   # prints the page's path
@@ -59,6 +60,12 @@ try {
     assert(folds.length === 1 && /^fold:model\.layers\.0\/\d+$/.test(folds[0]), `folds drawn: ${folds.join(', ')}`);
     fold = folds[0];
     assert(ids.length < 60, `${ids.length} nodes at first draw`);
+    // use_cache=True: the key and value of every layer are outputs, drawn as one output group.
+    const outputs = ids.filter((id) => id.startsWith('out:') || id.startsWith('output_'));
+    assert(outputs.length === 2 && outputs.includes('out:cache'), `outputs drawn: ${outputs.join(', ')}`);
+    const cache = await tab.$eval('[data-node-id="out:cache"]', (el) => el.textContent);
+    assert(/cache ×\d+/.test(cache), `cache node text: ${cache}`);
+    console.log(`     first draw: ${ids.length} nodes (${ids.join(' ')})`);
     assert(!ids.some((id) => id.startsWith('module:model.layers.')), 'no layer drawn on its own');
     const text = await tab.$eval(`[data-node-id="${fold}"]`, (el) => el.textContent);
     assert(/LlamaDecoderLayer ×\d+/.test(text), `fold node text: ${text}`);

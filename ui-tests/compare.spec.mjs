@@ -107,17 +107,34 @@ export async function compareSpec({ context, test, assert, out }) {
   await page.close();
 
   const branch = await openPage(context, join(dir, 'branch.html'));
-  await test('compare page: a branch taken differently and an op only b ran are marked', async () => {
+  await test('compare page: a branch taken differently is marked; the op only b ran is a node of its own', async () => {
     const legend = await branch.page.evaluate(() => document.querySelector('.lenslab-legend')?.textContent ?? '');
     assert(/branch taken differently \(1\)/.test(legend) && /only in b: 1 \(mul_1_5:1\)/.test(legend), `legend: ${legend}`);
     const gt = await view(branch.page, (v) => v.diffOf('gt_1_4:1'));
     assert(gt === 1, `the branch condition's difference is ${gt}`);
-    // b's extra op (y * 2) hangs off relu_1_2, where b's path left a's.
-    const gaps = await branch.page.evaluate(() => [...document.querySelectorAll('.lenslab-node--only-b-after')].map((g) => g.getAttribute('data-node-id')));
-    assert(JSON.stringify(gaps) === '["relu_1_2:1"]', `marked as where b went on: ${gaps}`);
-    await view(branch.page, (v) => v.select('relu_1_2:1'));
-    const note = await branch.page.evaluate(() => document.querySelector('.lenslab-compare-only-b')?.textContent ?? '');
-    assert(note.includes('mul_1_5:1'), `inspector note: ${note}`);
+    // b's extra op (y * 2) is drawn as its own node, with b's edges: from relu_1_2 (where b's
+    // path left a's) into the ops both runs share.
+    await view(branch.page, (v) => v.setDepth(99));
+    const drawn = await branch.page.evaluate(() => ({
+      nodes: [...document.querySelectorAll('.lenslab-node--only-b')].map((g) => g.getAttribute('data-node-id')),
+      edges: [...document.querySelectorAll('.lenslab-edge--only-b')].map((g) => g.getAttribute('data-edge')),
+      fill: document.querySelector('.lenslab-node--only-b .lenslab-shape')?.style.fill ?? '',
+    }));
+    assert(JSON.stringify(drawn.nodes) === '["b/mul_1_5:1"]', `only-b nodes: ${drawn.nodes}`);
+    assert(drawn.edges.includes('relu_1_2:1\u2192b/mul_1_5:1'), `edges: ${drawn.edges}`);
+    assert(drawn.edges.some((e) => e.startsWith('b/mul_1_5:1\u2192')), `no edge leaves b's op: ${drawn.edges}`);
+    assert(drawn.fill !== '', 'the only-b node has no fill');
+    assert(expected.branch.only_b.every((l) => drawn.nodes.includes(`b/${l}`)), `Python's only_b: ${expected.branch.only_b}`);
+    await view(branch.page, (v) => v.select('b/mul_1_5:1'));
+    await branch.page.waitForFunction(() => document.querySelector('[data-lenslab-compare] [data-side="b"] [data-lenslab-colorbar]') !== null, null, { timeout: 20_000 });
+    const panels = await branch.page.evaluate(() => ({
+      note: document.querySelector('.lenslab-compare-only-b')?.textContent ?? '',
+      titles: [...document.querySelectorAll('.lenslab-compare-title')].map((t) => t.textContent),
+      max: Number(document.querySelector('[data-side="b"] [data-lenslab-colorbar]')?.getAttribute('data-max')),
+    }));
+    assert(panels.note.includes('only b ran mul_1_5:1'), `inspector note: ${panels.note}`);
+    assert(panels.titles[0] === 'a \u00b7 did not run' && panels.titles[1] === 'b \u00b7 mul_1_5:1', `titles: ${panels.titles}`);
+    assert(Math.abs(panels.max - expected.branch.only_b_max) < 1e-4 * Math.max(1, Math.abs(panels.max)), `b's colour bar max ${panels.max}, Python ${expected.branch.only_b_max}`);
     await branch.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-branch.png') });
   });
   await branch.page.close();

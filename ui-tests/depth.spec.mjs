@@ -71,6 +71,14 @@ export async function depthSpec({ context, test, assert, out }) {
       expected.pass_means[3],
       { timeout: 20_000 },
     );
+    // The facts follow the pass shown (they used to describe pass 1 whatever the slider said).
+    await page.waitForFunction(() => document.querySelector('[data-lenslab-inspector] dl')?.textContent.includes(':4)'), null, { timeout: 10_000 });
+    const facts = await page.evaluate(() =>
+      Object.fromEntries([...document.querySelectorAll('[data-lenslab-inspector] dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])),
+    );
+    assert(facts.pass === `4 of ${expected.passes} (${expected.cell_layer}:4)`, `inspector pass row: ${facts.pass}`);
+    assert(facts.module === 'cell:4', `inspector module row: ${facts.module}`);
+    assert(facts.time === expected.pass_times[3], `inspector time row: ${facts.time} != ${expected.pass_times[3]}`);
     await page.screenshot({ path: join(out, 'depth-02-pass-slider.png') });
     await page.close();
   });

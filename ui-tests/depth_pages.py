@@ -12,23 +12,21 @@ import sys
 from pathlib import Path
 
 import torch
-from torch import nn
 from torchvision.models import VisionTransformer
 
 import lenslab
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from parity_models import Elman  # the recurrent cell of the parity zoo
 
-class Elman(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.cell = nn.RNNCell(4, 8)
-        self.head = nn.Linear(8, 2)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.zeros(x.shape[1], 8)
-        for t in range(x.shape[0]):
-            h = self.cell(x[t], h)
-        return self.head(h)
+def _seconds(s: float) -> str:
+    """The inspector's time text (formatSeconds in src/graph/describe.ts)."""
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.1f} \u00b5s"
 
 
 def main(out: Path) -> None:
@@ -45,6 +43,9 @@ def main(out: Path) -> None:
         "passes": cell.num_passes,
         "pass_means": [
             float(layer.activation.mean()) for layer in rnn if layer.layer_label == cell.layer_label
+        ],
+        "pass_times": [
+            _seconds(layer.time_s) for layer in rnn if layer.layer_label == cell.layer_label
         ],
         "softmax": softmax.label,
         "softmax_shape": list(softmax.shape),

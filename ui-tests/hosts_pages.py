@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -18,24 +19,15 @@ import nbclient
 import nbformat
 from nbconvert import HTMLExporter
 
-MODEL = """\
-import torch
-from torch import nn
-from lenslab import lens
+# The model cell lives in bench/notebook_weight.py (shared with the notebook-weight test).
+_spec = importlib.util.spec_from_file_location(
+    "notebook_weight", Path(__file__).resolve().parents[1] / "bench" / "notebook_weight.py"
+)
+assert _spec is not None and _spec.loader is not None
+notebook_weight = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(notebook_weight)
 
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(4, 4, 3, padding=1)
-        self.norm = nn.BatchNorm2d(4)
-
-    def forward(self, x):
-        return torch.relu(self.norm(self.conv(x))) + x
-
-model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), Block(), Block(), nn.Flatten(),
-                      nn.Linear(4 * 8 * 8, 10)).eval()
-h = lens(model, torch.randn(1, 3, 8, 8))
-"""
+MODEL: str = notebook_weight.SMALL_MODEL_CELL
 
 MARIMO = """\
 import marimo

@@ -15,6 +15,7 @@ from .capture import BUFFER
 from .errors import LensError
 from .trace import table
 from .trace.derived import BranchKind
+from .trace.frames import FunctionFrame, function_frames
 from .trace.layer import LayerPass
 from .trace.modules import ModuleTable
 from .trace.params import ParamInfo, param_infos
@@ -99,6 +100,16 @@ class ModelHistory:
     def params(self) -> dict[str, ParamInfo]:
         """Parameter address -> ``ParamInfo`` (shape, dtype, trainable, used_by, grad)."""
         return param_infos(self._trace, self._derived.labels)
+
+    @property
+    def frames(self) -> list[FunctionFrame]:
+        """Calls of composite torch functions whose ops were recorded one by one (the ``ƒ``
+        frames of the widget): ``F.multi_head_attention_forward`` (behind
+        ``nn.MultiheadAttention``) and, with ``lens(..., attention_weights=True)``,
+        ``scaled_dot_product_attention``. Each ``FunctionFrame`` names the function, the user
+        line that called it, its module and the labels of its layer passes; ``layer.frame``
+        is the innermost one around a layer pass."""
+        return function_frames(self._trace, self._derived)
 
     @property
     def branch_edges(self) -> list[tuple[str, str, BranchKind]]:

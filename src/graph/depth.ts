@@ -9,13 +9,13 @@ export const DEFAULT_NODE_BUDGET = 60;
 /**
  * Addresses open at `depth`: every module whose scope sits above it (depth 1 = all closed).
  * Composite function frames (fn.frame) open like modules. Caller groups (hierarchy.ts, FN_PREFIX) are not a nesting level: they stay closed at every
- * depth until opened one by one (expand, search, select).
+ * depth until opened one by one (expand, search, select); so do output groups (outputs.ts).
  */
 export function expandedForDepth(h: Hierarchy, depth: number): Set<string> {
   const open = new Set<string>();
   // Folds (fold.ts) likewise stay closed, except at full depth: expand-all opens everything.
   const all = depth >= fullDepth(h);
-  for (const s of h.scopes.values()) if (s.depth < depth && (!s.fn || s.fn.frame) && (all || !s.fold)) open.add(s.address);
+  for (const s of h.scopes.values()) if (s.depth < depth && (!s.fn || s.fn.frame) && !s.outs && (all || !s.fold)) open.add(s.address);
   return open;
 }
 

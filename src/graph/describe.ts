@@ -6,6 +6,7 @@ import type { FnInfo, Hierarchy, Item, Scope } from './hierarchy.ts';
 import { moduleAddressOf } from './search.ts';
 import { formatMetric, outputBytes } from './overlay.ts';
 import { describeFold } from './fold-describe.ts';
+import { describeOutputs } from './outputs.ts';
 import { itemOf, scopeOfNode } from './index.ts';
 
 export interface NodeLink {
@@ -64,17 +65,29 @@ export function itemsInScope(h: Hierarchy, key: string): Item[] {
   return h.items.filter((it) => it.scope !== null && (h.scopes.get(it.scope)?.chain.includes(key) ?? false));
 }
 
-export function describeNode(trace: Trace, h: Hierarchy, id: string): NodeDescription | null {
+/**
+ * The facts of node `id`. `pass` (1-based) picks which pass a rolled layer node with several
+ * passes describes (its shape, module call, source line, time, parents and children are that
+ * pass's); other nodes ignore it.
+ */
+export function describeNode(trace: Trace, h: Hierarchy, id: string, pass = 1): NodeDescription | null {
   const item = findItem(h, id);
-  if (item) return describeItem(trace, h, item);
+  if (item) return describeItem(trace, h, item, pass);
   const scope = findScope(h, id);
   return scope ? describeScope(trace, h, scope) : null;
 }
 
-function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription | null {
-  const op = trace.ops[item.ops[0] ?? -1];
+/** The op a node's facts describe: pass `pass` of a rolled layer, else the node's first op. */
+export function shownOp(h: Hierarchy, item: Item, pass: number): number {
+  const k = h.rolled ? Math.max(1, Math.min(item.ops.length, Math.round(pass))) : 1;
+  return item.ops[k - 1] ?? -1;
+}
+
+function describeItem(trace: Trace, h: Hierarchy, item: Item, pass: number): NodeDescription | null {
+  const at = shownOp(h, item, pass);
+  const op = trace.ops[at];
   if (!op) return null;
-  const time = item.ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
+  const rolledPasses = h.rolled && item.ops.length > 1;
   const rows: [string, string][] = [
     ['label', h.rolled ? op.layer : op.label],
     ['type', op.type],
@@ -84,30 +97,41 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item): NodeDescription |
     ['module', callStack(trace, op.module_call) || '(top level)'],
     ['params', op.params.length ? `${op.params.join(', ')} (${formatCount(op.num_params)})` : '\u2014'],
     ['source', op.source || '\u2014'],
-    ['time', formatSeconds(time)],
+    ['time', formatSeconds(op.time_s)],
   ];
-  if (item.ops.length > 1 || op.num_passes > 1) rows.push(['passes', h.rolled ? String(item.ops.length) : `${op.pass_index} of ${op.num_passes}`]);
-  const caller = (op as { caller?: unknown }).caller;
-  if (typeof caller === 'string' && caller) rows.push(['caller', caller]);
-  if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
-  if (op.shape !== null && op.role !== 'output') rows.push(['size', formatMetric('size', outputBytes(op))]);
-  const saved = trace.graph.saved_bytes;
-  if (saved) rows.push(['kept for backward', formatMetric('size', item.ops.reduce((t, i) => t + (saved[i] ?? 0), 0))]);
-  if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
-  if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
-  if (op.role !== 'op') rows.push(['role', op.role]);
-  if (item.ops.some((o) => trace.graph.intervened?.includes(o))) rows.push(['intervened', 'output replaced by lens(intervene=)']);
-  const parents = item.ops.flatMap((i) => trace.ops[i]?.parents ?? []);
-  const children = item.ops.flatMap((i) => trace.children[i] ?? []);
+  if (rolledPasses) {
+    rows.push(['pass', `${item.ops.indexOf(at) + 1} of ${item.ops.length} (${op.label})`]);
+    rows.push(['time, all passes', formatSeconds(item.ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0))]);
+  } else if (op.num_passes > 1) rows.push(['passes', `${op.pass_index} of ${op.num_passes}`]);
+  rows.push(...opRows(trace, at));
   const links: [string, NodeLink[]][] = [
-    ['parents', itemLinks(h, parents, item.id)],
-    ['children', itemLinks(h, children, item.id)],
+    ['parents', itemLinks(h, op.parents, item.id)],
+    ['children', itemLinks(h, trace.children[at] ?? [], item.id)],
   ];
   if (!h.rolled && op.num_passes > 1) {
-    const passes = (trace.opsByLayer.get(op.layer) ?? []).filter((i) => i !== item.ops[0]);
+    const passes = (trace.opsByLayer.get(op.layer) ?? []).filter((i) => i !== at);
     links.push(['other passes', itemLinks(h, passes, item.id)]);
   }
   return { id: item.id, title: rows[0]?.[1] ?? item.id, rows, links };
+}
+
+/** The rows only some ops have: caller, FLOPs, autograd node (grad_fn), sizes, value, origin, role, intervened. */
+function opRows(trace: Trace, at: number): [string, string][] {
+  const op = trace.ops[at];
+  if (!op) return [];
+  const rows: [string, string][] = [];
+  const caller = (op as { caller?: unknown }).caller;
+  if (typeof caller === 'string' && caller) rows.push(['caller', caller]);
+  if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
+  if (op.grad_fn) rows.push(['grad_fn', op.grad_fn]);
+  if (op.shape !== null && op.role !== 'output') rows.push(['size', formatMetric('size', outputBytes(op))]);
+  const saved = trace.graph.saved_bytes?.[at];
+  if (saved !== undefined) rows.push(['kept for backward', formatMetric('size', saved)]);
+  if (op.bool_value !== null) rows.push(['value', op.bool_value ? 'TRUE' : 'FALSE']);
+  if (!op.has_input_ancestor) rows.push(['origin', 'internally generated (no input ancestor)']);
+  if (op.role !== 'op') rows.push(['role', op.role]);
+  if (trace.graph.intervened?.includes(at)) rows.push(['intervened', 'output replaced by lens(intervene=)']);
+  return rows;
 }
 
 /** A function group (or one call of it): caller, calls, ops, time, source file. */
@@ -147,6 +171,7 @@ function describeFunction(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): Nod
 function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   if (s.fn) return describeFunction(trace, h, s, s.fn);
   if (s.fold) return describeFold(trace, h, s, formatSeconds);
+  if (s.outs) return describeOutputs(trace, h, s);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);
@@ -180,9 +205,9 @@ function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
 }
 
 /** The hover card: title plus op, shape, module and time (a short form of describeNode). */
-export function hoverSummary(trace: Trace, h: Hierarchy, id: string): NodeDescription | null {
-  const d = describeNode(trace, h, id);
+export function hoverSummary(trace: Trace, h: Hierarchy, id: string, pass = 1): NodeDescription | null {
+  const d = describeNode(trace, h, id, pass);
   if (!d) return null;
-  const keep = new Set(['caller', 'type', 'shape', 'dtype', 'module', 'time', 'passes', 'value', 'calls', 'params', 'ops', 'output']);
+  const keep = new Set(['caller', 'type', 'shape', 'dtype', 'module', 'time', 'passes', 'pass', 'value', 'calls', 'params', 'ops', 'output']);
   return { ...d, rows: d.rows.filter(([k]) => keep.has(k)), links: [] };
 }

@@ -3,6 +3,8 @@
 import type { Trace } from '../model/trace.ts';
 import { applyFolds, FOLD_PREFIX } from './fold.ts';
 import type { FoldInfo } from './fold.ts';
+import { applyOutputGroups, OUT_PREFIX } from './outputs.ts';
+import type { OutInfo } from './outputs.ts';
 
 export interface Scope {
   /** Unrolled: "address:call"; rolled: "address". */
@@ -25,6 +27,8 @@ export interface Scope {
   readonly fold?: FoldInfo;
   /** Set for the members of a fold: the fold's key and this member's position in it. */
   readonly member?: { readonly fold: string; readonly index: number };
+  /** Set for output groups (pseudo-scopes; see outputs.ts). */
+  readonly outs?: OutInfo;
 }
 
 /** A function group (loose ops of one caller at one level) or one call of it. */
@@ -87,7 +91,7 @@ const FN_CALL_MIN_ITEMS = 12;
 
 /** Whether a node id stands for a collapsible scope (module, function group or call). */
 export function isScopeNodeId(id: string): boolean {
-  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX);
+  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX) || id.startsWith(OUT_PREFIX);
 }
 
 export function moduleNodeId(address: string, call: number, numCalls: number): string {
@@ -96,7 +100,7 @@ export function moduleNodeId(address: string, call: number, numCalls: number): s
 
 /** The module address named by a module node id ("module:a.b" or "module:a.b:2"), or null. */
 export function addressOfModuleId(id: string): string | null {
-  if (id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX)) return id; // pseudo-scopes: keyed by id
+  if (id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX) || id.startsWith(OUT_PREFIX)) return id; // pseudo-scopes: keyed by id
   if (!id.startsWith(MODULE_PREFIX)) return null;
   return id.slice(MODULE_PREFIX.length).replace(/:\d+$/, '');
 }
@@ -177,6 +181,7 @@ export function buildHierarchy(trace: Trace, rolled: boolean, fold = false): Hie
   const frameDepth = addFunctionFrames(trace, building, itemOfOp, (c) => (c < 0 ? null : callScope[effective(c)] ?? null), rolled);
   maxDepth = Math.max(maxDepth, frameDepth);
   if (fold) applyFolds(trace, building, callScope, rolled);
+  applyOutputGroups(trace, building, itemOfOp);
   groupLooseItems(trace, building);
   return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, directBuffers, bufferItems, childScopes, maxDepth };
 }

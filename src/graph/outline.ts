@@ -2,9 +2,10 @@
 // its box is open in the graph, so the tree and the graph expand, collapse and reveal together.
 import type { Trace } from '../model/trace.ts';
 import type { ViewState } from '../model/view-state.ts';
-import type { Hierarchy } from './hierarchy.ts';
+import type { Hierarchy, Scope } from './hierarchy.ts';
 import { firstItemIn } from './index.ts';
 import { foldOutlineName } from './fold.ts';
+import { outsTitle } from './outputs.ts';
 import { fnSubtitle, fnTitle, isAtomic } from './visible.ts';
 
 export interface OutlineRow {
@@ -26,6 +27,18 @@ export interface OutlineRow {
   readonly selected: boolean;
 }
 
+/** A row's name and type: a module's last address segment (plus ":call" or "(xN)"), a fold's
+ *  span, a function group's caller, an output group's field. */
+function rowName(trace: Trace, h: Hierarchy, s: Scope): { name: string; type: string } {
+  if (s.fn) return { name: s.fn.call > 0 ? `#${s.fn.call}` : fnTitle(s), type: fnSubtitle(s) }; // a call sits under its group
+  if (s.outs) return { name: outsTitle(s), type: 'outputs' };
+  const mod = trace.modules.get(s.address);
+  if (s.fold) return { name: foldOutlineName(s), type: s.fold.type };
+  const calls = mod?.num_calls ?? 1;
+  const suffix = calls > 1 ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
+  return { name: `${s.address.slice(s.address.lastIndexOf('.') + 1)}${suffix}`, type: mod?.type ?? '?' };
+}
+
 /** Rows in tree order; children are listed only under open modules. */
 export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): OutlineRow[] {
   const rows: OutlineRow[] = [];
@@ -33,11 +46,6 @@ export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): Outli
     for (const key of h.childScopes.get(parent) ?? []) {
       const s = h.scopes.get(key);
       if (!s) continue;
-      const mod = s.fn ? undefined : trace.modules.get(s.address);
-      const calls = mod?.num_calls ?? 1;
-      // A call of a function group sits under the group's row: its number is enough.
-      const last = s.fn ? (s.fn.call > 0 ? `#${s.fn.call}` : fnTitle(s)) : s.fold ? foldOutlineName(s) : s.address.slice(s.address.lastIndexOf('.') + 1);
-      const suffix = calls > 1 && !s.fold ? (h.rolled ? ` (x${calls})` : `:${s.call}`) : '';
       const expandable = !isAtomic(h, s, state.showBuffers);
       const expanded = expandable && state.expanded.has(s.address);
       const target = expandable ? s.nodeId : (firstItemIn(h, key, state.showBuffers) ?? s.nodeId);
@@ -47,8 +55,7 @@ export function outlineRows(trace: Trace, h: Hierarchy, state: ViewState): Outli
         nodeId: s.nodeId,
         target,
         level: s.chain.length, // folds add a level to their members
-        name: `${last}${suffix}`,
-        type: s.fn ? fnSubtitle(s) : (s.fold?.type ?? mod?.type ?? '?'),
+        ...rowName(trace, h, s),
         expandable,
         expanded,
         selected: state.selected === s.nodeId || state.selected === target,

@@ -48,6 +48,10 @@ function searchIndex(trace: Trace, h: Hierarchy): SearchIndex {
       if (s.fn.call === 0) scopes.push([s.nodeId, `\u0192 ${s.fn.caller}`.toLowerCase()]);
       continue;
     }
+    if (s.outs) {
+      scopes.push([s.nodeId, `${s.outs.name} outputs`.toLowerCase()]);
+      continue;
+    }
     const type = s.fold?.type ?? trace.modules.get(s.address)?.type ?? '';
     scopes.push([s.nodeId, `@${s.fold?.span ?? s.address} ${type}`.toLowerCase()]);
   }
@@ -74,7 +78,7 @@ export function moduleAddressOf(h: Hierarchy, scope: string | null): string {
   for (let k = scope; k !== null; ) {
     const s = h.scopes.get(k);
     if (!s) return '';
-    if (!s.fn) return s.address;
+    if (!s.fn && !s.outs) return s.address;
     k = s.parent;
   }
   return '';

@@ -7,18 +7,19 @@ import { focusGraph } from './focus.ts';
 import type { Hierarchy, Item, Scope } from './hierarchy.ts';
 import { foldGroupTitle, foldNode } from './fold-view.ts';
 import { standInFinder } from './fold.ts';
+import { outsTitle } from './outputs.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
 export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
 export type BranchKind = '' | WireBranchEdge['kind'];
 
 /** See VisibleNode.kind; 'function' and 'fold' are pseudo-scopes that open like modules. */
-export type NodeKind = 'op' | 'module' | 'function' | 'fold';
+export type NodeKind = 'op' | 'module' | 'function' | 'fold' | 'outputs';
 
 export interface VisibleNode {
   readonly id: string;
-  /** What the node stands for: an op, a module, a Python function (caller group or call), or a
-   *  fold of repeated blocks. Read this, never the id's prefix. */
+  /** What the node stands for: an op, a module, a Python function (caller group or call), a
+   *  fold of repeated blocks, or a group of model outputs. Read this, never the id's prefix. */
   readonly kind: NodeKind;
   /** Key of the innermost drawn module box containing the node, or null at top level. */
   readonly group: string | null;
@@ -313,7 +314,7 @@ export function fnSubtitle(s: Scope): string {
  */
 export function shortTitle(h: Hierarchy, s: Scope, full: string): string {
   const parent = s.parent === null ? undefined : h.scopes.get(s.parent);
-  if (!parent || parent.fn || parent.fold || s.fold || s.fn) return full;
+  if (!parent || parent.fn || parent.fold || parent.outs || s.fold || s.fn || s.outs) return full;
   const prefix = `@${parent.address}.`;
   return full.startsWith(prefix) ? `@${full.slice(prefix.length)}` : full;
 }
@@ -321,6 +322,7 @@ export function shortTitle(h: Hierarchy, s: Scope, full: string): string {
 function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
   if (s.fn) return fnTitle(s);
   if (s.fold) return foldGroupTitle(s);
+  if (s.outs) return outsTitle(s);
   const calls = trace.modules.get(s.address)?.num_calls ?? 1;
   if (h.rolled) return calls > 1 ? `@${s.address} (x${calls})` : `@${s.address}`;
   return calls > 1 ? `@${s.address}:${s.call}` : `@${s.address}`;
@@ -332,7 +334,7 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
     parent: s.parent,
     address: s.address,
     title: scopeTitle(trace, h, s),
-    subtitle: s.fn ? fnSubtitle(s) : `(${s.fold?.type ?? trace.modules.get(s.address)?.type ?? '?'})`,
+    subtitle: s.fn ? fnSubtitle(s) : s.outs ? '(outputs)' : `(${s.fold?.type ?? trace.modules.get(s.address)?.type ?? '?'})`,
     nodeId: s.nodeId,
     depth: s.depth,
   };
@@ -340,6 +342,7 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
 
 function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   if (s.fold) return foldNode(trace, h, s);
+  if (s.outs) return outputsNode(s);
   if (s.fn) {
     const lines = [fnTitle(s), fnSubtitle(s)];
     return {
@@ -369,6 +372,16 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
     selfLoop: false,
     hasParams: numParams > 0,
     passGroup: '',
+  };
+}
+
+/** A closed output group: one output node, `cache ×338`. */
+function outputsNode(s: Scope): VisibleNode {
+  const lines = [outsTitle(s), 'outputs'];
+  return {
+    id: s.nodeId, kind: 'outputs', group: s.parent, role: 'output', shape: 'stack', dashed: false,
+    lines, tooltip: `${lines[0]}\n${s.outs?.count ?? 0} model outputs under "${s.outs?.name ?? ''}"\nclick to expand`,
+    op: s.outputOp, scope: s.key, selfLoop: false, hasParams: false, passGroup: '',
   };
 }
 

@@ -28,9 +28,12 @@ export interface ViewState {
   readonly focus: string | null;
   /** Scores given from Python (`overlay={label: score}`), shown by the 'custom' metric. */
   readonly custom: CustomOverlay | null;
+  /** Rolled view: the pass (1-based) the inspector shows for a layer node with several passes
+   *  (node id → pass); absent: pass 1. The facts, code and tensor view all follow it. */
+  readonly passPick?: ReadonlyMap<string, number>;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'custom';
+export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'flow' | 'custom';
 export type Direction = 'TB' | 'LR';
 
 export interface CustomOverlay {
@@ -109,6 +112,19 @@ export const IDENTITY_CAMERA: Camera = { x: 0, y: 0, k: 1 };
 
 export function withFold(s: ViewState, fold: boolean): ViewState {
   return s.fold === fold ? s : { ...s, fold, selected: null, foldPick: new Map() };
+}
+
+/** The pass the inspector shows for rolled node `id` (1 unless one was picked). */
+export function passOf(s: ViewState, id: string | null): number {
+  return (id === null ? undefined : s.passPick?.get(id)) ?? 1;
+}
+
+/** Rolled view: the inspector shows pass `pass` (1-based) of layer node `id`. */
+export function withPassPick(s: ViewState, id: string, pass: number): ViewState {
+  if (passOf(s, id) === pass) return s;
+  const passPick = new Map(s.passPick ?? []);
+  passPick.set(id, pass);
+  return { ...s, passPick };
 }
 
 /** Shows one member of an opened fold (`index`), or all of them (null). */

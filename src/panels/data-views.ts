@@ -1,9 +1,11 @@
 // Everything of the widget that pulls data from the kernel, composed for LensView: the tensor
-// view in the inspector, the layer table (a tab over the graph), and the gradient norms that
-// feed the 'grad' overlay. LensView tells it what is selected; it never draws the graph.
+// view in the inspector, the layer table (a tab over the graph), and the gradient norms and
+// flow ratios that feed the 'grad' and 'flow' overlays. LensView tells it what is selected; it
+// never draws the graph.
 import type { DataClient } from '../comm/client.ts';
 import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
+import type { Metric } from '../model/view-state.ts';
 import { html } from '../dom.ts';
 import { LayerTable } from './layer-table.ts';
 import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
@@ -22,6 +24,8 @@ export interface DataViewHooks {
   selectLine(file: string, line: number): void;
   /** Something the graph draws changed (gradient norms arrived). */
   redraw(): void;
+  /** The pass slider moved: rolled layer node `id` shows pass `pass` (1-based) everywhere. */
+  pickPass(id: string, pass: number): void;
 }
 
 export type Tab = 'graph' | 'layers';
@@ -35,16 +39,20 @@ export class DataViews {
    *  layers with several passes), then the tensor view. */
   readonly extra: HTMLElement;
   private readonly passes: PassPicker;
-  /** Rolled view: the pass shown for each layer node chosen so far (1-based). */
-  private readonly passOf = new Map<string, number>();
   private target: TensorTarget | null = null;
   readonly table: LayerTable;
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
   gradNorms: Float32Array | null = null;
-  private shownId: string | null = null;
+  /** Per op: gradient norm / activation norm, NaN where none; null until the 'flow' overlay is
+   *  first shown (the kernel computes it then, not when the view is created). */
+  gradFlow: Float32Array | null = null;
+  /** The kernel's summary of the last flow reply: passes flagged vanishing / exploding. */
+  flowSummary: { vanishing: number; exploding: number; median: number } | null = null;
+  /** Node id and label of the tensor shown (a rolled node shows one pass's label). */
+  private shown: string | null = null;
   private stats = new Map<number, RowStats>();
-  private wantNorms = false;
+  private overlay: Metric = 'none';
   private tab: Tab = 'graph';
   private selectedLabel: string | null = null;
   private trace: Trace | null = null;
@@ -112,38 +120,34 @@ export class DataViews {
     this.trace = trace;
     this.stats.clear();
     this.gradNorms = null;
-    this.shownId = null;
+    this.gradFlow = null;
+    this.shown = null;
     this.table.setRows(layerRows(trace));
     this.source.setFrames(trace.graph.frames ?? [], trace.graph.source_text ?? []);
     this.table.setStats((i) => this.stats.get(i));
     this.pinned.setTrace(trace);
   }
 
-  /** The selection changed (or the view was redrawn): show its code and tensor, mark its row. */
+  /** The selection changed (or the view was redrawn): show its code and tensor, mark its row.
+   *  A rolled layer node's target is the pass the view state picked (`target.pass`). */
   selected(target: TensorTarget | null, code: SourceTarget | null = null): void {
     this.source.show(code);
-    const passes = target?.passes ?? null;
-    const pass = target ? (this.passOf.get(target.id) ?? 1) : 1;
-    const shown = target && passes ? { ...target, label: passes[pass - 1] ?? target.label } : target;
     this.target = target;
-    this.passes.show(passes, pass);
-    this.selectedLabel = shown?.label ?? null;
-    if ((target?.id ?? null) !== this.shownId) {
-      this.shownId = target?.id ?? null;
-      this.panel.show(shown);
+    this.passes.show(target?.passes ?? null, target?.pass ?? 1);
+    this.selectedLabel = target?.label ?? null;
+    const shown = target ? `${target.id}\n${target.label}` : null;
+    if (shown !== this.shown) {
+      this.shown = shown;
+      this.panel.show(target);
     }
     this.table.setSelected(this.selectedLabel);
   }
 
-  /** The pass slider moved: show that pass of the selected rolled layer. */
+  /** The pass slider moved: the view picks that pass of the selected rolled layer, then calls
+   *  selected() again with it (facts, code and tensor follow). */
   private pickPass(pass: number): void {
     const target = this.target;
-    const label = target?.passes?.[pass - 1];
-    if (!target || label === undefined) return;
-    this.passOf.set(target.id, pass);
-    this.selectedLabel = label;
-    this.panel.show({ ...target, label });
-    this.table.setSelected(label);
+    if (target?.passes?.[pass - 1] !== undefined) this.hooks.pickPass(target.id, pass);
   }
 
   /** The kernel says gradients changed (a backward pass ran). */
@@ -151,15 +155,21 @@ export class DataViews {
     if (version === this.client.version) return;
     this.client.version = version;
     this.gradNorms = null;
+    this.gradFlow = null;
     if (this.panel.currentKind === 'gradient' || this.panel.currentView === 'saliency') this.panel.refresh();
     this.pinned.refresh();
-    if (this.wantNorms) void this.fetchGradNorms();
+    this.fetchOverlay();
   }
 
-  /** The 'grad' overlay was turned on (or off). */
-  overlayChanged(gradOn: boolean): void {
-    this.wantNorms = gradOn;
-    if (gradOn && !this.gradNorms) void this.fetchGradNorms();
+  /** The overlay changed: the gradient overlays fetch their numbers the first time they show. */
+  overlayChanged(metric: Metric): void {
+    this.overlay = metric;
+    this.fetchOverlay();
+  }
+
+  private fetchOverlay(): void {
+    if (this.overlay === 'grad' && !this.gradNorms) void this.fetchGradNorms();
+    if (this.overlay === 'flow' && !this.gradFlow) void this.fetchGradFlow();
   }
 
   private async fetchGradNorms(): Promise<void> {
@@ -169,6 +179,17 @@ export class DataViews {
       this.hooks.redraw();
     } catch (err) {
       if (!isCancelled(err)) this.gradNorms = new Float32Array();
+    }
+  }
+
+  private async fetchGradFlow(): Promise<void> {
+    try {
+      const r = await this.client.request('grad_flow', {}, 'grad-flow');
+      this.gradFlow = r.array ?? new Float32Array();
+      this.flowSummary = { vanishing: r.result.vanishing, exploding: r.result.exploding, median: r.result.median };
+      this.hooks.redraw();
+    } catch (err) {
+      if (!isCancelled(err)) this.gradFlow = new Float32Array();
     }
   }
 

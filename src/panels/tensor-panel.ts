@@ -24,6 +24,8 @@ export interface TensorTarget {
   readonly shape: readonly number[];
   /** Rolled view, a layer with several passes: the label of each pass (`label` is one of them). */
   readonly passes?: readonly string[];
+  /** With `passes`: which of them `label` is (1-based). */
+  readonly pass?: number;
   /** The op's callable and its module's class: they name the axes (N, C, H, W; heads, …). */
   readonly func?: string;
   readonly moduleType?: string;

@@ -6,7 +6,7 @@
 import { createTrace } from '../model/trace.ts';
 import type { Trace } from '../model/trace.ts';
 import {
-  initialViewState, withFold, withFoldPick, withDepth, withExpanded, withMatchStep, withOverlay, withQuery, withRolled, withSelected, withShowBuffers,
+  initialViewState, passOf, withFold, withFoldPick, withDepth, withExpanded, withMatchStep, withOverlay, withPassPick, withQuery, withRolled, withSelected, withShowBuffers,
 } from '../model/view-state.ts';
 import type { Metric, ViewState } from '../model/view-state.ts';
 import { addressOfModuleId, buildHierarchy, isScopeNodeId } from '../graph/hierarchy.ts';
@@ -124,7 +124,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     });
     this.chrome.toolbar.appendChild(this.teaching.bar);
     this.hoverCard = new HoverCard(this.chrome.stage, this.chrome.card, {
-      describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id) : null),
+      describe: (id) => (this.trace ? hoverSummary(this.trace, this.hierarchy(), id, passOf(this.state, id)) : null),
       passGroup: (id) => this.graph.nodes.find((n) => n.id === id)?.passGroup ?? '',
     });
     const offPanZoom = attachPanZoom(this.chrome.stage.el, {
@@ -197,6 +197,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       // Folding is chosen first (`h.show(fold=...)`, else where it helps): depths count folded.
       const fold = foldOption(this.trace, options.fold);
       this.state = withFold(initialState(this.trace, (rolled) => this.hierarchy(rolled, fold), options), fold);
+      this.data?.overlayChanged(this.state.overlay); // h.show(overlay="grad" | "gradient flow"): fetch it
       if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
@@ -301,6 +302,14 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     });
   }
 
+  /** Rolled view: the inspector (facts, code, tensor) shows pass `pass` (1-based) of layer node `id`. */
+  pickPass(id: string, pass: number): Promise<void> {
+    return this.whenLoaded(() => {
+      this.state = withPassPick(this.state, id, Math.max(1, Math.round(pass)));
+      return this.refresh({});
+    });
+  }
+
   /** Draws buffer nodes (BatchNorm running statistics, …) or hides them (the default). */
   setShowBuffers(show: boolean): Promise<void> {
     return this.whenLoaded(() => {
@@ -369,6 +378,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       select: (label) => void this.selectNode(nodeOfLabel(this.trace, this.state.rolled, label), true),
       selectLine: (file, line) => void this.selectSource(file, line),
       redraw: () => void this.whenLoaded(() => this.refresh({})),
+      pickPass: (id, pass) => void this.pickPass(id, pass),
     }, this.chrome.toolbar, this.chrome.stage.el);
     this.data = data;
     if (this.trace) {
@@ -412,7 +422,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   /** Colours nodes by a metric ('none': by kind). */
   setOverlay(metric: Metric): Promise<void> {
-    this.data?.overlayChanged(metric === 'grad');
+    this.data?.overlayChanged(metric);
     return this.whenLoaded(() => {
       this.state = withOverlay(this.state, metric);
       if (metric !== 'none') this.chrome.setLegendOpen(true);
@@ -520,7 +530,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
     const selected = this.state.selected;
-    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected), code: sourceTarget(trace, h, selected), foldPanel, compare };
+    const pass = passOf(this.state, selected);
+    const frame = { trace, hierarchy: h, state: this.state, graph, data: this.data, target: tensorTarget(trace, h, selected, pass), code: sourceTarget(trace, h, selected, pass), foldPanel, compare };
     this.scene = this.teaching.decorate(refreshPanels(c, frame), trace, h, this.state, graph);
     this.hoverCard.clear();
     // The camera is placed before drawing, so the frame is drawn once, already where it ends up

@@ -8,6 +8,7 @@ import type { Box, GraphLayout } from '../layout/layout.ts';
 import type { TensorTarget } from '../panels/tensor-panel.ts';
 import type { SourceTarget } from '../panels/source-panel.ts';
 import { stackOf } from '../model/stack.ts';
+import { shownOp } from '../graph/describe.ts';
 
 export function isBufferNode(h: Hierarchy, id: string): boolean {
   const index = itemIndexOf(h, id);
@@ -20,18 +21,18 @@ export function nodeOfLabel(trace: Trace | null, rolled: boolean, label: string)
   return op && rolled ? op.layer : label;
 }
 
-/** The tensor a node shows: an op's output (first pass when rolled), a module's output. */
-export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null): TensorTarget | null {
+/** The tensor a node shows: an op's output (pass `pass` when rolled), a module's output. */
+export function tensorTarget(trace: Trace, h: Hierarchy, id: string | null, pass = 1): TensorTarget | null {
   if (id === null) return null;
   const item = itemOf(h, id);
-  const op = trace.ops[item ? (item.ops[0] ?? -1) : (scopeOfNode(h, id)?.outputOp ?? -1)];
+  const op = trace.ops[item ? shownOp(h, item, pass) : (scopeOfNode(h, id)?.outputOp ?? -1)];
   if (!op?.shape) return null;
   const call = trace.calls[op.module_call];
   const moduleType = call ? (trace.modules.get(call.address)?.type ?? '') : '';
   const target = { id, label: op.label, shape: op.shape, func: op.func, moduleType };
   // Rolled, several passes: the inspector's pass slider chooses among them (pass 1 first).
   if (!h.rolled || !item || item.ops.length < 2) return target;
-  return { ...target, passes: item.ops.map((i) => trace.ops[i]?.label ?? '') };
+  return { ...target, passes: item.ops.map((i) => trace.ops[i]?.label ?? ''), pass: item.ops.indexOf(trace.opByLabel.get(op.label) ?? -1) + 1 };
 }
 
 /** Module addresses of scope keys. */
@@ -48,14 +49,14 @@ export function boxOf(graph: VisibleGraph, layout: GraphLayout | null, id: strin
 }
 
 /**
- * The code a node shows: an op's stack with its own line in focus; a module's stack down to the
+ * The code a node shows: an op's stack (pass `pass` when rolled) with its own line in focus; a module's stack down to the
  * line that called it, with the first line of its forward (the whole function) in focus.
  */
-export function sourceTarget(trace: Trace, h: Hierarchy, id: string | null): SourceTarget | null {
+export function sourceTarget(trace: Trace, h: Hierarchy, id: string | null, pass = 1): SourceTarget | null {
   if (id === null) return null;
   const item = h.items.find((it) => it.id === id);
   if (item) {
-    const stack = stackOf(trace, item.ops[0] ?? -1);
+    const stack = stackOf(trace, shownOp(h, item, pass));
     const focus = stack[stack.length - 1];
     return focus === undefined ? null : { stack, focus, wholeFunction: false };
   }

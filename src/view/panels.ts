@@ -11,6 +11,8 @@ export interface PanelHooks {
   selectLine(file: string, line: number): void;
   /** Gradient norms arrived: the overlay needs a redraw. */
   redraw(): void;
+  /** The pass slider moved: rolled node `id` shows pass `pass`. */
+  pickPass(id: string, pass: number): void;
 }
 
 export function mountDataViews(client: DataClient, hooks: PanelHooks, toolbar: HTMLElement, stage: HTMLElement): DataViews {
@@ -18,5 +20,6 @@ export function mountDataViews(client: DataClient, hooks: PanelHooks, toolbar: H
   data.mount(toolbar, stage);
   const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
   if (overlay && !overlay.querySelector('option[value="grad"]')) html('option', '', overlay, 'colour: grad norm').value = 'grad';
+  if (overlay && !overlay.querySelector('option[value="flow"]')) html('option', '', overlay, 'colour: gradient flow').value = 'flow';
   return data;
 }

@@ -25,24 +25,7 @@ _spec.loader.exec_module(notebook_weight)
 nbclient = pytest.importorskip("nbclient")
 nbformat = pytest.importorskip("nbformat")
 
-SOURCE = """\
-import torch
-from torch import nn
-from lenslab import lens
-
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(4, 4, 3, padding=1)
-        self.norm = nn.BatchNorm2d(4)
-
-    def forward(self, x):
-        return torch.relu(self.norm(self.conv(x))) + x
-
-model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), Block(), Block(), nn.Flatten(),
-                      nn.Linear(4 * 8 * 8, 10)).eval()
-h = lens(model, torch.randn(1, 3, 8, 8))
-h"""
+SOURCE = notebook_weight.SMALL_MODEL_CELL + "h"
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,7 @@ test('the inspector describes ops with label, func, shape, dtype, module, params
   assert.equal(rows['caller'], 'ResidualBlock.forward');
   assert.equal(rows['time'], '50.0 \u00b5s');
   const rolled = describeNode(loop, buildHierarchy(loop, true), 'linear_1_2');
-  assert.equal(Object.fromEntries(rolled?.rows ?? [])['passes'], '3');
+  assert.equal(Object.fromEntries(rolled?.rows ?? [])['pass'], '1 of 3 (linear_1_2:1)', 'a rolled layer says which of its passes it describes');
   const mod = describeNode(loop, buildHierarchy(loop, false), 'module:act:2');
   assert.equal(Object.fromEntries(mod?.rows ?? [])['type'], 'ReLU');
   assert.equal(describeNode(cnn, buildHierarchy(cnn, false), 'nope'), null);

@@ -16,14 +16,14 @@ from typing import Any
 
 import torch
 
-from ..errors import LensError
-from .composite import SDPA, FunctionCall, body_of, sdpa_math
+from .composite import FunctionCall
 from .flatten import iter_tensors
 from .funcinfo import FuncInfo
 from .modules import ModelTree, ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_shape
 from .select import Selection, StopForward
-from .source import Site, augmented_operator, running_operator, user_frame
+from .source import Site, augmented_operator, user_frame
+from .special import run_special
 from .store import ActivationStore, storage_key
 
 Tensor = torch.Tensor
@@ -88,7 +88,7 @@ class TraceBuilder:
             selection.tracker = self.modules
         self.attention_weights = attention_weights
         self.function_calls: list[FunctionCall] = []
-        self._function_call = -1  # the innermost open function call
+        self.open_function_call = -1  # the innermost open function call (special.py)
         self.unseen_reads = 0  # tensor arguments made by autograd-tracked ops nobody recorded
 
     def op_count(self) -> int:
@@ -232,81 +232,8 @@ class TraceBuilder:
         kwargs: dict[str, Any],
         mode: Any,
     ) -> Any:
-        """A composite function (its body recorded op by op), or an op run as usual."""
-        if info.rename:
-            return self._run_renamed(func, info, args, kwargs)
-        if info.name == SDPA:
-            if not self.attention_weights:
-                return self.run(func, info, args, kwargs)
-            return self._run_attention(func, args, kwargs, mode)
-        body = body_of(func)
-        if body is None:
-            return self.run(func, info, args, kwargs)
-        return self._run_body(info.name, body, args, kwargs, mode)
-
-    def _run_renamed(
-        self,
-        func: Callable[..., Any],
-        info: FuncInfo,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Any:
-        """TorchLens' spellings: ``split`` with a list of sizes is ``split_with_sizes``, and
-        ``x / y`` (torch hands it over as ``div``) is ``truediv``."""
-        if info.name == "div":
-            spelling = "truediv" if running_operator(2) == "/" else ""
-        else:
-            sizes = args[1] if len(args) > 1 else kwargs.get("split_size_or_sections")
-            spelling = "splitwithsizes" if isinstance(sizes, (list, tuple)) else ""
-        first = len(self.ops)
-        out = self.run(func, info, args, kwargs)
-        for record in self.ops[first:] if spelling else ():
-            record.type = spelling
-        return out
-
-    def _run_body(
-        self,
-        name: str,
-        body: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        mode: Any,
-    ) -> Any:
-        """Run ``body`` with the capture mode pushed again: its ops are recorded one by one."""
-        calls = self.function_calls
-        index = len(calls)
-        record = FunctionCall(name, self.modules.current, self._function_call, len(self.ops))
-        calls.append(record)
-        self._function_call = index
-        try:
-            with mode:
-                out = body(*args, **kwargs)
-        finally:
-            self._function_call = record.parent
-            record.end_op = len(self.ops)
-        found = [self.producer_of(t) for t in _tensors_of(out)]
-        record.outputs = tuple(i for i in found if i >= record.first_op)
-        return out
-
-    def _run_attention(
-        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], mode: Any
-    ) -> Any:
-        """Fused attention as its math; checked against the fused result when deterministic
-        (and when no intervention replaced an op inside it on purpose)."""
-        first = len(self.ops)
-        out = self._run_body(SDPA, sdpa_math, args, kwargs, mode)
-        dropout = args[4] if len(args) > 4 else kwargs.get("dropout_p", 0.0)
-        if not dropout and not self.replaced_since(first):
-            with torch.no_grad():
-                fused = func(*args, **kwargs)
-                close = torch.allclose(out, fused, rtol=1e-3, atol=1e-5, equal_nan=True)
-            if not close:
-                raise LensError(
-                    "attention_weights=True: scaled_dot_product_attention written out as its "
-                    "math differs from the fused result here (low precision or an unusual mask). "
-                    "Run lens() without attention_weights to record the fused call."
-                )
-        return out
+        """Composite functions, fused attention and renamed spellings (``capture/special.py``)."""
+        return run_special(self, func, info, args, kwargs, mode)
 
     def replaced_since(self, first: int) -> bool:
         """Whether an intervention replaced an op recorded at or after ``first`` (never here:
@@ -581,14 +508,6 @@ def _snapshot(value: Any, depth: int) -> Any:
     if kind is dict:
         return {k: _snapshot(v, depth + 1) for k, v in value.items()}
     return value
-
-
-def _tensors_of(out: Any) -> list[Tensor]:
-    if isinstance(out, Tensor):
-        return [out]
-    if isinstance(out, _SEQ):
-        return [o for o in out if isinstance(o, Tensor)]
-    return []
 
 
 def _version(tensor: Tensor) -> int:

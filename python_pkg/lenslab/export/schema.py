@@ -48,6 +48,10 @@ class WireOp(TypedDict):
     # Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
     # version 1: readers treat a missing ``frame`` as -1.
     frame: int
+    # Class name of the autograd node that made the output ("ConvolutionBackward0"); "" when
+    # none (no grad, not a tensor). Travels interned (a code per op into a small table, see
+    # compact.py). Added within version 1: readers treat a missing ``grad_fn`` as "".
+    grad_fn: str
 
 
 class WireModuleCall(TypedDict):
@@ -121,6 +125,16 @@ class WireFold(TypedDict):
     kind: Literal["copies", "passes"]  # passes: one shared module called N times in a row
 
 
+class WireOutputGroup(TypedDict):
+    """Model outputs under one top-level field of the returned value (``cache`` of
+    ``cache.layers.0.keys``; ``transforms/outputs.py``), drawn as one closed node. Added within
+    version 1: readers treat a missing ``WireGraph.output_groups`` as none."""
+
+    name: str  # the field: "cache", "hidden_states"
+    ops: list[int]  # the output ops (positions in WireGraph.ops), in order
+    paths: list[str]  # each one's path in the returned value, "cache.layers.0.keys"
+
+
 class WireGraph(TypedDict):
     schema_version: int
     model_type: str  # class name of the captured model
@@ -141,6 +155,7 @@ class WireGraph(TypedDict):
     # version 1 without a bump: absent means none.
     intervened: NotRequired[list[int]]
     folds: NotRequired[list[WireFold]]  # added within version 1
+    output_groups: NotRequired[list[WireOutputGroup]]  # added within version 1
     # Per op, the bytes autograd saved for its backward; only with ``lens(..., memory=True)``.
     # Added within version 1: missing means not recorded.
     saved_bytes: NotRequired[list[int]]
@@ -178,4 +193,5 @@ class CompactWireGraph(TypedDict):
     function_calls: list[WireFunctionCall]
     intervened: NotRequired[list[int]]  # written only when some op was replaced
     folds: NotRequired[list[WireFold]]
+    output_groups: NotRequired[list[WireOutputGroup]]
     saved_bytes: NotRequired[list[int]]

@@ -9,6 +9,7 @@ from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
 from ..trace.trace import Trace
 from ..transforms.folds import find_folds
+from ..transforms.outputs import output_groups
 from .frames import FrameTable
 from .schema import (
     SCHEMA_VERSION,
@@ -34,6 +35,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     derived = capture.derived
     table = FrameTable(trace)
     ops: list[WireOp] = []
+    grad_fns = trace.grad_fns
     for i, op in enumerate(trace.ops):
         parents = list(dict.fromkeys(op.parents))
         ops.append(
@@ -59,6 +61,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
                 "source": _source(table, table.ops[i]),
                 "caller": op.code.co_qualname if op.code is not None else "",
                 "frame": table.ops[i],
+                "grad_fn": grad_fns.get(i, ""),
             }
         )
     calls: list[WireModuleCall] = [
@@ -113,6 +116,12 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     folds = find_folds(trace)
     if folds:  # absent when there are none, as in graphs written before folds existed
         graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    groups = output_groups(trace)
+    if groups:  # absent when none, as in graphs written before output groups existed
+        graph["output_groups"] = [
+            {"name": g.name, "ops": list(g.ops), "paths": [trace.ops[i].address for i in g.ops]}
+            for g in groups
+        ]
     saved = trace.saved_bytes
     if saved is not None:  # lens(..., memory=True) only
         graph["saved_bytes"] = [saved.get(i, 0) for i in range(len(trace.ops))]

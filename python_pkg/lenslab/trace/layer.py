@@ -10,6 +10,7 @@ import torch
 
 from ..capture import BUFFER, INPUT, OUTPUT, ROLE_NAMES
 from .derived import BoolContext, Derived
+from .frames import FunctionFrame, function_frame, innermost_call
 from .stack import Frame, sites_of, to_frame
 from .trace import Trace
 
@@ -232,6 +233,13 @@ class LayerPass:
         each module's ``forward`` line that called the next module, and the line that ran the
         op. Each has ``filename`` (``"In [n]"`` for a notebook cell), ``line``, ``function``."""
         return [to_frame(site) for site in sites_of(self._trace, self.index)]
+
+    @property
+    def frame(self) -> FunctionFrame | None:
+        """The innermost composite-function call that ran this op (an ``ƒ`` frame in the
+        widget, e.g. ``multi_head_attention_forward``), or ``None``; see ``h.frames``."""
+        at = innermost_call(self._trace, self.index)
+        return function_frame(self._trace, self._derived, at) if at >= 0 else None
 
     @property
     def args_summary(self) -> str:
