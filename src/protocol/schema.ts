@@ -31,6 +31,9 @@ export interface WireOp {
   /** Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
    * version 1: older graphs lack it (read as -1). */
   frame?: number;
+  /** Class name of the autograd node that made the output ("ConvolutionBackward0"); '' when
+   * none. Added within version 1: older graphs lack it (read as ''). */
+  grad_fn?: string;
 }
 
 export interface WireModuleCall {

@@ -58,7 +58,7 @@ function withDetails(d: NodeDescription | null, trace: Trace, state: ViewState):
 export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const { trace, hierarchy: h, state, graph, data, target } = f;
   const hits = state.query ? searchNodes(trace, h, state.query, state.showBuffers) : [];
-  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined, state.custom);
+  const values = metricValues(trace, h, graph, state.overlay, (state.overlay === 'flow' ? data?.gradFlow : data?.gradNorms) ?? undefined, state.custom);
   const scale = state.overlay === 'none' ? null : colorScale(values.values());
   const fills = new Map<string, { color: string; dark: boolean }>();
   if (scale) {

@@ -3,8 +3,6 @@ edges into the ops both runs share: in the widget, its data answers and ``c.to_h
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from torch import nn
 import lenslab
 from lenslab import compare, lens
 from lenslab.compare.union import union_graph
+from lenslab.export.html import embedded_data
 from lenslab.widget import ESM_PATH
 from lenslab.widget.data import PROTOCOL_VERSION, REQUEST
 
@@ -147,7 +146,7 @@ def test_the_compare_widget_draws_and_answers_for_ops_only_b_ran() -> None:
 def test_the_compare_page_embeds_the_ops_only_b_ran(tmp_path: Path) -> None:
     c = _branch_runs()
     page = c.to_html(tmp_path / "branch.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'id="lenslab-data">(.*?)</script>', page, re.S)[1])  # type: ignore[index]
+    data = embedded_data(page)  # the graph travels zlib-compressed (graph_z)
     column = data["graph"]["ops"]["label"]
     labels = [column["table"][k] for k in column["codes"]] if isinstance(column, dict) else column
     assert "b/sub_1_5:1" in labels and len(labels) == len(data["compare"]["values"])

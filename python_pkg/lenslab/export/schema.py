@@ -48,6 +48,10 @@ class WireOp(TypedDict):
     # Position in WireGraph.frames of the user line that ran the op (-1 unknown). Added within
     # version 1: readers treat a missing ``frame`` as -1.
     frame: int
+    # Class name of the autograd node that made the output ("ConvolutionBackward0"); "" when
+    # none (no grad, not a tensor). Travels interned (a code per op into a small table, see
+    # compact.py). Added within version 1: readers treat a missing ``grad_fn`` as "".
+    grad_fn: str
 
 
 class WireModuleCall(TypedDict):

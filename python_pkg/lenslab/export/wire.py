@@ -35,6 +35,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     derived = capture.derived
     table = FrameTable(trace)
     ops: list[WireOp] = []
+    grad_fns = trace.grad_fns
     for i, op in enumerate(trace.ops):
         parents = list(dict.fromkeys(op.parents))
         ops.append(
@@ -60,6 +61,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
                 "source": _source(table, table.ops[i]),
                 "caller": op.code.co_qualname if op.code is not None else "",
                 "frame": table.ops[i],
+                "grad_fn": grad_fns.get(i, ""),
             }
         )
     calls: list[WireModuleCall] = [
