@@ -7,7 +7,9 @@ outputs, drawn as one output group. Each is captured
 once (activations kept) and written as the standalone page ``h.to_html`` makes, with the default
 budget, to a cache folder keyed by the torch/transformers versions and lenslab's export code.
 Prints one JSON object: ``{name: {"path", "ops", "layers", "html_bytes", "graph_bytes",
-"capture_s"}}``; ``graph_bytes`` is the page's graph element alone.
+"graph_json_bytes", "tensor_bytes", "capture_s"}}``: ``graph_bytes`` is the page's graph element
+alone (the graph zlib-compressed, in base64), ``graph_json_bytes`` the compact graph's JSON
+unpacked, ``tensor_bytes`` the lazily read statistics and previews.
 
   .venv/bin/python bench/big_models.py [--only llama_10k ...] [--force]
 """
@@ -70,15 +72,22 @@ def write(name: str, out: Path, force: bool) -> dict[str, Any]:
         history = lens(model, ids)
     capture_s = time.perf_counter() - start
     history.to_html(path)
+    from lenslab.export.html import embedded_data
+
     page = path.read_text(encoding="utf-8")
-    begin = page.index('id="lenslab-data">')
-    graph_bytes = len(page[begin : page.index("</script>", begin)].encode())
     info = {
         "ops": len(history), "layers": layers, "html_bytes": path.stat().st_size,
-        "graph_bytes": graph_bytes, "capture_s": round(capture_s, 1),
+        "graph_bytes": len(_element(page, "lenslab-data")),
+        "graph_json_bytes": len(json.dumps(embedded_data(page)["graph"], separators=(",", ":"))),
+        "tensor_bytes": len(_element(page, "lenslab-tensors")), "capture_s": round(capture_s, 1),
     }  # fmt: skip
     meta.write_text(json.dumps(info))
     return {"path": str(path), **info}
+
+
+def _element(page: str, name: str) -> bytes:
+    begin = page.index(f'id="{name}">') + len(f'id="{name}">')
+    return page[begin : page.index("</script>", begin)].encode()
 
 
 def main() -> None:

@@ -1,11 +1,13 @@
 // Entry of a standalone HTML file (h.to_html): no kernel, no network. The page embeds the wire
-// graph (compact form) as JSON in <script type="application/json" id="lenslab-data"> and, per
+// graph (compact form, zlib-compressed JSON in base64: `graph_z`; older pages: JSON `graph`) in
+// <script type="application/json" id="lenslab-data"> and, per
 // saved activation, statistics and a downsampled preview as one line "label<TAB>json" of the text
 // element id="lenslab-tensors", found and parsed only when that tensor is asked for, so a big page
 // draws its graph first and a selection parses one tensor; this renders the same widget view
 // (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
-import widget from './widget.ts';
+import widget, { inflateGraph } from './widget.ts';
 import { LocalServer } from './local/server.ts';
+import { routeSides } from './local/sides.ts';
 import { isCompact } from './protocol/compact.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
 import type { WireFrame } from './protocol/schema.ts';
@@ -25,8 +27,10 @@ interface EmbeddedGraph {
 }
 
 interface Embedded {
-  /** The wire graph, or its compact form (what h.to_html writes). */
+  /** The wire graph, or its compact form (older pages; unpacked from `graph_z` before use). */
   graph: EmbeddedGraph | Record<string, unknown>;
+  /** The compact graph as base64 of zlib-compressed JSON (what h.to_html writes). */
+  graph_z?: string;
   view_options?: Record<string, unknown>;
   /** Inline, or read one by one on first use (`tensor` argument of renderEmbedded). */
   tensors?: Record<string, EmbeddedTensor>;
@@ -129,13 +133,7 @@ function sideServer(data: Embedded, tensor?: (label: string) => EmbeddedTensor |
   const sides = data.sides;
   if (!sides) return a;
   const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, (l) => side?.[l]));
-  const servers = { a, b: of(sides.b), diff: of(sides.diff) };
-  const routed = Object.create(a) as LocalServer;
-  routed.handle = (request) => {
-    const side = (request.params as { side?: unknown }).side;
-    return (side === 'b' ? servers.b : side === 'diff' ? servers.diff : servers.a).handle(request);
-  };
-  return routed;
+  return routeSides(a, of(sides.b), of(sides.diff));
 }
 
 /** Renders the view into `el` from `data`; returns the cleanup function. */
@@ -144,6 +142,16 @@ export function renderEmbedded(el: HTMLElement, data: Embedded, tensor?: (label:
   const traits = { graph: data.graph, view_options: data.view_options ?? {}, grads_version: 0, compare: data.compare ?? null };
   const model = localModel(traits, server);
   return widget.render({ model: model as Parameters<typeof widget.render>[0]['model'], el });
+}
+
+/** The embedded data with its graph unpacked (pages written with `graph_z`). */
+export async function unpackEmbedded(data: Embedded): Promise<Embedded> {
+  if (typeof data.graph_z !== 'string') return data;
+  const text = atob(data.graph_z);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const { graph_z: _, ...rest } = data;
+  return { ...rest, graph: (await inflateGraph(bytes)) as Embedded['graph'] };
 }
 
 function main(): void {
@@ -155,8 +163,13 @@ function main(): void {
     lines ??= document.getElementById('lenslab-tensors')?.textContent ?? '';
     return tensorLine(lines, label);
   };
-  const data = JSON.parse(script.textContent ?? '{}') as Embedded;
-  renderEmbedded(el, data, data.tensors ? undefined : tensor);
+  const raw = JSON.parse(script.textContent ?? '{}') as Embedded;
+  unpackEmbedded(raw).then(
+    (data) => renderEmbedded(el, data, data.tensors ? undefined : tensor),
+    (error: unknown) => {
+      el.textContent = `lenslab: this page's graph could not be unpacked (${String(error)}); open it in a current browser (it needs DecompressionStream).`;
+    },
+  );
   // Read the tensor lines once the page is idle (after the first draw), so the first selection
   // does not wait for a multi-megabyte string.
   const idle = (globalThis as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));

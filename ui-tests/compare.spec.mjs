@@ -8,7 +8,7 @@
 // or on its own: `node ui-tests/one.mjs compare` (prints `N passed, N failed`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +39,7 @@ async function openPage(context, file) {
 const view = (page, fn, arg) =>
   page.evaluate(([f, a]) => new Function('v', 'a', `return (${f})(v, a)`)(document.querySelector('.lenslab-root').lenslabView, a), [fn.toString(), arg]);
 
-export async function compareSpec({ context, test, assert, out }) {
+export async function compareSpec({ context, lab, test, assert, out }) {
   const dir = join(out, 'compare');
   const expected = makePages(dir);
   const { page, blocked } = await openPage(context, join(dir, 'ablated.html'));
@@ -107,20 +107,39 @@ export async function compareSpec({ context, test, assert, out }) {
   await page.close();
 
   const branch = await openPage(context, join(dir, 'branch.html'));
-  await test('compare page: a branch taken differently and an op only b ran are marked', async () => {
+  await test('compare page: a branch taken differently is marked; the op only b ran is a node of its own', async () => {
     const legend = await branch.page.evaluate(() => document.querySelector('.lenslab-legend')?.textContent ?? '');
     assert(/branch taken differently \(1\)/.test(legend) && /only in b: 1 \(mul_1_5:1\)/.test(legend), `legend: ${legend}`);
     const gt = await view(branch.page, (v) => v.diffOf('gt_1_4:1'));
     assert(gt === 1, `the branch condition's difference is ${gt}`);
-    // b's extra op (y * 2) hangs off relu_1_2, where b's path left a's.
-    const gaps = await branch.page.evaluate(() => [...document.querySelectorAll('.lenslab-node--only-b-after')].map((g) => g.getAttribute('data-node-id')));
-    assert(JSON.stringify(gaps) === '["relu_1_2:1"]', `marked as where b went on: ${gaps}`);
-    await view(branch.page, (v) => v.select('relu_1_2:1'));
-    const note = await branch.page.evaluate(() => document.querySelector('.lenslab-compare-only-b')?.textContent ?? '');
-    assert(note.includes('mul_1_5:1'), `inspector note: ${note}`);
+    // b's extra op (y * 2) is drawn as its own node, with b's edges: from relu_1_2 (where b's
+    // path left a's) into the ops both runs share.
+    await view(branch.page, (v) => v.setDepth(99));
+    const drawn = await branch.page.evaluate(() => ({
+      nodes: [...document.querySelectorAll('.lenslab-node--only-b')].map((g) => g.getAttribute('data-node-id')),
+      edges: [...document.querySelectorAll('.lenslab-edge--only-b')].map((g) => g.getAttribute('data-edge')),
+      fill: document.querySelector('.lenslab-node--only-b .lenslab-shape')?.style.fill ?? '',
+    }));
+    assert(JSON.stringify(drawn.nodes) === '["b/mul_1_5:1"]', `only-b nodes: ${drawn.nodes}`);
+    assert(drawn.edges.includes('relu_1_2:1\u2192b/mul_1_5:1'), `edges: ${drawn.edges}`);
+    assert(drawn.edges.some((e) => e.startsWith('b/mul_1_5:1\u2192')), `no edge leaves b's op: ${drawn.edges}`);
+    assert(drawn.fill !== '', 'the only-b node has no fill');
+    assert(expected.branch.only_b.every((l) => drawn.nodes.includes(`b/${l}`)), `Python's only_b: ${expected.branch.only_b}`);
+    await view(branch.page, (v) => v.select('b/mul_1_5:1'));
+    await branch.page.waitForFunction(() => document.querySelector('[data-lenslab-compare] [data-side="b"] [data-lenslab-colorbar]') !== null, null, { timeout: 20_000 });
+    const panels = await branch.page.evaluate(() => ({
+      note: document.querySelector('.lenslab-compare-only-b')?.textContent ?? '',
+      titles: [...document.querySelectorAll('.lenslab-compare-title')].map((t) => t.textContent),
+      max: Number(document.querySelector('[data-side="b"] [data-lenslab-colorbar]')?.getAttribute('data-max')),
+    }));
+    assert(panels.note.includes('only b ran mul_1_5:1'), `inspector note: ${panels.note}`);
+    assert(panels.titles[0] === 'a \u00b7 did not run' && panels.titles[1] === 'b \u00b7 mul_1_5:1', `titles: ${panels.titles}`);
+    assert(Math.abs(panels.max - expected.branch.only_b_max) < 1e-4 * Math.max(1, Math.abs(panels.max)), `b's colour bar max ${panels.max}, Python ${expected.branch.only_b_max}`);
     await branch.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-branch.png') });
   });
   await branch.page.close();
+
+  if (lab) await viewerCheck({ context, lab, test, assert, out, dir, want: expected.branch });
 
   const kept = await openPage(context, join(dir, 'kept.html'));
   await test('a saved notebook\'s kept compare view colours the graph with no kernel and no tensors', async () => {
@@ -184,4 +203,45 @@ export async function compareLiveSpec({ context, lab, test, assert, out }) {
   });
   await page.close();
   rmSync(join(ROOT, 'ui-tests', 'compare-live.ipynb'), { force: true });
+}
+
+/** A saved comparison (Comparison.save) opened in JupyterLab's .lens viewer, with no kernel. */
+async function viewerCheck({ context, lab, test, assert, out, dir, want }) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1500, height: 900 });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await test('a saved comparison opens in the .lens viewer as the compare view (a, b, b - a; ops only b ran drawn)', async () => {
+      const folder = relative(ROOT, dir);
+      await page.goto(`${lab.url}/lab/tree/${folder}?token=${lab.token}&reset`);
+      const item = page.locator('.jp-DirListing-itemText', { hasText: 'branch.lens' }).first();
+      await item.waitFor({ timeout: 90_000 });
+      await item.dblclick();
+      const root = '.lenslab-bundle-view .lenslab-root';
+      await page.waitForSelector(`${root}[data-state="ready"]`, { timeout: 90_000 });
+      const mode = await page.evaluate((sel) => document.querySelector(sel).dataset.mode, root);
+      assert(mode === 'compare', `data-mode is ${mode}`);
+      await page.evaluate((sel) => document.querySelector(sel).lenslabView.setDepth(99), root);
+      const diffs = await page.evaluate(([sel, labels]) => Object.fromEntries(labels.map((l) => [l, document.querySelector(sel).lenslabView.diffOf(l)])), [root, Object.keys(want.rel_l2)]);
+      for (const [label, rel] of Object.entries(want.rel_l2)) assert(Math.abs(diffs[label] - rel) < 1e-9, `${label}: diffOf ${diffs[label]}, Python ${rel}`);
+      const onlyB = await page.evaluate(() => [...document.querySelectorAll('.lenslab-bundle-view .lenslab-node--only-b')].map((g) => g.getAttribute('data-node-id')));
+      assert(JSON.stringify(onlyB) === '["b/mul_1_5:1"]', `only-b nodes: ${onlyB}`);
+      // b's value of its own op, and b - a of a changed op, both read from the file in the page.
+      await page.evaluate((sel) => document.querySelector(sel).lenslabView.select('b/mul_1_5:1'), root);
+      const bar = '.lenslab-bundle-view [data-lenslab-compare] [data-side="b"] [data-lenslab-colorbar]';
+      await page.waitForSelector(bar, { timeout: 30_000 });
+      const max = Number(await page.getAttribute(bar, 'data-max'));
+      assert(Math.abs(max - want.only_b_max) < 1e-4 * Math.max(1, Math.abs(max)), `b's colour bar max ${max}, Python ${want.only_b_max}`);
+      await page.evaluate((sel) => document.querySelector(sel).lenslabView.select('conv2d_2_5:1'), root);
+      const diffBar = '.lenslab-bundle-view [data-lenslab-compare] [data-side="diff"] [data-lenslab-colorbar]';
+      await page.waitForSelector(diffBar, { timeout: 30_000 });
+      const titles = await page.evaluate(() => [...document.querySelectorAll('.lenslab-bundle-view .lenslab-compare-title')].map((t) => t.textContent));
+      assert(titles.join('|') === 'a|b \u00b7 conv2d_2_6:1|b \u2212 a', `titles: ${titles}`);
+      assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+      await page.screenshot({ path: join(out, 'compare-viewer.png') });
+    });
+  } finally {
+    await page.close();
+  }
 }

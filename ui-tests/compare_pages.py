@@ -47,9 +47,14 @@ def main(out: Path) -> None:
     bright = lenslab.lens(model, x.abs() * 3)  # takes the other branch
     branches = lenslab.compare(a, bright)
     branches.to_html(out / "branch.html")
+    branches.save(out / "branch.lens")  # the .lens viewer opens it as the compare view
+    only_b = next(r for r in branches.rows if r.status == "only_b")
     expected = {
         "ablated": _expected(c),
-        "branch": _expected(branches),
+        "branch": {
+            **_expected(branches),
+            "only_b_max": float(branches.b.layers[only_b.b].activation.max()),
+        },
         "intervened": [layer.label for layer in b if layer.intervened],
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=1))

@@ -83,7 +83,7 @@ interface Queued {
 export function requestKey(method: Method, params: object, version = 0): string {
   const record = params as Record<string, unknown>;
   const sorted = Object.keys(params).sort().map((k) => [k, record[k]]);
-  const gradient = method === 'grad_norms' || record['tensor'] === 'gradient';
+  const gradient = method === 'grad_norms' || method === 'grad_flow' || record['tensor'] === 'gradient';
   return `${method}|${gradient ? version : 0}|${JSON.stringify(sorted)}`;
 }
 

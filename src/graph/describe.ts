@@ -7,6 +7,7 @@ import { moduleAddressOf } from './search.ts';
 import { formatMetric, outputBytes } from './overlay.ts';
 import { describeFold } from './fold-describe.ts';
 import { describeOutputs } from './outputs.ts';
+import { describeRun } from './op-folds.ts';
 import { itemOf, scopeOfNode } from './index.ts';
 
 export interface NodeLink {
@@ -115,7 +116,7 @@ function describeItem(trace: Trace, h: Hierarchy, item: Item, pass: number): Nod
   return { id: item.id, title: rows[0]?.[1] ?? item.id, rows, links };
 }
 
-/** The rows only some ops have: caller, FLOPs, sizes, value, origin, role, intervened. */
+/** The rows only some ops have: caller, FLOPs, autograd node (grad_fn), sizes, value, origin, role, intervened. */
 function opRows(trace: Trace, at: number): [string, string][] {
   const op = trace.ops[at];
   if (!op) return [];
@@ -123,6 +124,7 @@ function opRows(trace: Trace, at: number): [string, string][] {
   const caller = (op as { caller?: unknown }).caller;
   if (typeof caller === 'string' && caller) rows.push(['caller', caller]);
   if (op.flops > 0) rows.push(['flops', formatCount(op.flops)]);
+  if (op.grad_fn) rows.push(['grad_fn', op.grad_fn]);
   if (op.shape !== null && op.role !== 'output') rows.push(['size', formatMetric('size', outputBytes(op))]);
   const saved = trace.graph.saved_bytes?.[at];
   if (saved !== undefined) rows.push(['kept for backward', formatMetric('size', saved)]);
@@ -171,6 +173,7 @@ function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   if (s.fn) return describeFunction(trace, h, s, s.fn);
   if (s.fold) return describeFold(trace, h, s, formatSeconds);
   if (s.outs) return describeOutputs(trace, h, s);
+  if (s.run) return describeRun(trace, h, s);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);

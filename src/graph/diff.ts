@@ -31,8 +31,10 @@ export function diffPerNode(c: CompareData, h: Hierarchy, graph: VisibleGraph): 
   return out;
 }
 
-/** Fill colours: unchanged (at or below the threshold) stays plain; only-in-a pink; else a red ramp. */
+/** Fill colours: unchanged (at or below the threshold) stays plain; only-in-a pink; only-in-b
+ *  blue (with a dashed blue outline and edges, style/widget.css); else a red ramp. */
 export const ONLY_A_COLOR = '#f2a7cf';
+export const ONLY_B_COLOR = '#a6d2f0';
 
 export function diffColor(t: number): string {
   // White-ish to deep red (Reds): readable dark text up to ~0.65.

@@ -1,10 +1,10 @@
 // Overlays: a number per visible node for a metric (op time, output size, parameter count,
-// FLOPs, gradient norm), and the colour scale that paints it. A closed module sums the ops
-// inside it (the largest gradient norm, for gradients: norms do not add up).
+// FLOPs, gradient norm, gradient flow), and the colour scale that paints it. A closed module
+// sums the ops inside it (the largest gradient norm or flow ratio: those do not add up).
 import type { Trace } from '../model/trace.ts';
 import type { CustomOverlay, Metric } from '../model/view-state.ts';
 import type { WireOp } from '../protocol/schema.ts';
-import type { Hierarchy } from './hierarchy.ts';
+import type { Hierarchy, Item } from './hierarchy.ts';
 import type { VisibleGraph } from './visible.ts';
 
 export const METRIC_NAMES: Record<Exclude<Metric, 'none'>, string> = {
@@ -14,6 +14,7 @@ export const METRIC_NAMES: Record<Exclude<Metric, 'none'>, string> = {
   params: 'parameters',
   flops: 'FLOPs',
   grad: 'gradient norm',
+  flow: 'gradient flow (gradient / activation norm)',
   custom: 'scores',
 };
 
@@ -31,76 +32,101 @@ export function outputBytes(op: WireOp): number {
   return elements * (DTYPE_BYTES[op.dtype.replace(/^torch\./, '')] ?? 4);
 }
 
-function opValue(op: WireOp, metric: Exclude<Metric, 'none' | 'grad' | 'custom' | 'saved'>): number {
+type SummedMetric = 'time' | 'size' | 'flops';
+
+function opValue(op: WireOp, metric: SummedMetric): number {
   switch (metric) {
     case 'time':
       return op.time_s;
     case 'size':
       return outputBytes(op);
-    case 'params':
-      return op.num_params;
     case 'flops':
       return op.flops;
   }
 }
 
-/**
- * The metric for every visible node; op nodes sum their passes, module nodes their ops.
- * `gradNorms` (per op, NaN where none; fetched from the kernel) feeds the 'grad' metric.
- */
-export function metricValues(
-  trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: Metric, gradNorms?: ArrayLike<number>, custom?: CustomOverlay | null,
-): Map<string, number> {
-  const values = new Map<string, number>();
-  if (metric === 'none') return values;
-  if (metric === 'grad') return gradValues(h, graph, gradNorms ?? []);
-  if (metric === 'custom') return gradValues(h, graph, custom?.values ?? [], custom?.aggregate === 'sum');
-  if (metric === 'saved') return gradValues(h, graph, trace.graph.saved_bytes ?? [], true);
+/** For each item, the visible node that shows it: itself, else the innermost drawn module
+ *  (or function/fold box) around it; undefined when neither is drawn. */
+function nodeOfItem(h: Hierarchy, graph: VisibleGraph): (item: Item) => string | undefined {
   const moduleNodeOfScope = new Map<string, string>();
   for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
   const visible = new Set(graph.nodes.map((n) => n.id));
-  for (const item of h.items) {
-    let id: string | undefined = visible.has(item.id) ? item.id : undefined;
-    if (id === undefined && item.scope !== null) {
-      for (const key of h.scopes.get(item.scope)?.chain ?? []) {
-        id = moduleNodeOfScope.get(key);
-        if (id !== undefined) break;
-      }
+  return (item) => {
+    if (visible.has(item.id)) return item.id;
+    for (const key of item.scope === null ? [] : (h.scopes.get(item.scope)?.chain ?? [])) {
+      const id = moduleNodeOfScope.get(key);
+      if (id !== undefined) return id;
     }
+    return undefined;
+  };
+}
+
+/**
+ * The metric for every visible node; op nodes sum their passes, module nodes their ops.
+ * `perOp` (per op, NaN where none; fetched from the kernel) feeds the 'grad' metric (gradient
+ * norms) and the 'flow' metric (gradient norm / activation norm).
+ */
+export function metricValues(
+  trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: Metric, perOp?: ArrayLike<number>, custom?: CustomOverlay | null,
+): Map<string, number> {
+  switch (metric) {
+    case 'none':
+      return new Map();
+    case 'grad':
+    case 'flow':
+      return perNode(h, graph, perOp ?? []);
+    case 'custom':
+      return perNode(h, graph, custom?.values ?? [], custom?.aggregate === 'sum');
+    case 'saved':
+      return perNode(h, graph, trace.graph.saved_bytes ?? [], true);
+    case 'params':
+      return paramValues(trace, h, graph);
+    default:
+      return summedValues(trace, h, graph, metric);
+  }
+}
+
+/** Time, size or FLOPs: the sum over every op a node shows. */
+function summedValues(trace: Trace, h: Hierarchy, graph: VisibleGraph, metric: SummedMetric): Map<string, number> {
+  const values = new Map<string, number>();
+  const nodeOf = nodeOfItem(h, graph);
+  for (const item of h.items) {
+    const id = nodeOf(item);
     if (id === undefined) continue;
     let v = 0;
-    // Parameters are counted once per layer, however many passes reuse them.
-    if (metric === 'params') v = trace.ops[item.ops[0] ?? -1]?.num_params ?? 0;
-    else for (const o of item.ops) v += opValue(trace.ops[o] ?? ({} as WireOp), metric) || 0;
+    for (const o of item.ops) v += opValue(trace.ops[o] ?? ({} as WireOp), metric) || 0;
     values.set(id, (values.get(id) ?? 0) + v);
-  }
-  // A module's own count is the truth for parameters (shared weights are not summed twice).
-  if (metric === 'params') {
-    for (const n of graph.nodes) {
-      const s = n.scope === null ? undefined : h.scopes.get(n.scope);
-      const own = s ? trace.modules.get(s.address)?.num_params : undefined;
-      if (own !== undefined && own > 0) values.set(n.id, own);
-    }
   }
   return values;
 }
 
-/** Largest gradient norm (or score; their sum with `sum`) per visible node (ops of a closed
- *  module count for the module). */
-function gradValues(h: Hierarchy, graph: VisibleGraph, norms: ArrayLike<number>, sum = false): Map<string, number> {
+/** Parameters: counted once per layer however many passes reuse them; a module's own count is
+ *  the truth (shared weights are not summed twice). */
+function paramValues(trace: Trace, h: Hierarchy, graph: VisibleGraph): Map<string, number> {
   const values = new Map<string, number>();
-  const moduleNodeOfScope = new Map<string, string>();
-  for (const n of graph.nodes) if (n.scope !== null) moduleNodeOfScope.set(n.scope, n.id);
-  const visible = new Set(graph.nodes.map((n) => n.id));
+  const nodeOf = nodeOfItem(h, graph);
   for (const item of h.items) {
-    let id: string | undefined = visible.has(item.id) ? item.id : undefined;
-    for (const key of id === undefined && item.scope !== null ? (h.scopes.get(item.scope)?.chain ?? []) : []) {
-      id = moduleNodeOfScope.get(key);
-      if (id !== undefined) break;
-    }
+    const id = nodeOf(item);
+    if (id !== undefined) values.set(id, (values.get(id) ?? 0) + (trace.ops[item.ops[0] ?? -1]?.num_params ?? 0));
+  }
+  for (const n of graph.nodes) {
+    const s = n.scope === null ? undefined : h.scopes.get(n.scope);
+    const own = s ? trace.modules.get(s.address)?.num_params : undefined;
+    if (own !== undefined && own > 0) values.set(n.id, own);
+  }
+  return values;
+}
+
+/** Largest value per visible node (their sum with `sum`) of a per-op array: gradient norms,
+ *  flow ratios, scores, saved bytes. Non-finite values are skipped. */
+function perNode(h: Hierarchy, graph: VisibleGraph, perOp: ArrayLike<number>, sum = false): Map<string, number> {
+  const values = new Map<string, number>();
+  const nodeOf = nodeOfItem(h, graph);
+  for (const item of h.items) {
+    const id = nodeOf(item);
     if (id === undefined) continue;
     for (const o of item.ops) {
-      const v = norms[o];
+      const v = perOp[o];
       if (v === undefined || !Number.isFinite(v)) continue;
       const was = values.get(id);
       values.set(id, was === undefined ? v : sum ? was + v : Math.max(was, v));
@@ -157,28 +183,29 @@ export function colorScale(values: Iterable<number>): ColorScale {
 
 /** Text for a metric value: seconds, bytes or a count. */
 export function formatMetric(metric: Metric, v: number): string {
-  if (metric === 'grad' || metric === 'custom') return v >= 1e4 || (v > 0 && v < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-  if (metric === 'time') {
-    if (v >= 1) return `${v.toFixed(2)} s`;
-    if (v >= 1e-3) return `${(v * 1e3).toFixed(2)} ms`;
-    return `${(v * 1e6).toFixed(1)} \u00b5s`;
-  }
-  if (metric === 'size' || metric === 'saved') {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let x = v;
-    let u = 0;
-    while (x >= 1024 && u < units.length - 1) {
-      x /= 1024;
-      u += 1;
-    }
-    return `${u === 0 ? x.toFixed(0) : x.toFixed(1)} ${units[u] ?? ''}`;
-  }
-  const units = ['', 'K', 'M', 'G', 'T'];
+  if (metric === 'grad' || metric === 'flow' || metric === 'custom') return formatScore(v);
+  if (metric === 'time') return formatTime(v);
+  if (metric === 'size' || metric === 'saved') return formatScaled(v, 1024, ['B', 'KB', 'MB', 'GB', 'TB'], ' ');
+  return formatScaled(v, 1000, ['', 'K', 'M', 'G', 'T'], '');
+}
+
+function formatScore(v: number): string {
+  return v >= 1e4 || (v > 0 && v < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+}
+
+function formatTime(v: number): string {
+  if (v >= 1) return `${v.toFixed(2)} s`;
+  if (v >= 1e-3) return `${(v * 1e3).toFixed(2)} ms`;
+  return `${(v * 1e6).toFixed(1)} \u00b5s`;
+}
+
+/** `v` in the largest unit (steps of `base`) that keeps it >= 1: "1.5 KB", "3.2M". */
+function formatScaled(v: number, base: number, units: readonly string[], gap: string): string {
   let x = v;
   let u = 0;
-  while (x >= 1000 && u < units.length - 1) {
-    x /= 1000;
+  while (x >= base && u < units.length - 1) {
+    x /= base;
     u += 1;
   }
-  return `${u === 0 ? x.toFixed(0) : x.toFixed(1)}${units[u] ?? ''}`;
+  return `${u === 0 ? x.toFixed(0) : x.toFixed(1)}${gap}${units[u] ?? ''}`;
 }

@@ -20,7 +20,7 @@ export interface ViewOptions {
   [other: string]: unknown;
 }
 
-const METRICS: readonly Metric[] = ['none', 'time', 'size', 'saved', 'params', 'flops', 'grad'];
+const METRICS: readonly Metric[] = ['none', 'time', 'size', 'saved', 'params', 'flops', 'grad', 'flow'];
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 

@@ -79,6 +79,8 @@ export class LocalServer {
     switch (request.method) {
       case 'grad_norms':
         return this.reply(request, { count: 0 }, new Float32Array(this.source.labels().length).fill(Number.NaN));
+      case 'grad_flow':
+        return this.reply(request, { count: 0, median: 0, factor: 100, vanishing: 0, exploding: 0 }, new Float32Array(this.source.labels().length).fill(Number.NaN));
       case 'all_stats':
         return this.allStats(request);
       case 'source':

@@ -1,38 +1,38 @@
 // A comparison of two runs (lenslab.compare(a, b), or activation patching's scores), as the
-// widget's `compare` trait carries it: one value and one status letter per op of run a, the
-// ops only b ran, the branches taken differently. DOM-free.
+// widget's `compare` trait carries it: one value and one status letter per drawn op (run a's
+// ops plus, as nodes of their own, the ops only b ran: compare/union.py), the branches taken
+// differently. DOM-free.
 
 export type CompareKind = 'compare' | 'scores';
-/** Per op of a: s(ame), c(hanged), a (only in a), u(nsaved). */
-export type OpStatus = 's' | 'c' | 'a' | 'u';
+/** Per drawn op: s(ame), c(hanged), a (only in a), b (only in b), u(nsaved). */
+export type OpStatus = 's' | 'c' | 'a' | 'b' | 'u';
 
 export interface OnlyB {
+  /** Its label in b. */
   readonly label: string;
   readonly type: string;
   readonly module: string;
-  /** The op of a its path leaves from (its nearest parent both runs have), -1 when none. */
-  readonly after: number;
+  /** Its position among the drawn ops (labelled "b/" + label there). */
+  readonly index: number;
 }
 
 export interface CompareData {
   readonly kind: CompareKind;
   /** Legend title: what the values mean. */
   readonly title: string;
-  /** Per op of a: the difference (or score); NaN where there is none. */
+  /** Per drawn op: the difference (or score); NaN where there is none. */
   readonly values: Float64Array;
   readonly status: string;
-  /** Per op of a: the label of its match in b ('' if none). */
+  /** Per drawn op: its label in b ('' if b did not run it). */
   readonly labelsB: readonly string[];
   readonly onlyB: readonly OnlyB[];
-  /** Ops of a (terminal bools) whose branch went the other way in b. */
+  /** Drawn ops (terminal bools) whose branch went the other way in b. */
   readonly branches: ReadonlySet<number>;
   /** Values at or below this are drawn as unchanged. */
   readonly threshold: number;
   readonly modelB: string;
   readonly firstDivergence: string | null;
   readonly counts: Readonly<Record<string, number>>;
-  /** Ops only b ran, by the op of a they hang off. */
-  readonly onlyBAt: ReadonlyMap<number, readonly OnlyB[]>;
 }
 
 /** The trait value, checked; null when there is no comparison (an ordinary widget). */
@@ -49,8 +49,6 @@ export function parseCompare(raw: unknown, numOps: number): CompareData | null {
   const labelsB = Array.isArray(r['labels_b']) ? r['labels_b'].map((x) => (typeof x === 'string' ? x : '')) : [];
   const onlyB = (Array.isArray(r['only_b']) ? r['only_b'] : []).filter(isOnlyB);
   const branches = new Set((Array.isArray(r['branches']) ? r['branches'] : []).filter((x): x is number => typeof x === 'number'));
-  const onlyBAt = new Map<number, OnlyB[]>();
-  for (const o of onlyB) onlyBAt.set(o.after, [...(onlyBAt.get(o.after) ?? []), o]);
   const counts = typeof r['counts'] === 'object' && r['counts'] !== null ? (r['counts'] as Record<string, number>) : {};
   return {
     kind: r['kind'],
@@ -64,40 +62,40 @@ export function parseCompare(raw: unknown, numOps: number): CompareData | null {
     modelB: typeof r['model_b'] === 'string' ? r['model_b'] : '',
     firstDivergence: typeof r['first_divergence'] === 'string' ? r['first_divergence'] : null,
     counts,
-    onlyBAt,
   };
 }
 
 function isOnlyB(x: unknown): x is OnlyB {
   if (x === null || typeof x !== 'object') return false;
   const o = x as Record<string, unknown>;
-  return typeof o['label'] === 'string' && typeof o['after'] === 'number';
+  return typeof o['label'] === 'string' && typeof o['index'] === 'number';
 }
 
 export function statusOf(c: CompareData, op: number): OpStatus {
   const s = c.status[op];
-  return s === 'c' || s === 'a' || s === 'u' ? s : 's';
+  return s === 'c' || s === 'a' || s === 'b' || s === 'u' ? s : 's';
 }
 
-/** How the node of some ops compares: the largest value, and whether all of them ran only in a. */
+/** How the node of some ops compares: the largest value, and whether all of them ran in one run only. */
 export interface NodeDiff {
   readonly value: number;
   readonly onlyA: boolean;
   readonly branch: boolean;
-  /** How many ops only b ran hang off this node's ops. */
-  readonly onlyB: number;
+  /** Every op of the node ran only in b (drawn as a node of its own). */
+  readonly onlyB: boolean;
 }
 
 export function nodeDiff(c: CompareData, ops: readonly number[]): NodeDiff {
   let value = Number.NaN;
   let onlyA = ops.length > 0;
+  let onlyB = ops.length > 0;
   let branch = false;
-  let onlyB = 0;
   for (const o of ops) {
-    onlyB += c.onlyBAt.get(o)?.length ?? 0;
     const v = c.values[o];
     if (v !== undefined && !Number.isNaN(v) && !(v <= value)) value = v;
-    if (statusOf(c, o) !== 'a') onlyA = false;
+    const s = statusOf(c, o);
+    if (s !== 'a') onlyA = false;
+    if (s !== 'b') onlyB = false;
     if (c.branches.has(o)) branch = true;
   }
   return { value, onlyA, branch, onlyB };

@@ -33,7 +33,7 @@ export interface ViewState {
   readonly passPick?: ReadonlyMap<string, number>;
 }
 
-export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'custom';
+export type Metric = 'none' | 'time' | 'size' | 'saved' | 'params' | 'flops' | 'grad' | 'flow' | 'custom';
 export type Direction = 'TB' | 'LR';
 
 export interface CustomOverlay {

@@ -29,17 +29,18 @@ export class ComparePanels {
   }
 
   /**
-   * Shows the op in every side; `labelB` is its match in b ('' when b did not run it), `onlyB`
-   * the ops b alone ran on from this op (a different branch).
+   * Shows the op in every side; `labelB` is its label in b ('' when b did not run it), `onlyB`
+   * says that only b ran it (a did not: no a, no difference).
    */
-  show(target: TensorTarget | null, labelB: string, onlyB: readonly string[] = []): void {
-    this.onlyB.textContent = onlyB.length ? `b went on from here through ops a did not run: ${onlyB.join(', ')}` : '';
-    this.onlyB.hidden = onlyB.length === 0;
+  show(target: TensorTarget | null, labelB: string, onlyB = false): void {
+    this.onlyB.textContent = onlyB ? `only b ran ${labelB}: a took another path (a different branch or model)` : '';
+    this.onlyB.hidden = !onlyB;
     const key = target ? `${target.id}|${labelB}` : null;
     for (const { side, panel, title } of this.panels) {
-      title.textContent = side === 'a' ? 'a' : side === 'b' ? (labelB ? `b \u00b7 ${labelB}` : 'b \u00b7 did not run') : 'b \u2212 a';
+      const b = labelB ? `b \u00b7 ${labelB}` : 'b \u00b7 did not run';
+      title.textContent = side === 'a' ? (onlyB ? 'a \u00b7 did not run' : 'a') : side === 'b' ? b : onlyB ? 'b \u2212 a \u00b7 none' : 'b \u2212 a';
       if (side === 'a') continue; // the widget shows a itself
-      const t = side === 'b' && !labelB ? null : target;
+      const t = (side === 'b' && !labelB) || (side === 'diff' && onlyB) ? null : target;
       if (key !== this.shown) panel.show(t);
     }
     this.shown = key;

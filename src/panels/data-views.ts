@@ -1,9 +1,11 @@
 // Everything of the widget that pulls data from the kernel, composed for LensView: the tensor
-// view in the inspector, the layer table (a tab over the graph), and the gradient norms that
-// feed the 'grad' overlay. LensView tells it what is selected; it never draws the graph.
+// view in the inspector, the layer table (a tab over the graph), and the gradient norms and
+// flow ratios that feed the 'grad' and 'flow' overlays. LensView tells it what is selected; it
+// never draws the graph.
 import type { DataClient } from '../comm/client.ts';
 import { isCancelled } from '../comm/client.ts';
 import type { Trace } from '../model/trace.ts';
+import type { Metric } from '../model/view-state.ts';
 import { html } from '../dom.ts';
 import { LayerTable } from './layer-table.ts';
 import { columnsWithDiff, layerRows, withDiffs } from './table-model.ts';
@@ -42,10 +44,15 @@ export class DataViews {
   readonly tabs: HTMLElement;
   /** Per op: L2 norm of its gradient, NaN where none; null until fetched. */
   gradNorms: Float32Array | null = null;
+  /** Per op: gradient norm / activation norm, NaN where none; null until the 'flow' overlay is
+   *  first shown (the kernel computes it then, not when the view is created). */
+  gradFlow: Float32Array | null = null;
+  /** The kernel's summary of the last flow reply: passes flagged vanishing / exploding. */
+  flowSummary: { vanishing: number; exploding: number; median: number } | null = null;
   /** Node id and label of the tensor shown (a rolled node shows one pass's label). */
   private shown: string | null = null;
   private stats = new Map<number, RowStats>();
-  private wantNorms = false;
+  private overlay: Metric = 'none';
   private tab: Tab = 'graph';
   private selectedLabel: string | null = null;
   private trace: Trace | null = null;
@@ -113,6 +120,7 @@ export class DataViews {
     this.trace = trace;
     this.stats.clear();
     this.gradNorms = null;
+    this.gradFlow = null;
     this.shown = null;
     this.table.setRows(layerRows(trace));
     this.source.setFrames(trace.graph.frames ?? [], trace.graph.source_text ?? []);
@@ -147,15 +155,21 @@ export class DataViews {
     if (version === this.client.version) return;
     this.client.version = version;
     this.gradNorms = null;
+    this.gradFlow = null;
     if (this.panel.currentKind === 'gradient' || this.panel.currentView === 'saliency') this.panel.refresh();
     this.pinned.refresh();
-    if (this.wantNorms) void this.fetchGradNorms();
+    this.fetchOverlay();
   }
 
-  /** The 'grad' overlay was turned on (or off). */
-  overlayChanged(gradOn: boolean): void {
-    this.wantNorms = gradOn;
-    if (gradOn && !this.gradNorms) void this.fetchGradNorms();
+  /** The overlay changed: the gradient overlays fetch their numbers the first time they show. */
+  overlayChanged(metric: Metric): void {
+    this.overlay = metric;
+    this.fetchOverlay();
+  }
+
+  private fetchOverlay(): void {
+    if (this.overlay === 'grad' && !this.gradNorms) void this.fetchGradNorms();
+    if (this.overlay === 'flow' && !this.gradFlow) void this.fetchGradFlow();
   }
 
   private async fetchGradNorms(): Promise<void> {
@@ -165,6 +179,17 @@ export class DataViews {
       this.hooks.redraw();
     } catch (err) {
       if (!isCancelled(err)) this.gradNorms = new Float32Array();
+    }
+  }
+
+  private async fetchGradFlow(): Promise<void> {
+    try {
+      const r = await this.client.request('grad_flow', {}, 'grad-flow');
+      this.gradFlow = r.array ?? new Float32Array();
+      this.flowSummary = { vanishing: r.result.vanishing, exploding: r.result.exploding, median: r.result.median };
+      this.hooks.redraw();
+    } catch (err) {
+      if (!isCancelled(err)) this.gradFlow = new Float32Array();
     }
   }
 

@@ -25,13 +25,15 @@ export interface LayerRow {
   readonly time: number;
   readonly flops: number;
   readonly bytes: number;
+  /** Class name of the autograd node that made the output; '' (or absent) when none. */
+  readonly grad_fn?: string;
   /** Compare widgets: the difference between the two runs (NaN where none). */
   readonly diff?: number;
   /** lens(intervene=) replaced this op's output. */
   readonly intervened?: boolean;
 }
 
-export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'mean' | 'std' | 'min' | 'max' | 'nan' | 'diff';
+export type ColumnKey = 'index' | 'label' | 'type' | 'module' | 'shape' | 'dtype' | 'params' | 'time' | 'flops' | 'bytes' | 'grad_fn' | 'mean' | 'std' | 'min' | 'max' | 'nan' | 'diff';
 
 export interface Column {
   readonly key: ColumnKey;
@@ -51,6 +53,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'time', title: 'time', width: 70, numeric: true },
   { key: 'flops', title: 'FLOPs', width: 64, numeric: true },
   { key: 'bytes', title: 'size', width: 70, numeric: true },
+  { key: 'grad_fn', title: 'grad_fn', width: 140, numeric: false },
   { key: 'mean', title: 'mean', width: 84, numeric: true },
   { key: 'std', title: 'std', width: 84, numeric: true },
   { key: 'min', title: 'min', width: 84, numeric: true },
@@ -85,6 +88,7 @@ export function layerRows(trace: Trace): LayerRow[] {
     time: op.time_s,
     flops: op.flops,
     bytes: outputBytes(op),
+    grad_fn: op.grad_fn ?? '',
     ...(intervened.has(index) ? { intervened: true } : {}),
   }));
 }
@@ -101,17 +105,19 @@ function sortValue(row: LayerRow, key: ColumnKey, stats: StatsLookup): number | 
       return stats(row.index)?.[key] ?? Number.NaN;
     case 'diff':
       return row.diff ?? Number.NaN;
+    case 'grad_fn':
+      return row.grad_fn ?? '';
     default:
       return row[key];
   }
 }
 
-/** Rows matching every word of `query` (label, op, module, shape or dtype). */
+/** Rows matching every word of `query` (label, op, module, shape, dtype or grad_fn). */
 export function filterRows(rows: readonly LayerRow[], query: string): LayerRow[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return rows.slice();
   return rows.filter((r) => {
-    const text = `${r.label} ${r.type} ${r.module} ${r.shape} ${r.dtype}${r.intervened ? ' intervened' : ''}`.toLowerCase();
+    const text = `${r.label} ${r.type} ${r.module} ${r.shape} ${r.dtype} ${r.grad_fn ?? ''}${r.intervened ? ' intervened' : ''}`.toLowerCase();
     return words.every((w) => text.includes(w));
   });
 }
@@ -158,6 +164,8 @@ export function cellText(row: LayerRow, key: ColumnKey, stats: StatsLookup): str
     }
     case 'diff':
       return row.diff === undefined || Number.isNaN(row.diff) ? '' : formatNumber(row.diff);
+    case 'grad_fn':
+      return row.grad_fn ?? '';
     default:
       return row[key];
   }

@@ -6,6 +6,15 @@ export function isCompact(raw: unknown): raw is CompactWireGraph {
   return typeof raw === 'object' && raw !== null && (raw as { encoding?: unknown }).encoding === 'columns';
 }
 
+/** Columns a writer leaves out when every op has this value (compact.py COLUMN_DEFAULTS). */
+const COLUMN_DEFAULTS: Readonly<Record<string, unknown>> = { pass_index: 1, num_passes: 1, bool_value: null, grad_fn: '' };
+
+/** grad_fn travels without its usual "Backward0" ending; names with another ending after "=". */
+export function gradFnName(sent: unknown): string {
+  if (typeof sent !== 'string' || sent === '') return '';
+  return sent.startsWith('=') ? sent.slice(1) : `${sent}Backward0`;
+}
+
 /** Returns `raw` unchanged unless it is the compact form, which it expands. */
 export function expandWire(raw: unknown): unknown {
   if (!isCompact(raw)) return raw;
@@ -13,11 +22,16 @@ export function expandWire(raw: unknown): unknown {
   if (!Number.isInteger(n) || n < 0 || typeof raw.ops !== 'object' || raw.ops === null) {
     throw new Error('compact graph: "num_ops" or "ops" is malformed');
   }
-  const columns = Object.entries(raw.ops).map(([field, col]) => [field, decodeColumn(field, col, n)] as const);
+  const columns = Object.entries(raw.ops).map(([field, col]) => {
+    const values = decodeColumn(field, col, n);
+    return [field, field === 'grad_fn' ? values.map(gradFnName) : values] as const;
+  });
+  const absent = Object.entries(COLUMN_DEFAULTS).filter(([field]) => !(field in raw.ops));
   const frames = Array.isArray(raw.frames) ? raw.frames : [];
   const ops = Array.from({ length: n }, (_, i) => {
     const op: Record<string, unknown> = {};
     for (const [field, values] of columns) op[field] = values[i];
+    for (const [field, value] of absent) op[field] = value;
     op['layer'] = layerOf(op['label']);
     // "source" travels as a frame position (older writers sent the column itself).
     if (!('source' in op)) {

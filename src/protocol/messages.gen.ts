@@ -7,7 +7,7 @@ export const PROTOCOL_VERSION = 2;
 export const NON_FINITE_CODE = 255;
 
 export type ErrorCode = 'bad_message' | 'unknown_layer' | 'not_saved' | 'no_grad' | 'out_of_range' | 'too_large' | 'bad_dtype' | 'internal' | 'version_mismatch';
-export type Method = 'stats' | 'histogram' | 'slice' | 'tiles' | 'grad_norms' | 'all_stats' | 'source';
+export type Method = 'stats' | 'histogram' | 'slice' | 'tiles' | 'grad_norms' | 'grad_flow' | 'all_stats' | 'source';
 export type TensorKind = 'activation' | 'gradient';
 export type Encoding = 'float32' | 'uint8';
 export type Side = 'a' | 'b' | 'diff';
@@ -68,6 +68,7 @@ export interface MethodParams {
   slice: SliceParams;
   tiles: TilesParams;
   grad_norms: Record<string, never>;
+  grad_flow: Record<string, never>;
   all_stats: AllStatsParams;
   source: SourceParams;
 }
@@ -119,6 +120,15 @@ export interface GradNormsResult {
   count: number;
 }
 
+/** Per pass, gradient norm / activation norm (the array; NaN where either is missing), computed when first asked for. `flagged`: passes whose ratio is `factor` times below (vanishing) or above (exploding) the `median` ratio. */
+export interface GradFlowResult {
+  count: number;
+  median: number;
+  factor: number;
+  vanishing: number;
+  exploding: number;
+}
+
 export interface AllStatsResult {
   columns: string[];
 }
@@ -139,6 +149,7 @@ export interface MethodResults {
   slice: SliceResult;
   tiles: SliceResult;
   grad_norms: GradNormsResult;
+  grad_flow: GradFlowResult;
   all_stats: AllStatsResult;
   source: SourceResult;
 }

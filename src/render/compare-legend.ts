@@ -2,7 +2,7 @@
 // ops that ran in one run only and branches taken differently.
 import type { CompareData } from '../model/compare.ts';
 import type { DiffScale } from '../graph/diff.ts';
-import { diffColor, ONLY_A_COLOR } from '../graph/diff.ts';
+import { diffColor, ONLY_A_COLOR, ONLY_B_COLOR } from '../graph/diff.ts';
 import { html } from './svg.ts';
 
 function fmt(v: number): string {
@@ -24,7 +24,7 @@ export function renderCompareLegend(el: HTMLElement, c: CompareData, scale: Diff
   sw.style.background = ONLY_A_COLOR;
   html('span', '', only, `only in a (${c.counts['only_a'] ?? 0})`);
   const gap = html('span', 'lenslab-legend-row', el);
-  html('span', 'lenslab-swatch lenslab-swatch--only-b-after', gap);
+  html('span', 'lenslab-swatch lenslab-swatch--only-b', gap).style.background = ONLY_B_COLOR;
   const names = c.onlyB.slice(0, 3).map((o) => o.label).join(', ');
   const more = c.onlyB.length > 3 ? ', \u2026' : '';
   html('span', '', gap, `only in b: ${c.counts['only_b'] ?? 0}${names ? ` (${names}${more})` : ''}`);

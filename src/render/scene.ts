@@ -18,8 +18,9 @@ export interface SceneState {
   readonly litEdges?: ReadonlySet<string>;
   /** Nodes whose op output lens(intervene=) replaced. */
   readonly intervened?: ReadonlySet<string>;
-  /** Compare widgets: nodes where run b went on through ops that a did not run. */
-  readonly gaps?: ReadonlySet<string>;
+  /** Compare widgets: nodes of ops only run b ran, and the edges ("from\u2192to") into or out of them. */
+  readonly onlyB?: ReadonlySet<string>;
+  readonly onlyBEdges?: ReadonlySet<string>;
 }
 
 /** A stable hue per layer, so the passes of one layer share a colour mark. */
@@ -40,7 +41,10 @@ export function drawScene(target: SVGGElement, graph: VisibleGraph, layout: Grap
     const box = layout.groups.get(g.key);
     if (box) drawGroup(groupLayer, headerLayer, g, box);
   }
-  for (const e of layout.edges) drawEdge(edgeLayer, e, state.litEdges?.has(`${e.from}\u2192${e.to}`) === true);
+  for (const e of layout.edges) {
+    const key = `${e.from}\u2192${e.to}`;
+    drawEdge(edgeLayer, e, state.litEdges?.has(key) === true, state.onlyBEdges?.has(key) === true);
+  }
   for (const n of graph.nodes) {
     const box = layout.nodes.get(n.id);
     if (box) drawNode(nodeLayer, n, box, state);
@@ -59,9 +63,10 @@ function drawGroup(parent: SVGGElement, headers: SVGGElement, g: VisibleGroup, b
   tooltip(header, `${g.title} ${g.subtitle}\nclick to collapse`);
 }
 
-function drawEdge(parent: SVGGElement, e: EdgeRoute, lit: boolean): void {
+function drawEdge(parent: SVGGElement, e: EdgeRoute, lit: boolean, onlyB: boolean): void {
   const cls = ['lenslab-edge'];
   if (lit) cls.push('lenslab-edge--lit');
+  if (onlyB) cls.push('lenslab-edge--only-b');
   if (e.dashed) cls.push('lenslab-edge--dashed');
   if (e.branch) cls.push('lenslab-edge--branch');
   const el = svg('g', { class: cls.join(' '), 'data-edge': `${e.from}\u2192${e.to}` }, parent);
@@ -93,7 +98,7 @@ function drawNode(parent: SVGGElement, n: VisibleNode, box: Box, state: SceneSta
   if (state.current === n.id) cls.push('lenslab-node--current');
   if (state.lit?.has(n.id)) cls.push('lenslab-node--lit');
   if (state.intervened?.has(n.id)) cls.push('lenslab-node--intervened');
-  if (state.gaps?.has(n.id)) cls.push('lenslab-node--only-b-after');
+  if (state.onlyB?.has(n.id)) cls.push('lenslab-node--only-b');
   const fill = state.fills.get(n.id);
   if (fill?.dark) cls.push('lenslab-node--dark');
   const el = svg('g', { class: cls.join(' '), 'data-node-id': n.id, transform: `translate(${box.x},${box.y})` }, parent);

@@ -22,7 +22,8 @@ import type { TensorTarget } from '../panels/tensor-panel.ts';
 import type { SourceTarget } from '../panels/source-panel.ts';
 import type { Chrome } from './chrome.ts';
 import type { CompareData, NodeDiff } from '../model/compare.ts';
-import { diffColor, diffScale, ONLY_A_COLOR, opsPerNode } from '../graph/diff.ts';
+import { statusOf } from '../model/compare.ts';
+import { diffColor, diffScale, ONLY_A_COLOR, ONLY_B_COLOR, opsPerNode } from '../graph/diff.ts';
 import { renderCompareLegend } from '../render/compare-legend.ts';
 import type { ComparePanels } from '../panels/compare-panels.ts';
 import { html } from '../render/svg.ts';
@@ -57,7 +58,7 @@ function withDetails(d: NodeDescription | null, trace: Trace, state: ViewState):
 export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const { trace, hierarchy: h, state, graph, data, target } = f;
   const hits = state.query ? searchNodes(trace, h, state.query, state.showBuffers) : [];
-  const values = metricValues(trace, h, graph, state.overlay, data?.gradNorms ?? undefined, state.custom);
+  const values = metricValues(trace, h, graph, state.overlay, (state.overlay === 'flow' ? data?.gradFlow : data?.gradNorms) ?? undefined, state.custom);
   const scale = state.overlay === 'none' ? null : colorScale(values.values());
   const fills = new Map<string, { color: string; dark: boolean }>();
   if (scale) {
@@ -69,33 +70,35 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   const selected = withDetails(state.selected ? describeNode(trace, h, state.selected, passOf(state, state.selected)) : null, trace, state);
   const cmp = f.compare;
   const panels = cmp?.panels && data && !f.foldPanel ? cmp.panels : null;
+  const selectedOp = target ? trace.opByLabel.get(target.label) : undefined;
+  // An op only b ran has no value in a: a's own tensor view stays empty.
+  const onlyB = selectedOp !== undefined && cmp !== undefined && statusOf(cmp.data, selectedOp) === 'b';
   if (panels && data) {
     // a's own tensor view goes in the first column; b and b - a beside it.
     const side = panels.el.querySelector('[data-side="a"]');
     if (side && data.panel.el.parentElement !== side) side.appendChild(data.panel.el);
     if (panels.el.parentElement !== data.extra) data.extra.appendChild(panels.el);
-    const op = target ? trace.opByLabel.get(target.label) : undefined;
     panels.el.hidden = target === null;
-    const onlyB = op === undefined ? [] : (cmp?.data.onlyBAt.get(op) ?? []).map((o) => o.label);
-    panels.show(target, op === undefined ? '' : (cmp?.data.labelsB[op] ?? ''), onlyB);
+    panels.show(target, selectedOp === undefined ? '' : (cmp?.data.labelsB[selectedOp] ?? ''), onlyB);
   }
   renderInspector(c.inspector, selected, f.foldPanel ?? (data ? data.extra : undefined));
   c.setInspectorOpen(selected !== null);
-  data?.selected(f.foldPanel ? null : target, f.foldPanel ? null : (f.code ?? null));
+  data?.selected(f.foldPanel || onlyB ? null : target, f.foldPanel ? null : (f.code ?? null));
   c.outline.render(outlineRows(trace, h, state));
-  const gaps = new Set<string>();
+  const onlyBNodes = new Set<string>();
   if (cmp) {
     const scale = diffScale(cmp.data, [...cmp.diffs.values()].map((d) => d.value));
     fills.clear();
     for (const [id, d] of cmp.diffs) {
       if (d.onlyA) fills.set(id, { color: ONLY_A_COLOR, dark: false });
+      else if (d.onlyB) fills.set(id, { color: ONLY_B_COLOR, dark: false });
       else if (d.branch || (!Number.isNaN(d.value) && (cmp.data.kind === 'scores' || d.value > cmp.data.threshold))) {
         const at = d.branch ? 1 : scale.position(d.value);
         fills.set(id, { color: diffColor(at), dark: at > 0.62 });
       }
     }
     renderCompareLegend(c.legend, cmp.data, scale);
-    for (const [id, d] of cmp.diffs) if (d.onlyB > 0) gaps.add(id);
+    for (const [id, d] of cmp.diffs) if (d.onlyB) onlyBNodes.add(id);
   } else renderLegend(c.legend, state.overlay, scale, legendKeys(graph), state.custom);
   c.setBuffers(state.showBuffers, h.bufferItems.size > 0);
   updateToolbar(c.toolbar, {
@@ -115,7 +118,8 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     html('span', 'lenslab-swatch lenslab-swatch--intervened', row);
     html('span', '', row, 'intervened');
   }
-  return { intervened, gaps, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+  const onlyBEdges = new Set(graph.edges.filter((e) => onlyBNodes.has(e.from) || onlyBNodes.has(e.to)).map((e) => `${e.from}\u2192${e.to}`));
+  return { intervened, onlyB: onlyBNodes, onlyBEdges, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
 }
 
 /** An overlay menu entry that only some captures have: scores given from Python ('custom'),

@@ -193,10 +193,11 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.hierarchies = new Map();
       this.drawnKey = null;
       this.layouter.dispose();
-      this.layouter = new LayoutClient();
+      this.layouter = new LayoutClient(this.trace.ops.length);
       // Folding is chosen first (`h.show(fold=...)`, else where it helps): depths count folded.
       const fold = foldOption(this.trace, options.fold);
       this.state = withFold(initialState(this.trace, (rolled) => this.hierarchy(rolled, fold), options), fold);
+      this.data?.overlayChanged(this.state.overlay); // h.show(overlay="grad" | "gradient flow"): fetch it
       if (this.state.overlay !== 'none') this.chrome.setLegendOpen(true);
       return this.refresh({ fit: true });
     });
@@ -421,7 +422,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
 
   /** Colours nodes by a metric ('none': by kind). */
   setOverlay(metric: Metric): Promise<void> {
-    this.data?.overlayChanged(metric === 'grad');
+    this.data?.overlayChanged(metric);
     return this.whenLoaded(() => {
       this.state = withOverlay(this.state, metric);
       if (metric !== 'none') this.chrome.setLegendOpen(true);

@@ -20,5 +20,6 @@ export function mountDataViews(client: DataClient, hooks: PanelHooks, toolbar: H
   data.mount(toolbar, stage);
   const overlay = toolbar.querySelector<HTMLSelectElement>('.lenslab-overlay');
   if (overlay && !overlay.querySelector('option[value="grad"]')) html('option', '', overlay, 'colour: grad norm').value = 'grad';
+  if (overlay && !overlay.querySelector('option[value="flow"]')) html('option', '', overlay, 'colour: gradient flow').value = 'flow';
   return data;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { expandWire } from '../../src/protocol/compact.ts';
+import { expandWire, gradFnName } from '../../src/protocol/compact.ts';
 import type { WireGraph } from '../../src/protocol/schema.ts';
 import { createTrace, TraceError } from '../../src/model/trace.ts';
 
@@ -12,7 +12,10 @@ function compactOf(graph: WireGraph, intern: string[]): Record<string, unknown> 
   const ops: Record<string, unknown> = {};
   for (const field of Object.keys(graph.ops[0]!)) {
     if (field === 'layer') continue;
-    const values = graph.ops.map((op) => (op as unknown as Record<string, unknown>)[field]);
+    const raw = graph.ops.map((op) => (op as unknown as Record<string, unknown>)[field]);
+    // grad_fn travels without its usual "Backward0" (other endings after "=").
+    const short = (v: unknown) => (typeof v !== 'string' || !v ? '' : v.endsWith('Backward0') ? v.slice(0, -9) : `=${v}`);
+    const values = field === 'grad_fn' ? raw.map(short) : raw;
     if (intern.includes(field)) {
       const table = [...new Set(values as string[])];
       ops[field] = { table, codes: (values as string[]).map((v) => table.indexOf(v)) };
@@ -50,4 +53,17 @@ test('a compact graph whose columns disagree in length is rejected with a messag
   const bad = compactOf(rows, []);
   (bad['ops'] as Record<string, unknown[]>)['label']!.pop();
   assert.throws(() => createTrace(bad), (e: unknown) => e instanceof TraceError && /column "label"/.test(e.message));
+});
+
+test('grad_fn names come back whole; columns left out because every op had the default are filled in', () => {
+  assert.equal(gradFnName('Convolution'), 'ConvolutionBackward0');
+  assert.equal(gradFnName('=MeanBackward1'), 'MeanBackward1');
+  assert.equal(gradFnName(''), '');
+  assert.ok(rows.ops.some((op) => op.grad_fn === 'MeanBackward1'), 'the fixture has a name not ending in Backward0');
+  const c = compactOf(rows, ['grad_fn']);
+  const ops = c['ops'] as Record<string, unknown>;
+  for (const field of ['bool_value', 'pass_index', 'num_passes']) delete ops[field];
+  const expanded = expandWire(c) as WireGraph;
+  assert.deepEqual(expanded.ops, rows.ops);
+  assert.ok(expanded.ops.every((op) => op.bool_value === null && op.pass_index === 1 && op.num_passes === 1));
 });

@@ -13,11 +13,11 @@ import type { RequestMessage } from '../../src/protocol/messages.ts';
 const TRAIT = {
   kind: 'compare',
   title: 'difference b vs a (relative L2)',
-  values: [0, 0.5, null, 2, 0.25],
-  status: 'scacc',
-  labels_b: ['input_1:1', 'relu_1_2:1', '', 'add_1_3:1', 'output_1:1'],
-  only_b: [{ label: 'mul_1_2:1', type: 'mul', module: '', after: 1 }, { bogus: true }],
-  branches: [3],
+  values: [0, 0.5, null, null, 2, 0.25],
+  status: 'scabcc',
+  labels_b: ['input_1:1', 'relu_1_2:1', '', 'mul_1_2:1', 'add_1_3:1', 'output_1:1'],
+  only_b: [{ label: 'mul_1_2:1', type: 'mul', module: '', index: 3 }, { bogus: true }],
+  branches: [4],
   threshold: 0.1,
   model_b: 'Net',
   first_divergence: 'relu_1_2:1',
@@ -25,22 +25,25 @@ const TRAIT = {
 };
 
 test('the compare trait is read per op; anything else means an ordinary widget', () => {
-  const c = parseCompare(TRAIT, 5);
+  const c = parseCompare(TRAIT, 6);
   assert.ok(c);
   assert.equal(c.kind, 'compare');
-  assert.deepEqual([...c.values].map((v) => (Number.isNaN(v) ? null : v)), [0, 0.5, null, 2, 0.25]);
-  assert.deepEqual([0, 1, 2].map((i) => statusOf(c, i)), ['s', 'c', 'a']);
+  assert.deepEqual([...c.values].map((v) => (Number.isNaN(v) ? null : v)), [0, 0.5, null, null, 2, 0.25]);
+  assert.deepEqual([0, 1, 2, 3].map((i) => statusOf(c, i)), ['s', 'c', 'a', 'b']);
   assert.equal(c.onlyB.length, 1, 'malformed only_b entries are dropped');
+  assert.equal(c.onlyB[0]?.index, 3);
   assert.equal(parseCompare(null, 5), null);
   assert.equal(parseCompare({ kind: 'other' }, 5), null);
   assert.equal(parseCompare(TRAIT, 2)?.values.length, 2, 'values beyond the graph are ignored');
 });
 
-test('a node shows the largest difference of its ops; only-in-a, branch and only-in-b-after flags', () => {
-  const c = parseCompare(TRAIT, 5)!;
-  assert.deepEqual(nodeDiff(c, [0, 1, 4]), { value: 0.5, onlyA: false, branch: false, onlyB: 1 });
-  assert.deepEqual(nodeDiff(c, [2]), { value: Number.NaN, onlyA: true, branch: false, onlyB: 0 });
-  assert.equal(nodeDiff(c, [3]).branch, true);
+test('a node shows the largest difference of its ops; only-in-a, only-in-b and branch flags', () => {
+  const c = parseCompare(TRAIT, 6)!;
+  assert.deepEqual(nodeDiff(c, [0, 1, 5]), { value: 0.5, onlyA: false, branch: false, onlyB: false });
+  assert.deepEqual(nodeDiff(c, [2]), { value: Number.NaN, onlyA: true, branch: false, onlyB: false });
+  assert.deepEqual(nodeDiff(c, [3]), { value: Number.NaN, onlyA: false, branch: false, onlyB: true });
+  assert.equal(nodeDiff(c, [1, 3]).onlyB, false, 'a module holding shared ops is not only-in-b');
+  assert.equal(nodeDiff(c, [4]).branch, true);
   const scale = diffScale(c, [0, 0.5, 2]);
   assert.equal(scale.min, 0.1, 'the scale starts at the threshold');
   assert.equal(scale.max, 2);

@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..export.html import render_html, tensor_previews
+from ..export.html import previews_of, render_html, tensor_previews
 from ..export.notebook import KEPT_CLASS, SVG_MIME, slim_svg
 from .sides import aligned_capture, difference_capture
 from .state import compare_state
+from .union import union_graph
 
 if TYPE_CHECKING:
     from .comparison import Comparison
@@ -32,18 +33,27 @@ def write_compare_html(c: Comparison, path: str | os.PathLike[str], *, budget_mb
 
 
 def render_compare_html(c: Comparison, *, budget_mb: float) -> str:
-    """The page; ``budget_mb=0``: the graph and its differences only, no tensor previews."""
+    """The page; ``budget_mb=0``: the graph and its differences only, no tensor previews.
+
+    The graph is the union (``union.py``): previews of the ops only b ran are b's, under their
+    union labels."""
     state = compare_state(c, 0.0)
+    union = union_graph(c, source_text=True)
     if budget_mb <= 0:
-        return render_html(c.a, budget_mb=0.0, extra={"compare": state})
+        return render_html(c.a, budget_mb=0.0, extra={"compare": state}, wire=union.wire)
     share = int(budget_mb * 1e6 / 3)
-    sides = {
-        "b": tensor_previews(aligned_capture(c.a, c.b, c.pairs), share),
-        "diff": tensor_previews(difference_capture(c.a, c.b, c.pairs), share),
-    }
+    only_b = [(label, c.b.layer(b).activation) for label, b in union.only_b.items()]
+    b_side = previews_of(only_b, share // 4) if only_b else {}
+    b_side.update(tensor_previews(aligned_capture(c.a, c.b, c.pairs), share - _size(b_side)))
+    sides = {"b": b_side, "diff": tensor_previews(difference_capture(c.a, c.b, c.pairs), share)}
     extra = {"compare": state, "sides": sides}
     used = len(json.dumps(extra))
-    return render_html(c.a, budget_mb=max(budget_mb - used / 1e6, 1.0), extra=extra)
+    budget = max(budget_mb - used / 1e6, 1.0)
+    return render_html(c.a, budget_mb=budget, extra=extra, wire=union.wire)
+
+
+def _size(previews: dict[str, Any]) -> int:
+    return len(json.dumps(previews)) if previews else 0
 
 
 def kept_compare_bundle(c: Comparison) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The ``compare`` trait of a compare widget (and of a patching-effect view): a few bytes per
-op of run ``a``, no tensors. ``src/model/compare.ts`` reads it."""
+op of the drawn graph (run ``a``, plus the ops only ``b`` ran), no tensors. ``src/model/compare.ts``
+reads it."""
 
 from __future__ import annotations
 
@@ -9,39 +10,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .comparison import Comparison
 
-_LETTER = {"same": "s", "changed": "c", "only_a": "a", "unsaved": "u"}
+_LETTER = {"same": "s", "changed": "c", "only_a": "a", "only_b": "b", "unsaved": "u"}
 
 
 def compare_state(comparison: Comparison, threshold: float) -> dict[str, Any]:
-    """The ``compare`` trait: per op of a, its value and status; b-only ops; differing branches."""
-    a = comparison.a
-    values: list[float | None] = [None] * len(a)
-    status = ["a"] * len(a)
-    labels_b = [""] * len(a)
+    """The ``compare`` trait, per op of the union graph (``union.py``: a's ops and the ops only
+    b ran, in ``comparison.rows`` order): its value and status, b's label; the ops only b ran
+    and the branches taken differently, by union position."""
+    rows = comparison.rows
+    values: list[float | None] = [None] * len(rows)
+    status = ["a"] * len(rows)
+    labels_b = [""] * len(rows)
     only_b: list[dict[str, Any]] = []
     branches: list[int] = []
-    anchors: dict[int, int] = {}  # b-only op -> the op of a where b's path left a's
-    inverse = {j: i for i, j in comparison.pairs.items()}
-    last = -1
-    for row in comparison.rows:
+    for k, row in enumerate(rows):
+        status[k] = _LETTER[row.status]
+        labels_b[k] = row.label_b
+        values[k] = _finite(row.rel_l2, row.status)
         if row.a < 0:
             layer = comparison.b.layers[row.b]
-            anchors[row.b] = _anchor(comparison, row.b, inverse, anchors, last)
             only_b.append(
-                {
-                    "label": row.label,
-                    "type": layer.type,
-                    "module": layer.module or "",
-                    "after": anchors[row.b],
-                }
+                {"label": row.label, "type": layer.type, "module": layer.module or "", "index": k}
             )
-            continue
-        last = row.a
-        status[row.a] = _LETTER[row.status]
-        labels_b[row.a] = row.label_b
-        values[row.a] = _finite(row.rel_l2, row.status)
-        if row.note.startswith("branch"):
-            branches.append(row.a)
+        elif row.note.startswith("branch"):
+            branches.append(k)
     return {
         "kind": "compare",
         "title": "difference b vs a (relative L2)",
@@ -55,19 +47,6 @@ def compare_state(comparison: Comparison, threshold: float) -> dict[str, Any]:
         "first_divergence": comparison.first_divergence,
         "counts": comparison.counts(),
     }
-
-
-def _anchor(
-    c: Comparison, j: int, inverse: dict[int, int], anchors: dict[int, int], last: int
-) -> int:
-    """Where an op only b ran hangs off a's graph: its first parent both runs have (through
-    other b-only parents), else the op of a that ran just before it."""
-    for parent in c.b.trace.ops[j].parents:
-        if parent in inverse:
-            return inverse[parent]
-        if parent in anchors:
-            return anchors[parent]
-    return last
 
 
 def _finite(value: float, status: str) -> float | None:

@@ -6,6 +6,12 @@ from .schema import CompactWireGraph, InternedColumn, WireGraph
 
 # Columns dropped because the reader derives them ("source" from "frame" and the frames table).
 _DERIVED_OP_FIELDS = frozenset({"layer", "source"})
+# Columns dropped when every op has this value; the reader fills it in (most graphs have no
+# loops, no Python-consumed bools, and captures under no_grad have no autograd nodes).
+COLUMN_DEFAULTS: dict[str, object] = {"pass_index": 1, "num_passes": 1, "bool_value": None, "grad_fn": ""}
+# grad_fn travels always interned, and without the "Backward0" most autograd class names end
+# with ("Convolution" for "ConvolutionBackward0"); other names are sent whole after a "=".
+_BACKWARD = "Backward0"
 _DERIVED_MODULE_FIELDS = frozenset({"children"})
 
 
@@ -17,6 +23,11 @@ def compact(graph: WireGraph) -> CompactWireGraph:
             if field in _DERIVED_OP_FIELDS:
                 continue
             values: list[object] = [op[field] for op in ops]  # type: ignore[literal-required]
+            if field in COLUMN_DEFAULTS and all(v == COLUMN_DEFAULTS[field] for v in values):
+                continue
+            if field == "grad_fn":
+                columns[field] = _intern([_short_grad_fn(v) for v in values], always=True)
+                continue
             columns[field] = _intern(values)
     modules = [
         {k: v for k, v in m.items() if k not in _DERIVED_MODULE_FIELDS} for m in graph["modules"]
@@ -43,6 +54,8 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         out["intervened"] = graph["intervened"]
     if "folds" in graph:
         out["folds"] = graph["folds"]
+    if "op_folds" in graph:
+        out["op_folds"] = graph["op_folds"]
     if "output_groups" in graph:
         out["output_groups"] = graph["output_groups"]
     if "saved_bytes" in graph:
@@ -50,12 +63,27 @@ def compact(graph: WireGraph) -> CompactWireGraph:
     return out
 
 
-def _intern(values: list[object]) -> list[object] | InternedColumn:
+def _short_grad_fn(name: object) -> str:
+    """``"ConvolutionBackward0"`` -> ``"Convolution"``; ``"MeanBackward1"`` -> ``"=MeanBackward1"``."""
+    text = str(name)
+    if not text:
+        return ""
+    return text[: -len(_BACKWARD)] if text.endswith(_BACKWARD) else f"={text}"
+
+
+def grad_fn_name(sent: str) -> str:
+    """The reader's side of ``_short_grad_fn`` (``gradFnName`` in ``src/protocol/compact.ts``)."""
+    if not sent:
+        return ""
+    return sent[1:] if sent.startswith("=") else sent + _BACKWARD
+
+
+def _intern(values: list[object], *, always: bool = False) -> list[object] | InternedColumn:
     """Dictionary-encodes a string column when that makes it smaller (repeats are common)."""
     if not values or not all(isinstance(v, str) for v in values):
         return values
     table: dict[str, int] = {}
     codes = [table.setdefault(v, len(table)) for v in values]  # type: ignore[arg-type]
-    if len(table) * 2 > len(values):
+    if len(table) * 2 > len(values) and not always:
         return values
     return {"table": list(table), "codes": codes}

@@ -123,8 +123,10 @@ def _overlay(capture: Capture, value: Any, static: bool) -> Any:
         return FRONT_END_METRICS[name]
     if name in ("kept for backward", "saved"):
         return _saved_overlay(capture)
-    if name == "gradient flow":
-        return _flow_overlay(capture)
+    if name in ("gradient flow", "flow"):
+        # A live widget asks the kernel for the ratios when it first shows them (and again
+        # after each backward pass); a figure has no kernel, so it gets them now.
+        return _flow_overlay(capture) if static else _lazy_flow(capture)
     names = [*FRONT_END_METRICS, *PYTHON_OVERLAYS]
     raise LensError(
         f"unknown overlay {value!r}{_close(name, names)}. Overlays: {', '.join(names)}, "
@@ -191,6 +193,15 @@ def _flow_overlay(capture: Capture) -> dict[str, Any]:
         )
     ratios = {capture.layers[i].label: f.ratio for i, f in flow.items() if math.isfinite(f.ratio)}
     return _scores(capture, ratios, "gradient / activation norm", "max", "number")
+
+
+def _lazy_flow(capture: Capture) -> str:
+    if not capture.trace.store.want_grads:
+        raise LensError(
+            'overlay "gradient flow" needs gradients: capture with lens(..., grads=True), then '
+            "run a backward pass through h.outputs."
+        )
+    return "flow"  # the front end fetches the ratios (method "grad_flow") when it shows them
 
 
 def _stats(capture: Capture, value: Any, _static: bool) -> dict[str, Any]:

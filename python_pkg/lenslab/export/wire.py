@@ -8,7 +8,8 @@ from __future__ import annotations
 from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
 from ..trace.trace import Trace
-from ..transforms.folds import find_folds
+from ..transforms.folds import find_folds, level_entries
+from ..transforms.op_folds import find_op_folds
 from ..transforms.outputs import output_groups
 from .frames import FrameTable
 from .schema import (
@@ -35,6 +36,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     derived = capture.derived
     table = FrameTable(trace)
     ops: list[WireOp] = []
+    grad_fns = trace.grad_fns
     for i, op in enumerate(trace.ops):
         parents = list(dict.fromkeys(op.parents))
         ops.append(
@@ -60,6 +62,7 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
                 "source": _source(table, table.ops[i]),
                 "caller": op.code.co_qualname if op.code is not None else "",
                 "frame": table.ops[i],
+                "grad_fn": grad_fns.get(i, ""),
             }
         )
     calls: list[WireModuleCall] = [
@@ -111,9 +114,15 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     }
     if trace.intervened:
         graph["intervened"] = sorted(trace.intervened)
-    folds = find_folds(trace)
+    entries = level_entries(trace)  # shared by both kinds of folds
+    folds = find_folds(trace, entries=entries)
     if folds:  # absent when there are none, as in graphs written before folds existed
         graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    op_folds = find_op_folds(trace, entries)
+    if op_folds:
+        graph["op_folds"] = [
+            {"module_call": f.module_call, "starts": list(f.starts), "end": f.end} for f in op_folds
+        ]
     groups = output_groups(trace)
     if groups:  # absent when none, as in graphs written before output groups existed
         graph["output_groups"] = [

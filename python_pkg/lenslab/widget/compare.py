@@ -1,15 +1,18 @@
 """``CompareWidget``: the ordinary widget on run ``a``'s graph, plus a second run and a
 difference overlay (``lenslab.compare(a, b)`` displayed).
 
-The extra synced trait ``compare`` carries one number and one status letter per op of ``a``,
-the ops only ``b`` ran and the branches taken differently (a few bytes per op, no tensors).
-Data requests may name ``params.side``: ``"a"`` (default), ``"b"`` (answered by b's op that
-matches, under a's label) or ``"diff"`` (``b - a``).
+The graph is a's plus, as nodes, the ops only ``b`` ran (``compare/union.py``, labelled
+``"b/" + label``). The extra synced trait ``compare`` carries one number and one status letter
+per drawn op and the branches taken differently (a few bytes per op, no tensors). Data requests
+may name ``params.side``: ``"a"`` (default), ``"b"`` (answered by b's op that matches, under
+a's label, or by the op only b ran) or ``"diff"`` (``b - a``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import traitlets
@@ -30,9 +33,17 @@ class CompareWidget(LensWidget):
     def __init__(self, comparison: Comparison, **view_options: Any) -> None:
         from lenslab.compare.sides import difference_capture
         from lenslab.compare.state import compare_state
+        from lenslab.compare.union import union_graph
+        from lenslab.export.compact import compact
 
         threshold = float(view_options.pop("threshold", 0.0))
         super().__init__(comparison.a, **view_options)
+        self._only_b: dict[str, str] = {}
+        if len(comparison.rows) != len(comparison.a):  # ops only b ran: drawn as nodes too
+            union = union_graph(comparison)
+            text = json.dumps(dict(compact(union.wire)), separators=(",", ":"))
+            self.graph_z = zlib.compress(text.encode(), 9)
+            self._only_b = union.only_b
         self.compare = compare_state(comparison, threshold)
         self._comparison = comparison
         self._side_b = DataServer(comparison.b)
@@ -50,6 +61,13 @@ class CompareWidget(LensWidget):
         if not isinstance(params, dict):
             return self._data.handle(content)
         side = params.get("side", "a")
+        layer = params.get("layer")
+        only_b = self._only_b.get(layer) if isinstance(layer, str) else None
+        if only_b is not None:
+            if side == "b":
+                return self._side_b.handle({**content, "params": {**params, "layer": only_b}})
+            message = f"{only_b} ran only in b: a has no such op, so no {side} side"
+            return error_reply(request_id(content), "unknown_layer", message), []
         if side == "a":
             return self._data.handle(content)
         if side == "diff":

@@ -19,7 +19,9 @@ REPLY = "lenslab:reply"
 PROTOCOL_VERSION = 2
 NON_FINITE_CODE = 255  # the uint8 code of NaN and ±Inf
 
-Method = Literal["stats", "histogram", "slice", "tiles", "grad_norms", "all_stats", "source"]
+Method = Literal[
+    "stats", "histogram", "slice", "tiles", "grad_norms", "grad_flow", "all_stats", "source"
+]
 TensorKind = Literal["activation", "gradient"]
 Encoding = Literal["float32", "uint8"]
 # Compare widgets (lenslab.compare): run a (default), b's matching op, or b - a.
@@ -74,6 +76,7 @@ class MethodParams(TypedDict):
     slice: SliceParams
     tiles: TilesParams
     grad_norms: dict[str, Never]
+    grad_flow: dict[str, Never]
     all_stats: AllStatsParams
     source: SourceParams
 
@@ -118,6 +121,18 @@ class GradNormsResult(TypedDict):
     count: int
 
 
+class GradFlowResult(TypedDict):
+    """Per pass, gradient norm / activation norm (the array; NaN where either is missing),
+    computed when first asked for. ``flagged``: passes whose ratio is ``factor`` times below
+    (vanishing) or above (exploding) the ``median`` ratio."""
+
+    count: int
+    median: float
+    factor: float
+    vanishing: int
+    exploding: int
+
+
 class AllStatsResult(TypedDict):
     columns: list[str]
 
@@ -140,6 +155,7 @@ class MethodResults(TypedDict):
     slice: SliceResult
     tiles: SliceResult
     grad_norms: GradNormsResult
+    grad_flow: GradFlowResult
     all_stats: AllStatsResult
     source: SourceResult
 

@@ -7,6 +7,8 @@ benchmarks.
 
 from __future__ import annotations
 
+import math
+import statistics
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,7 @@ class DataServer:
             "slice": self._slice,
             "tiles": self._tiles,
             "grad_norms": self._grad_norms,
+            "grad_flow": self._grad_flow,
             "all_stats": self._all_stats,
             "source": self._source,
         }
@@ -170,6 +173,26 @@ class DataServer:
             if 0 <= index < len(norms):
                 norms[index] = tensors.grad_norm(grad)
         return {"count": len(grads)}, norms
+
+    def _grad_flow(self, request: Request) -> ArrayOut:
+        """Gradient norm / activation norm of every pass (NaN where either is missing), in
+        execution order: the 'gradient flow' overlay, computed when the widget first shows it
+        (and again after each backward pass), never when the view is created."""
+        from lenslab.trace.params import FLOW_FACTOR, gradient_flow
+
+        flow = gradient_flow(list(self._capture.layers))
+        ratios = torch.full((len(self._capture),), float("nan"), dtype=torch.float32)
+        for index, f in flow.items():
+            ratios[index] = f.ratio
+        finite = [f.ratio for f in flow.values() if math.isfinite(f.ratio) and f.ratio > 0]
+        result = {
+            "count": len(flow),
+            "median": statistics.median(finite) if finite else 0.0,
+            "factor": FLOW_FACTOR,
+            "vanishing": sum(f.flag == "vanishing" for f in flow.values()),
+            "exploding": sum(f.flag == "exploding" for f in flow.values()),
+        }
+        return result, ratios
 
     def _all_stats(self, request: Request) -> ArrayOut:
         """Statistics of every saved tensor of one kind: float32 [passes, 8], NaN where absent
