@@ -6,7 +6,7 @@ import dagre from '@dagrejs/dagre';
 import { layeredLayout } from './layered.ts';
 import { edgeLabelSize } from './size.ts';
 import type { Size } from './size.ts';
-import { HUB, SHAPE_SEP, edgeKey, isInPort, isOutPort, isPort } from './types.ts';
+import { HUB, edgeKey, isInPort, isOutPort, isPort } from './types.ts';
 import type { Box, Piece, Point, ShapeLayout } from './types.ts';
 import type { Direction } from '../model/view-state.ts';
 
@@ -19,22 +19,16 @@ const RANK_SEP = 30;
 /** Above this many port fencing edges, they go through a hub node instead. */
 const HUB_MIN_EDGES = 64;
 export { isPort };
-const portKind = (id: string): string => (isInPort(id) ? 'i' : 'o');
 
-/**
- * The cache key of a box's layout: item sizes (ports by kind) and pieces by item position, plus
- * labels. Two boxes with the same key get the same layout, whatever their ids.
- */
-export function shapeKey(ids: readonly string[], sizeOf: (id: string) => Size | undefined, segs: readonly Piece[]): string {
-  const at = new Map<string, number>();
-  const parts: string[] = [];
-  ids.forEach((id, i) => {
-    at.set(id, i);
+/** The item sizes part of a box's cache key (ports have none); the rest is its structure
+ *  (./same-shape.ts structureKey): two boxes with the same key get the same layout. */
+export function sizesKey(ids: readonly string[], sizeOf: (id: string) => Size | undefined): string {
+  let out = '';
+  for (const id of ids) {
     const s = isPort(id) ? null : sizeOf(id);
-    parts.push(isPort(id) ? portKind(id) : s ? `${s.width}x${s.height}` : '?');
-  });
-  const edges = segs.map((e) => `${at.get(e.from) ?? -1}>${at.get(e.to) ?? -1}${e.text ? `:${e.text}` : ''}`);
-  return `${parts.join(',')}${SHAPE_SEP}${edges.join(',')}`;
+    out += isPort(id) ? ',' : s ? `${s.width}x${s.height},` : '?,';
+  }
+  return out;
 }
 
 export function layOutBox(ids: readonly string[], sizes: ReadonlyMap<string, Size>, segs: readonly Piece[], direction: Direction = 'TB'): ShapeLayout {

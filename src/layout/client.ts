@@ -2,13 +2,15 @@
 // allows Blob workers; otherwise (tests, strict CSP) on the main thread. Same results either way.
 import { LayoutCache, layoutGraph } from './layout.ts';
 import type { GraphLayout } from './layout.ts';
+import { packGraph, unpackLayout } from './transfer.ts';
+import type { PackedGraph, PackedLayout } from './transfer.ts';
 import type { VisibleGraph } from '../graph/visible.ts';
 
 export interface LayoutRequest {
   readonly id: number;
-  readonly graph: VisibleGraph;
+  readonly graph: PackedGraph;
 }
-export type LayoutResponse = { readonly id: number; readonly layout: GraphLayout } | { readonly id: number; readonly error: string };
+export type LayoutResponse = { readonly id: number; readonly layout: PackedLayout } | { readonly id: number; readonly error: string };
 
 /** Inlined by scripts/build-widget.mjs: the bundled worker.ts, as source text. */
 declare const __LENSLAB_LAYOUT_WORKER__: string | undefined;
@@ -20,16 +22,33 @@ export class LayoutClient {
   private readonly cache = new LayoutCache();
   private worker: Worker | null | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (l: GraphLayout) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (l: PackedLayout) => void; reject: (e: Error) => void }>();
+  private first = true;
+
+  /**
+   * `ops`: the capture's size. A big capture starts its worker at once and lays out everything
+   * after the first draw there, small views too, so one cache (and one warmed-up engine) serves
+   * every view of it: a block laid out when one copy was opened is reused when all copies open.
+   */
+  constructor(private readonly ops = 0) {
+    if (ops >= WORKER_MIN_NODES) this.startWorker();
+  }
 
   async layout(graph: VisibleGraph): Promise<GraphLayout> {
-    const worker = graph.nodes.length >= WORKER_MIN_NODES ? this.startWorker() : null;
+    const first = this.first;
+    this.first = false;
+    const big = graph.nodes.length >= WORKER_MIN_NODES || (!first && this.ops >= WORKER_MIN_NODES);
+    const worker = big ? this.startWorker() : null;
     if (!worker) return layoutGraph(graph, this.cache);
     const id = this.nextId++;
-    return new Promise<GraphLayout>((resolve, reject) => {
+    const { packed, transfer } = packGraph(graph);
+    return new Promise<PackedLayout>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, graph } satisfies LayoutRequest);
-    }).catch(() => layoutGraph(graph, this.cache));
+      worker.postMessage({ id, graph: packed } satisfies LayoutRequest, transfer);
+    }).then(
+      (layout) => unpackLayout(layout, graph),
+      () => layoutGraph(graph, this.cache),
+    );
   }
 
   dispose(): void {

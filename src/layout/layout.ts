@@ -3,18 +3,17 @@
 // its structure. Edges that cross boxes are laid out in the
 // lowest box holding both ends, between the items of that box that contain them.
 // Pure data in, pure data out, so a Web Worker can wrap it.
-import type { VisibleEdge, VisibleGraph, VisibleGroup, VisibleNode } from '../graph/visible.ts';
-import { unifySizes } from './same-shape.ts';
+import { structureKey, unifySizes } from './same-shape.ts';
 import { FOLD_PREFIX } from '../graph/fold.ts';
 import { GROUP_HEADER, groupSize, nodeSize } from './size.ts';
-import { layOutBox, shapeKey } from './box.ts';
-import { KEY_SEP, edgeKey, groupItemId, inPort, isGroupItem, isPort, outPort } from './types.ts';
-import type { Box, EdgeRoute, GraphLayout, Point, ShapeLayout } from './types.ts';
+import { layOutBox, sizesKey } from './box.ts';
+import { KEY_SEP, SHAPE_SEP, edgeKey, groupItemId, inPort, isGroupItem, isPort, outPort } from './types.ts';
+import type { Box, EdgeRoute, GraphLayout, LayoutEdge, LayoutGroup, LayoutInput, LayoutNode, PieceRoute, Point, ShapeLayout } from './types.ts';
 import type { Size } from './size.ts';
 
-export type { Box, EdgeRoute, GraphLayout, Point } from './types.ts';
+export type { Box, EdgeRoute, GraphLayout, LayoutInput, Point } from './types.ts';
 
-/** Remembers box layouts by their structure (./box.ts shapeKey), so unchanged boxes are not
+/** Remembers box layouts by their structure and item sizes, so unchanged boxes are not
  *  laid out again and identical ones (repeated blocks) are laid out once. */
 export class LayoutCache {
   /** Layout runs so far (one per distinct box laid out). */
@@ -41,9 +40,10 @@ export class LayoutCache {
 }
 
 const ROOT = '';
-export const edgeText = (e: VisibleEdge): string => [e.branch, e.label].filter(Boolean).join(' ');
+export const edgeText = (e: Pick<LayoutEdge, 'branch' | 'label'>): string => [e.branch, e.label].filter(Boolean).join(' ');
 
-/** One piece of a visible edge's route, laid out inside one box (or the top level). */
+/** One piece of a visible edge's route, laid out inside one box (or the top level). Pieces are
+ *  shared: every edge through one piece holds the same object. */
 export interface Segment {
   readonly group: string;
   readonly from: string;
@@ -51,91 +51,10 @@ export interface Segment {
   /** Label, on the piece that reaches the target. */
   readonly text: string;
 }
-const segmentKey = (s: { group: string; from: string; to: string }): string => [s.group, s.from, s.to].join(KEY_SEP);
-
-/**
- * Splits an edge into pieces: up through the boxes around its source (to their out ports),
- * across the lowest box holding both ends, and down through the boxes around its target (from
- * their in ports). Each piece is laid out by its own box's dagre run.
- */
-function segmentsOf(
-  _edge: VisibleEdge,
-  a: VisibleNode,
-  b: VisibleNode,
-  chainOf: (g: string) => string[],
-  inPortOf: (group: string, source: string) => string,
-): Segment[] {
-  const ca = chainOf(a.group ?? ROOT);
-  const cb = chainOf(b.group ?? ROOT);
-  let i = 0;
-  while (i + 1 < ca.length && i + 1 < cb.length && ca[i + 1] === cb[i + 1]) i += 1;
-  const inner = (chain: string[], j: number, end: string): string =>
-    j + 1 < chain.length ? groupItemId(chain[j + 1] ?? '') : end;
-  const segs: Segment[] = [];
-  for (let j = ca.length - 1; j > i; j--) {
-    segs.push({ group: ca[j] ?? ROOT, from: inner(ca, j, a.id), to: outPort(a.id), text: '' });
-  }
-  segs.push({ group: ca[i] ?? ROOT, from: inner(ca, i, a.id), to: inner(cb, i, b.id), text: '' });
-  for (let j = i + 1; j < cb.length; j++) {
-    const group = cb[j] ?? ROOT;
-    segs.push({ group, from: inPortOf(group, a.id), to: inner(cb, j, b.id), text: '' });
-  }
-  return segs;
-}
-
-/**
- * Puts each edge's label on one of its pieces: the last one (reaching the target), unless edges
- * fanning out from one source share an earlier piece and all carry the same label (an input
- * feeding the same argument slot of two ops in a box): then that label goes once on the shared
- * piece, before the fork. Returns, per edge, its labelled piece (-1: none) and the text drawn
- * there by this edge ("" when an earlier edge draws it). Different labels that land on one
- * piece (two edges leaving a box by the same piece) are drawn together: "arg 0 / arg 1".
- */
-function placeLabels(routed: readonly { edge: VisibleEdge; segments: Segment[] }[]): { at: number; text: string }[] {
-  const texts = new Map<string, Set<string>>();
-  const users = new Map<string, number>();
-  for (const { edge, segments } of routed) {
-    const text = edgeText(edge);
-    for (const s of segments) {
-      const key = segmentKey(s);
-      let set = texts.get(key);
-      if (!set) texts.set(key, (set = new Set()));
-      set.add(text);
-      users.set(key, (users.get(key) ?? 0) + 1);
-    }
-  }
-  const chosen = routed.map(({ edge, segments }) => {
-    if (!edgeText(edge)) return -1;
-    for (let k = segments.length - 1; k >= 0; k--) {
-      const key = segmentKey(segments[k] as Segment);
-      if ((users.get(key) ?? 0) > 1 && texts.get(key)?.size === 1) return k;
-    }
-    return segments.length - 1;
-  });
-  const onPiece = new Map<string, string[]>();
-  routed.forEach(({ edge, segments }, i) => {
-    const at = chosen[i] ?? -1;
-    if (at < 0) return;
-    const key = segmentKey(segments[at] as Segment);
-    const list = onPiece.get(key) ?? [];
-    const text = edgeText(edge);
-    if (!list.includes(text)) list.push(text);
-    onPiece.set(key, list);
-  });
-  const drawn = new Set<string>();
-  return routed.map(({ segments }, i) => {
-    const at = chosen[i] ?? -1;
-    if (at < 0) return { at, text: '' };
-    const key = segmentKey(segments[at] as Segment);
-    const text = drawn.has(key) ? '' : (onPiece.get(key) ?? []).join(' / ');
-    drawn.add(key);
-    return { at, text };
-  });
-}
 
 /** Lays out the drawn graph: routes (phase 1), box layouts innermost first (2), absolute
  *  positions (3), and each edge's polyline joined from its pieces (4). */
-export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new LayoutCache()): GraphLayout {
+export function layoutGraph(graph: LayoutInput, cache: LayoutCache = new LayoutCache()): GraphLayout {
   const routes = routeEdges(graph);
   const laid = layOutBoxes(graph, routes, cache);
   const placed = placeBoxes(laid);
@@ -147,7 +66,7 @@ export function layoutGraph(graph: VisibleGraph, cache: LayoutCache = new Layout
 
 /** One visible edge, cut into pieces: which piece carries its label and the text drawn there. */
 export interface RoutedEdge {
-  readonly edge: VisibleEdge;
+  readonly edge: LayoutEdge;
   readonly segments: readonly Segment[];
   /** Index of the labelled piece, -1: none. */
   readonly labelled: number;
@@ -167,15 +86,139 @@ const push = <T>(m: Map<string, T[]>, g: string, v: T): void => {
   else m.set(g, [v]);
 };
 
+/** A piece while routing: its text is set once labels are placed. */
+interface OpenPiece {
+  readonly group: string;
+  readonly from: string;
+  readonly to: string;
+  text: string;
+}
+
+/** Pieces by number: the same (box, from, to) is one piece, whichever edges pass through it. */
+class PieceTable {
+  readonly list: OpenPiece[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The piece of an edge between two nodes of one box: its own (edges of a visible graph are
+   *  unique), so it is not looked up. */
+  own(group: string, from: string, to: string): number {
+    this.list.push({ group, from, to, text: '' });
+    return this.list.length - 1;
+  }
+
+  of(group: string, from: string, to: string): number {
+    const key = `${group}${KEY_SEP}${from}${KEY_SEP}${to}`;
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.list.length;
+      this.index.set(key, i);
+      this.list.push({ group, from, to, text: '' });
+    }
+    return i;
+  }
+}
+
+/**
+ * Splits an edge into pieces: up through the boxes around its source (to their out ports),
+ * across the lowest box holding both ends, and down through the boxes around its target (from
+ * their in ports). Each piece is laid out by its own box's layout run.
+ */
+function segmentsOf(
+  a: LayoutNode,
+  b: LayoutNode,
+  chainOf: (g: string) => string[],
+  inPortOf: (group: string, source: string) => string,
+  pieces: PieceTable,
+): number[] {
+  const ga = a.group ?? ROOT;
+  const gb = b.group ?? ROOT;
+  if (ga === gb) return [pieces.own(ga, a.id, b.id)]; // most edges: both ends in one box
+  const ca = chainOf(ga);
+  const cb = chainOf(gb);
+  let i = 0;
+  while (i + 1 < ca.length && i + 1 < cb.length && ca[i + 1] === cb[i + 1]) i += 1;
+  const inner = (chain: string[], j: number, end: string): string =>
+    j + 1 < chain.length ? groupItemId(chain[j + 1] ?? '') : end;
+  const segs: number[] = [];
+  for (let j = ca.length - 1; j > i; j--) segs.push(pieces.of(ca[j] ?? ROOT, inner(ca, j, a.id), outPort(a.id)));
+  segs.push(pieces.of(ca[i] ?? ROOT, inner(ca, i, a.id), inner(cb, i, b.id)));
+  for (let j = i + 1; j < cb.length; j++) {
+    const group = cb[j] ?? ROOT;
+    segs.push(pieces.of(group, inPortOf(group, a.id), inner(cb, j, b.id)));
+  }
+  return segs;
+}
+
+/**
+ * Puts each edge's label on one of its pieces: the last one (reaching the target), unless edges
+ * fanning out from one source share an earlier piece and all carry the same label (an input
+ * feeding the same argument slot of two ops in a box): then that label goes once on the shared
+ * piece, before the fork. Returns, per edge, its labelled piece (-1: none) and the text drawn
+ * there by this edge ("" when an earlier edge draws it). Different labels that land on one
+ * piece (two edges leaving a box by the same piece) are drawn together: "arg 0 / arg 1".
+ */
+function placeLabels(texts: readonly string[], routes: readonly (readonly number[])[], pieceCount: number): { at: number; text: string }[] {
+  // Per piece: how many edges pass, and whether they all carry one text (the first one's).
+  const users = new Int32Array(pieceCount);
+  const first: string[] = new Array<string>(pieceCount);
+  const mixed = new Uint8Array(pieceCount);
+  routes.forEach((route, e) => {
+    const text = texts[e] ?? '';
+    for (const p of route) {
+      if (users[p] === 0) first[p] = text;
+      else if (first[p] !== text) mixed[p] = 1;
+      users[p] = (users[p] ?? 0) + 1;
+    }
+  });
+  const chosen = routes.map((route, e) => {
+    if (!texts[e]) return -1;
+    for (let k = route.length - 1; k >= 0; k--) {
+      const p = route[k] ?? 0;
+      if ((users[p] ?? 0) > 1 && !mixed[p]) return k;
+    }
+    return route.length - 1;
+  });
+  const onPiece = new Map<number, string[]>();
+  routes.forEach((route, e) => {
+    const at = chosen[e] ?? -1;
+    if (at < 0) return;
+    const p = route[at] ?? 0;
+    const list = onPiece.get(p) ?? [];
+    const text = texts[e] ?? '';
+    if (!list.includes(text)) list.push(text);
+    onPiece.set(p, list);
+  });
+  const drawn = new Uint8Array(pieceCount);
+  return routes.map((route, e) => {
+    const at = chosen[e] ?? -1;
+    if (at < 0) return { at, text: '' };
+    const p = route[at] ?? 0;
+    const text = drawn[p] ? '' : (onPiece.get(p) ?? []).join(' / ');
+    drawn[p] = 1;
+    return { at, text };
+  });
+}
+
 /**
  * Phase 1: the contents of every box (its nodes and child boxes in a stable order, then the
  * ports its pieces use) and each edge cut into pieces, one per box it crosses, labelled.
  */
-export function routeEdges(graph: VisibleGraph): Routes {
-  const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+export function routeEdges(graph: LayoutInput): Routes {
+  const nodeById = new Map<string, LayoutNode>();
+  for (const n of graph.nodes) nodeById.set(n.id, n);
   const chainOf = boxChains(graph);
   const members = new Map<string, string[]>();
-  for (const n of graph.nodes) push(members, n.group ?? ROOT, n.id);
+  let lastGroup: string | null = null;
+  let lastList: string[] = [];
+  for (const n of graph.nodes) {
+    const g = n.group ?? ROOT;
+    if (g !== lastGroup) {
+      lastGroup = g;
+      lastList = members.get(g) ?? [];
+      members.set(g, lastList);
+    }
+    lastList.push(n.id);
+  }
   for (const g of graph.groups) push(members, g.parent ?? ROOT, groupItemId(g.key));
   const inPorts = new Map<string, Map<string, string>>();
   const inPortOf = (group: string, source: string): string => {
@@ -185,22 +228,42 @@ export function routeEdges(graph: VisibleGraph): Routes {
     if (!port) ports.set(source, (port = inPort(ports.size)));
     return port;
   };
-  const unlabelled = graph.edges.flatMap((edge) => {
+  const pieces = new PieceTable();
+  const edges: LayoutEdge[] = [];
+  const paths: number[][] = [];
+  for (const edge of graph.edges) {
     const a = nodeById.get(edge.from);
     const b = nodeById.get(edge.to);
-    return a && b ? [{ edge, segments: segmentsOf(edge, a, b, chainOf, inPortOf) }] : [];
+    if (!a || !b) continue;
+    edges.push(edge);
+    paths.push(segmentsOf(a, b, chainOf, inPortOf, pieces));
+  }
+  const texts = edges.map(edgeText);
+  const labels = placeLabels(texts, paths, pieces.list.length);
+  // A piece that carries a label carries it on every route through it.
+  labels.forEach((l, e) => {
+    const p = l.text ? paths[e]?.[l.at] : undefined;
+    if (p !== undefined) (pieces.list[p] as OpenPiece).text = l.text;
   });
-  const routed = labelRoutes(unlabelled);
+  const list: readonly Segment[] = pieces.list;
+  const routed = edges.map((edge, e): RoutedEdge => {
+    const { at, text } = labels[e] ?? { at: -1, text: '' };
+    return { edge, labelled: at, drawnText: text, segments: (paths[e] ?? []).map((p) => list[p] as Segment) };
+  });
   const segmentsIn = new Map<string, Segment[]>();
-  const seen = new Set<string>();
-  for (const r of routed) {
-    for (const s of r.segments) {
-      const key = segmentKey(s);
-      if (seen.has(key)) continue;
-      seen.add(key);
+  const seenPiece = new Uint8Array(list.length);
+  const seenPort = new Set<string>();
+  for (const path of paths) {
+    for (const p of path) {
+      if (seenPiece[p]) continue;
+      seenPiece[p] = 1;
+      const s = list[p] as Segment;
       push(segmentsIn, s.group, s);
-      for (const end of [s.from, s.to]) if (isPort(end) && !seen.has(edgeKey(s.group, end))) {
-        seen.add(edgeKey(s.group, end));
+      for (const end of [s.from, s.to]) {
+        if (!isPort(end)) continue;
+        const key = edgeKey(s.group, end);
+        if (seenPort.has(key)) continue;
+        seenPort.add(key);
         push(members, s.group, end);
       }
     }
@@ -209,7 +272,7 @@ export function routeEdges(graph: VisibleGraph): Routes {
 }
 
 /** The chain of box keys from the top level (ROOT) down to each box. */
-function boxChains(graph: VisibleGraph): (g: string) => string[] {
+function boxChains(graph: LayoutInput): (g: string) => string[] {
   const parentOf = new Map<string, string>(graph.groups.map((g) => [g.key, g.parent ?? ROOT]));
   const chains = new Map<string, string[]>();
   const chainOf = (g: string): string[] => {
@@ -223,22 +286,6 @@ function boxChains(graph: VisibleGraph): (g: string) => string[] {
   return chainOf;
 }
 
-/** Labels each route (placeLabels); a piece that carries a label carries it on every route
- *  through it (pieces are shared). */
-function labelRoutes(unlabelled: readonly { edge: VisibleEdge; segments: Segment[] }[]): RoutedEdge[] {
-  const labels = placeLabels(unlabelled);
-  const pieceText = new Map<string, string>();
-  unlabelled.forEach(({ segments }, i) => {
-    const l = labels[i];
-    const s = l?.text ? segments[l.at] : undefined;
-    if (s) pieceText.set(segmentKey(s), l?.text ?? '');
-  });
-  return unlabelled.map(({ edge, segments }, i) => {
-    const { at, text } = labels[i] ?? { at: -1, text: '' };
-    return { edge, labelled: at, drawnText: text, segments: segments.map((s) => ({ ...s, text: pieceText.get(segmentKey(s)) ?? '' })) };
-  });
-}
-
 /** Each laid-out box: its items and pieces in the order its (shared) layout lists them. */
 export interface Laid {
   readonly ids: readonly string[];
@@ -248,15 +295,22 @@ export interface Laid {
 
 /** Phase 2: every box laid out, innermost first (a box's size is what its contents need),
  *  each looked up in the cache by its structure first. Keyed by box (ROOT: the top level). */
-export function layOutBoxes(graph: VisibleGraph, routes: Routes, cache: LayoutCache): Map<string, Laid> {
+export function layOutBoxes(graph: LayoutInput, routes: Routes, cache: LayoutCache): Map<string, Laid> {
   const direction = graph.direction ?? 'TB';
   const sizes = new Map<string, Size>();
-  for (const n of graph.nodes) sizes.set(n.id, nodeSize(n));
+  for (const n of graph.nodes) sizes.set(n.id, 'size' in n ? n.size : nodeSize(n));
   const laid = new Map<string, Laid>();
-  const layOut = (key: string): ShapeLayout => {
+  const structures = new Map<string, string>();
+  const contents = (key: string): { ids: readonly string[]; segs: readonly Segment[]; key: string } => {
     const ids = routes.members.get(key) ?? [];
     const segs = routes.segmentsIn.get(key) ?? [];
-    const signature = direction + shapeKey(ids, (id) => sizes.get(id), segs);
+    let structure = structures.get(key);
+    if (structure === undefined) structures.set(key, (structure = structureKey({ ids, segs })));
+    return { ids, segs, key: structure };
+  };
+  const layOut = (key: string): ShapeLayout => {
+    const { ids, segs, key: structure } = contents(key);
+    const signature = `${direction}${structure}${SHAPE_SEP}${sizesKey(ids, (id) => sizes.get(id))}`;
     let shape = cache.get(signature);
     if (!shape) {
       shape = layOutBox(ids, sizes, segs, direction);
@@ -269,7 +323,7 @@ export function layOutBoxes(graph: VisibleGraph, routes: Routes, cache: LayoutCa
   // Innermost boxes first, one nesting level at a time, so the boxes of one level inside a fold
   // that share a structure (copies of a repeated block) are sized alike and laid out once.
   const chainOf = boxChains(graph);
-  const byLevel = new Map<number, VisibleGroup[]>();
+  const byLevel = new Map<number, LayoutGroup[]>();
   for (const g of graph.groups) {
     const level = chainOf(g.key).length;
     const list = byLevel.get(level);
@@ -281,18 +335,25 @@ export function layOutBoxes(graph: VisibleGraph, routes: Routes, cache: LayoutCa
     // Only inside folds (graph/fold.ts), whose copies are known to repeat: elsewhere a module's
     // layout does not depend on its siblings (toggling one never re-lays out the others).
     const copies = boxes.filter((g) => chainOf(g.key).some((k) => k.startsWith(FOLD_PREFIX)));
-    unifySizes(copies.map((g) => ({ ids: routes.members.get(g.key) ?? [], segs: routes.segmentsIn.get(g.key) ?? [] })), sizes);
+    unifySizes(copies.map((g) => contents(g.key)), sizes);
     for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, layOut(g.key).size));
   }
   layOut(ROOT);
   return laid;
 }
 
-/** Phase 3's result: absolute boxes of nodes and groups, and of every piece by segmentKey. */
+/** A piece's route relative to its box, and where its box is. */
+export interface PlacedPiece {
+  readonly route: PieceRoute;
+  readonly ox: number;
+  readonly oy: number;
+}
+
+/** Phase 3's result: absolute boxes of nodes and groups, and where every piece's box is. */
 export interface Placement {
   readonly nodes: Map<string, Box>;
   readonly groups: Map<string, Box>;
-  readonly pieces: Map<string, { points: Point[]; labelAt: Point | null }>;
+  readonly pieces: Map<Segment, PlacedPiece>;
 }
 
 /** Phase 3: box layouts (relative to their box) placed absolutely, from the top level down;
@@ -302,9 +363,11 @@ export function placeBoxes(laid: ReadonlyMap<string, Laid>): Placement {
   const place = (key: string, ox: number, oy: number): void => {
     const box = laid.get(key);
     if (!box) return;
-    box.ids.forEach((id, i) => {
-      const b = box.shape.items[i];
-      if (!b) return;
+    const { ids, segs, shape } = box;
+    for (let i = 0; i < ids.length; i++) {
+      const b = shape.items[i];
+      const id = ids[i] ?? '';
+      if (!b) continue;
       const at = { x: b.x + ox, y: b.y + oy, width: b.width, height: b.height };
       if (isGroupItem(id)) {
         const child = id.slice(1);
@@ -313,31 +376,33 @@ export function placeBoxes(laid: ReadonlyMap<string, Laid>): Placement {
       } else if (!isPort(id)) {
         out.nodes.set(id, at);
       }
-    });
-    box.segs.forEach((s, i) => {
-      const e = box.shape.edges[i];
-      if (!e) return;
-      out.pieces.set(segmentKey(s), {
-        points: e.points.map((p) => ({ x: p.x + ox, y: p.y + oy })),
-        labelAt: e.labelAt ? { x: e.labelAt.x + ox, y: e.labelAt.y + oy } : null,
-      });
-    });
+    }
+    for (let i = 0; i < segs.length; i++) {
+      const route = shape.edges[i];
+      if (route) out.pieces.set(segs[i] as Segment, { route, ox, oy });
+    }
   };
   place(ROOT, 0, 0);
   return out;
 }
+
+const moved = (p: Point, ox: number, oy: number): Point => ({ x: p.x + ox, y: p.y + oy });
 
 /** Phase 4: each edge's polyline, its pieces joined in order, its label where placed. */
 export function joinRoutes(routed: readonly RoutedEdge[], pieces: Placement['pieces']): EdgeRoute[] {
   return routed.map(({ edge, segments, labelled, drawnText }) => {
     const points: Point[] = [];
     let labelAt: Point | null = null;
-    segments.forEach((s, k) => {
-      const piece = pieces.get(segmentKey(s));
-      if (!piece) return;
-      points.push(...piece.points);
-      if (k === labelled) labelAt = piece.labelAt ?? midpoint(piece.points);
-    });
+    for (let k = 0; k < segments.length; k++) {
+      const piece = pieces.get(segments[k] as Segment);
+      if (!piece) continue;
+      const { route, ox, oy } = piece;
+      for (const p of route.points) points.push(moved(p, ox, oy));
+      if (k === labelled) {
+        const at = route.labelAt ?? midpoint(route.points);
+        labelAt = at ? moved(at, ox, oy) : null;
+      }
+    }
     return {
       from: edge.from,
       to: edge.to,
@@ -356,7 +421,7 @@ function midpoint(points: readonly Point[]): Point | null {
   return points[Math.floor(points.length / 2)] ?? null;
 }
 
-function selfLoop(n: VisibleNode, box: Box | undefined): EdgeRoute {
+function selfLoop(n: LayoutNode, box: Box | undefined): EdgeRoute {
   const b = box ?? { x: 0, y: 0, width: 0, height: 0 };
   const r = b.x + b.width;
   const cy = b.y + b.height / 2;

@@ -8,6 +8,8 @@ import { isGroupItem, isInPort, isPort } from './types.ts';
 export interface BoxContents {
   readonly ids: readonly string[];
   readonly segs: readonly { readonly from: string; readonly to: string; readonly text: string }[];
+  /** Its structureKey, when already known. */
+  readonly key?: string;
 }
 
 /** The structure of a box: item kinds and pieces by item position, without sizes. */
@@ -26,7 +28,7 @@ export function unifySizes(boxes: readonly BoxContents[], sizes: Map<string, Siz
   const classes = new Map<string, BoxContents[]>();
   for (const b of boxes) {
     if (b.ids.length < 2) continue;
-    const key = structureKey(b);
+    const key = b.key ?? structureKey(b);
     const list = classes.get(key);
     if (list) list.push(b);
     else classes.set(key, [b]);

@@ -23,7 +23,7 @@ export function textWidth(text: string): number {
 }
 
 
-export function nodeSize(node: VisibleNode): Size {
+export function nodeSize(node: Pick<VisibleNode, 'lines' | 'shape'>): Size {
   const longest = Math.max(...node.lines.map(textWidth), 0);
   let width = Math.max(64, longest + 2 * PAD_X);
   let height = node.lines.length * LINE_H + 2 * PAD_Y;
@@ -39,11 +39,11 @@ export function nodeSize(node: VisibleNode): Size {
 }
 
 /** The header line of a module box: "@address (Type)". */
-export function groupHeader(group: VisibleGroup): string {
+export function groupHeader(group: Pick<VisibleGroup, 'title' | 'subtitle'>): string {
   return `${group.title} ${group.subtitle}`;
 }
 
-export function groupSize(group: VisibleGroup, content: Size): Size {
+export function groupSize(group: Pick<VisibleGroup, 'title' | 'subtitle'>, content: Size): Size {
   return {
     width: Math.ceil(Math.max(content.width, textWidth(groupHeader(group)) + 8) + 2 * GROUP_PAD),
     height: Math.ceil(content.height + GROUP_HEADER + GROUP_PAD),

@@ -1,7 +1,22 @@
 // The layout's data shapes and the sentinel characters of its internal ids, in one place
 // (layout.ts, box.ts and layered.ts share them). Types and tiny pure helpers only.
-import type { BranchKind } from '../graph/visible.ts';
+import type { BranchKind, VisibleEdge, VisibleGroup, VisibleNode } from '../graph/visible.ts';
+import type { Direction } from '../model/view-state.ts';
 import type { Size } from './size.ts';
+
+/** What layout reads of a drawn node: its text and shape give its size (./size.ts nodeSize),
+ *  unless the size is given (the layout worker gets sizes, not text: ./transfer.ts). */
+export type LayoutNode = Pick<VisibleNode, 'id' | 'group' | 'selfLoop'> & ({ readonly size: Size } | Pick<VisibleNode, 'lines' | 'shape'>);
+export type LayoutEdge = Pick<VisibleEdge, 'from' | 'to' | 'label' | 'branch' | 'dashed'>;
+export type LayoutGroup = Pick<VisibleGroup, 'key' | 'parent' | 'title' | 'subtitle'>;
+
+/** What layout reads of a visible graph (a VisibleGraph is one). */
+export interface LayoutInput {
+  readonly nodes: readonly LayoutNode[];
+  readonly edges: readonly LayoutEdge[];
+  readonly groups: readonly LayoutGroup[];
+  readonly direction?: Direction | undefined;
+}
 
 export interface Point {
   readonly x: number;

@@ -193,7 +193,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.hierarchies = new Map();
       this.drawnKey = null;
       this.layouter.dispose();
-      this.layouter = new LayoutClient();
+      this.layouter = new LayoutClient(this.trace.ops.length);
       // Folding is chosen first (`h.show(fold=...)`, else where it helps): depths count folded.
       const fold = foldOption(this.trace, options.fold);
       this.state = withFold(initialState(this.trace, (rolled) => this.hierarchy(rolled, fold), options), fold);
