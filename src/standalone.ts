@@ -7,6 +7,7 @@
 // (src/widget.ts) against a stand-in anywidget model whose messages a LocalServer answers.
 import widget, { inflateGraph } from './widget.ts';
 import { LocalServer } from './local/server.ts';
+import { routeSides } from './local/sides.ts';
 import { isCompact } from './protocol/compact.ts';
 import type { LocalEntry, LocalSource } from './local/server.ts';
 import type { WireFrame } from './protocol/schema.ts';
@@ -132,13 +133,7 @@ function sideServer(data: Embedded, tensor?: (label: string) => EmbeddedTensor |
   const sides = data.sides;
   if (!sides) return a;
   const of = (side: Record<string, EmbeddedTensor> | undefined): LocalServer => new LocalServer(embeddedSource(data, (l) => side?.[l]));
-  const servers = { a, b: of(sides.b), diff: of(sides.diff) };
-  const routed = Object.create(a) as LocalServer;
-  routed.handle = (request) => {
-    const side = (request.params as { side?: unknown }).side;
-    return (side === 'b' ? servers.b : side === 'diff' ? servers.diff : servers.a).handle(request);
-  };
-  return routed;
+  return routeSides(a, of(sides.b), of(sides.diff));
 }
 
 /** Renders the view into `el` from `data`; returns the cleanup function. */

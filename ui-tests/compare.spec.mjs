@@ -8,7 +8,7 @@
 // or on its own: `node ui-tests/one.mjs compare` (prints `N passed, N failed`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +39,7 @@ async function openPage(context, file) {
 const view = (page, fn, arg) =>
   page.evaluate(([f, a]) => new Function('v', 'a', `return (${f})(v, a)`)(document.querySelector('.lenslab-root').lenslabView, a), [fn.toString(), arg]);
 
-export async function compareSpec({ context, test, assert, out }) {
+export async function compareSpec({ context, lab, test, assert, out }) {
   const dir = join(out, 'compare');
   const expected = makePages(dir);
   const { page, blocked } = await openPage(context, join(dir, 'ablated.html'));
@@ -139,6 +139,8 @@ export async function compareSpec({ context, test, assert, out }) {
   });
   await branch.page.close();
 
+  if (lab) await viewerCheck({ context, lab, test, assert, out, dir, want: expected.branch });
+
   const kept = await openPage(context, join(dir, 'kept.html'));
   await test('a saved notebook\'s kept compare view colours the graph with no kernel and no tensors', async () => {
     const mode = await kept.page.evaluate(() => document.querySelector('.lenslab-root').dataset.mode);
@@ -201,4 +203,45 @@ export async function compareLiveSpec({ context, lab, test, assert, out }) {
   });
   await page.close();
   rmSync(join(ROOT, 'ui-tests', 'compare-live.ipynb'), { force: true });
+}
+
+/** A saved comparison (Comparison.save) opened in JupyterLab's .lens viewer, with no kernel. */
+async function viewerCheck({ context, lab, test, assert, out, dir, want }) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1500, height: 900 });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await test('a saved comparison opens in the .lens viewer as the compare view (a, b, b - a; ops only b ran drawn)', async () => {
+      const folder = relative(ROOT, dir);
+      await page.goto(`${lab.url}/lab/tree/${folder}?token=${lab.token}&reset`);
+      const item = page.locator('.jp-DirListing-itemText', { hasText: 'branch.lens' }).first();
+      await item.waitFor({ timeout: 90_000 });
+      await item.dblclick();
+      const root = '.lenslab-bundle-view .lenslab-root';
+      await page.waitForSelector(`${root}[data-state="ready"]`, { timeout: 90_000 });
+      const mode = await page.evaluate((sel) => document.querySelector(sel).dataset.mode, root);
+      assert(mode === 'compare', `data-mode is ${mode}`);
+      await page.evaluate((sel) => document.querySelector(sel).lenslabView.setDepth(99), root);
+      const diffs = await page.evaluate(([sel, labels]) => Object.fromEntries(labels.map((l) => [l, document.querySelector(sel).lenslabView.diffOf(l)])), [root, Object.keys(want.rel_l2)]);
+      for (const [label, rel] of Object.entries(want.rel_l2)) assert(Math.abs(diffs[label] - rel) < 1e-9, `${label}: diffOf ${diffs[label]}, Python ${rel}`);
+      const onlyB = await page.evaluate(() => [...document.querySelectorAll('.lenslab-bundle-view .lenslab-node--only-b')].map((g) => g.getAttribute('data-node-id')));
+      assert(JSON.stringify(onlyB) === '["b/mul_1_5:1"]', `only-b nodes: ${onlyB}`);
+      // b's value of its own op, and b - a of a changed op, both read from the file in the page.
+      await page.evaluate((sel) => document.querySelector(sel).lenslabView.select('b/mul_1_5:1'), root);
+      const bar = '.lenslab-bundle-view [data-lenslab-compare] [data-side="b"] [data-lenslab-colorbar]';
+      await page.waitForSelector(bar, { timeout: 30_000 });
+      const max = Number(await page.getAttribute(bar, 'data-max'));
+      assert(Math.abs(max - want.only_b_max) < 1e-4 * Math.max(1, Math.abs(max)), `b's colour bar max ${max}, Python ${want.only_b_max}`);
+      await page.evaluate((sel) => document.querySelector(sel).lenslabView.select('conv2d_2_5:1'), root);
+      const diffBar = '.lenslab-bundle-view [data-lenslab-compare] [data-side="diff"] [data-lenslab-colorbar]';
+      await page.waitForSelector(diffBar, { timeout: 30_000 });
+      const titles = await page.evaluate(() => [...document.querySelectorAll('.lenslab-bundle-view .lenslab-compare-title')].map((t) => t.textContent));
+      assert(titles.join('|') === 'a|b \u00b7 conv2d_2_6:1|b \u2212 a', `titles: ${titles}`);
+      assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+      await page.screenshot({ path: join(out, 'compare-viewer.png') });
+    });
+  } finally {
+    await page.close();
+  }
 }

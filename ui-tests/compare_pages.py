@@ -47,6 +47,7 @@ def main(out: Path) -> None:
     bright = lenslab.lens(model, x.abs() * 3)  # takes the other branch
     branches = lenslab.compare(a, bright)
     branches.to_html(out / "branch.html")
+    branches.save(out / "branch.lens")  # the .lens viewer opens it as the compare view
     only_b = next(r for r in branches.rows if r.status == "only_b")
     expected = {
         "ablated": _expected(c),

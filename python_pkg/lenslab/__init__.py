@@ -5,7 +5,7 @@ h = lens(model, x)
 """
 
 from .api import lens, load, validate
-from .compare import Comparison, compare
+from .compare import Comparison, compare, load_comparison
 from .dataset.extract import extract
 from .dataset.stats import dataset_stats
 from .errors import LensError
@@ -23,6 +23,7 @@ __all__ = [
     "extract",
     "lens",
     "load",
+    "load_comparison",
     "patch_activations",
     "validate",
 ]

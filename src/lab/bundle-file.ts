@@ -7,6 +7,7 @@
 // for it (`openBundle` with a byte-range reader, e.g. HTTP Range on Jupyter's /files/).
 // `readBundle` does the same over bytes already in memory.
 import type { LocalEntry, LocalSource } from '../local/server.ts';
+import { differenceSource } from '../local/sides.ts';
 import type { WireFrame } from '../protocol/schema.ts';
 
 interface TensorInfo {
@@ -15,9 +16,14 @@ interface TensorInfo {
   data_offsets: [number, number];
 }
 
+type Wire = { ops: { label: string; shape: number[] | null; dtype: string }[] } & Record<string, unknown>;
+
 export interface BundleFile {
-  graph: { ops: { label: string; shape: number[] | null; dtype: string }[] } & Record<string, unknown>;
+  graph: Wire;
+  /** Run a's tensors (a comparison's: by the drawn labels). */
   source: LocalSource;
+  /** A comparison (Comparison.save): the compare trait, and run b and b − a by the drawn labels. */
+  compare?: { trait: unknown; b: LocalSource; diff: LocalSource };
 }
 
 const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -78,9 +84,17 @@ function badTensor(info: TensorInfo, dataBytes: number | null): string | null {
 }
 
 interface BundleGraph {
-  wire: BundleFile['graph'];
+  wire: Wire;
   tensors: Record<string, { activation?: string }>;
   encoded?: Record<string, string>; // tensors stored as raw bytes -> their real dtype
+}
+
+/** A compare bundle's graph (compare/bundle.py): both runs, and the view the viewer draws. */
+interface CompareGraph {
+  kind: 'compare';
+  a: BundleGraph;
+  b: BundleGraph;
+  view: { wire: Wire; compare: { labels_b?: unknown } & Record<string, unknown> };
 }
 
 function parseManifest(text: string | undefined): { graph?: { tensor?: unknown } } | null {
@@ -114,13 +128,44 @@ async function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: n
   } catch {
     throw new Error('the bundle header is not valid JSON (corrupted?)');
   }
-  let graph: BundleGraph;
+  let graph: BundleGraph | CompareGraph;
   try {
-    graph = JSON.parse(await graphText(header, read, dataBytes)) as BundleGraph;
+    graph = JSON.parse(await graphText(header, read, dataBytes)) as BundleGraph | CompareGraph;
   } catch (err) {
     if (err instanceof SyntaxError) throw new Error('the bundle graph is not valid JSON (corrupted?)');
     throw err;
   }
+  if (graph && 'kind' in graph && graph.kind === 'compare') return compareBundle(graph, header, read, dataBytes);
+  const part = graph as BundleGraph;
+  return { graph: part.wire, source: partSource(part, header, read, dataBytes) };
+}
+
+/** Run a's and run b's tensors, by the labels of the drawn graph (a's ops, and "b/…" for the
+ *  ops only b ran: compare/union.py), and b − a computed in the page. */
+function compareBundle(graph: CompareGraph, header: Record<string, unknown>, read: ReadRange, dataBytes: number | null): BundleFile {
+  const wire = graph.view?.wire;
+  if (!wire || !Array.isArray(wire.ops) || !graph.a || !graph.b) throw new Error('the compare bundle has no graph');
+  const a = partSource(graph.a, header, read, dataBytes);
+  const b = partSource(graph.b, header, read, dataBytes);
+  const labelsB = listOf<unknown>(graph.view.compare?.labels_b);
+  const drawn = new Map(wire.ops.map((op, i) => [op.label, i]));
+  const labels = (): readonly string[] => wire.ops.map((op) => op.label);
+  const code = { frames: listOf<WireFrame>(wire['frames']), text: listOf<string>(wire['source_text']) };
+  const source: LocalSource = { labels, load: (label) => a.load(label), missing: 'a did not run this op', code };
+  const inB: LocalSource = {
+    labels,
+    missing: 'b did not run this op',
+    code,
+    load: async (label) => {
+      const other = labelsB[drawn.get(label) ?? -1];
+      return typeof other === 'string' && other !== '' ? b.load(other) : null;
+    },
+  };
+  return { graph: wire, source, compare: { trait: graph.view.compare, b: inB, diff: { ...differenceSource(source, inB), code } } };
+}
+
+/** One run's tensors, by its own labels, each read and decoded on first use. */
+function partSource(graph: BundleGraph, header: Record<string, unknown>, read: ReadRange, dataBytes: number | null): LocalSource {
   if (!graph?.wire || !Array.isArray(graph.wire.ops)) throw new Error('the bundle has no graph');
   const ops = graph.wire.ops;
   const index = new Map(ops.map((op, i) => [op.label, i]));
@@ -153,7 +198,7 @@ async function fromHeader(headerBytes: Uint8Array, read: ReadRange, dataBytes: n
     missing: 'not saved in this bundle',
     code: { frames: listOf<WireFrame>(graph.wire['frames']), text: listOf<string>(graph.wire['source_text']) },
   };
-  return { graph: graph.wire, source };
+  return source;
 }
 
 function headerSize(first8: Uint8Array): number {

@@ -50,10 +50,10 @@ export class LensHost extends Widget {
     installPanelStyles();
   }
 
-  /** Draws the view (replacing what was there). */
-  draw(graph: unknown, server: LocalServer | null, viewOptions: Record<string, unknown> = {}): void {
+  /** Draws the view (replacing what was there); `compare`: a comparison's trait (compare view). */
+  draw(graph: unknown, server: LocalServer | null, viewOptions: Record<string, unknown> = {}, compare: unknown = null): void {
     this.clear();
-    const model = localModel({ graph, view_options: viewOptions, grads_version: 0 }, server);
+    const model = localModel({ graph, view_options: viewOptions, grads_version: 0, compare }, server);
     this.cleanup = widget.render({ model: model as RenderModel, el: this.node });
   }
 

@@ -14,6 +14,7 @@ import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { ServerConnection } from '@jupyterlab/services';
 import type { Contents } from '@jupyterlab/services';
 import { LocalServer } from '../local/server.ts';
+import { routeSides } from '../local/sides.ts';
 import { openBundle } from './bundle-file.ts';
 import type { ReadRange } from './bundle-file.ts';
 import { LensHost, LensSplit } from './host.ts';
@@ -87,9 +88,9 @@ class BundleView extends LensSplit {
     this.host.message(text, kind);
   }
 
-  private draw(graph: unknown, server: LocalServer): void {
+  private draw(graph: unknown, server: LocalServer, compare: unknown = null): void {
     this.release();
-    this.host.draw(graph, server);
+    this.host.draw(graph, server, {}, compare);
     this.attach(this.host.node.querySelector('.lenslab-root'));
   }
 
@@ -107,7 +108,11 @@ class BundleView extends LensSplit {
       const bundle = await openBundle(reader, typeof size === 'number' ? size : null);
       if (this.isDisposed) return;
       this.node.dataset['lenslabRead'] = reader.whole ? 'whole' : 'ranges';
-      this.draw(bundle.graph, new LocalServer(bundle.source));
+      const a = new LocalServer(bundle.source);
+      const cmp = bundle.compare;
+      // A saved comparison (Comparison.save) opens as the compare view: a, b and b − a.
+      if (cmp) this.draw(bundle.graph, routeSides(a, new LocalServer(cmp.b), new LocalServer(cmp.diff)), cmp.trait);
+      else this.draw(bundle.graph, a);
     } catch (err) {
       if (!this.isDisposed) this.message(`lenslab cannot open ${this.context.path}: ${err instanceof Error ? err.message : String(err)}`, 'error');
     }

@@ -39,6 +39,7 @@ class Comparison:
     def __init__(self, a: CaptureSource, b: CaptureSource, rtol: float, atol: float) -> None:
         self.a: Capture = as_capture(a)
         self.b: Capture = as_capture(b)
+        self.rtol, self.atol = rtol, atol
         self.pairs = match_ops(self.a, self.b)
         self.rows = _rows(self.a, self.b, self.pairs, rtol, atol)
         self.notes = _notes(self.a, self.b, self.rows)
@@ -106,6 +107,14 @@ class Comparison:
         from .html import write_compare_html
 
         return write_compare_html(self, path, budget_mb=budget_mb)
+
+    def save(self, path: str | os.PathLike[str], *, strip_paths: bool = False) -> pathlib.Path:
+        """Both runs and their comparison as one ``.lens`` bundle (``.lens`` added when
+        missing); returns the path. ``lenslab.load_comparison(path)`` opens it again, and the
+        JupyterLab ``.lens`` viewer shows it as this compare view, with no kernel."""
+        from .bundle import save_comparison
+
+        return save_comparison(self, path, strip_paths=strip_paths)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         try:

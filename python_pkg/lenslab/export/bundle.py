@@ -71,13 +71,22 @@ def save_bundle(
     the bundle does not reveal the author's directories.
     """
     from ..trace.record import as_capture
-    from .wire import to_wire
 
     capture = as_capture(source)
     target = bundle_path(path)
-    if target.is_dir():
-        raise LensError(f"{target} is a directory; give a file name for the bundle")
-    tensors, names, encoded = _tensors(capture)
+    graph, tensors = bundle_part(capture)
+    return write_bundle(target, graph, tensors, [capture] if strip_paths else [])
+
+
+Tensors = dict[str, Callable[[], torch.Tensor]]
+
+
+def bundle_part(capture: Capture, prefix: str = "") -> tuple[dict[str, Any], Tensors]:
+    """One capture's part of a bundle's graph (``wire``, ``trace``, ``derived``, ``tensors``,
+    ``encoded``, ``digests``) and its tensors, named ``prefix + "activation/<op>"``."""
+    from .wire import to_wire
+
+    tensors, names, encoded = _tensors(capture, prefix)
     graph = {
         "wire": to_wire(capture, source_text=True),
         "trace": encode_trace(capture.trace),
@@ -86,11 +95,25 @@ def save_bundle(
         "encoded": encoded,
         "digests": {name: tensorfile.digest(get()) for name, get in tensors.items()},
     }
+    return graph, tensors
+
+
+def write_bundle(
+    target: Path,
+    graph: dict[str, Any],
+    tensors: Tensors,
+    strip: list[Capture],
+    kind: str | None = None,
+) -> Path:
+    """Writes ``graph`` (as the graph tensor) and ``tensors``; ``strip``: captures whose source
+    file names lose their directories; ``kind`` goes in the manifest (``"compare"``)."""
+    if target.is_dir():
+        raise LensError(f"{target} is a directory; give a file name for the bundle")
     try:
         graph_text = json.dumps(graph, separators=(",", ":"), allow_nan=False)
     except ValueError as exc:
         raise LensError(f"cannot save this capture: {exc}") from exc
-    if strip_paths:
+    for capture in strip:
         graph_text = _strip_paths(graph_text, capture)
     graph_bytes = graph_text.encode()
     manifest = {
@@ -106,6 +129,8 @@ def save_bundle(
             "sha256": hashlib.sha256(graph_bytes).hexdigest(),
         },
     }
+    if kind is not None:
+        manifest["kind"] = kind
     graph_tensor = torch.frombuffer(bytearray(graph_bytes), dtype=torch.uint8)
     everything = {GRAPH_TENSOR: lambda: graph_tensor, **tensors}
     head = tensorfile.header(everything, {MANIFEST_KEY: json.dumps(manifest)})
@@ -132,7 +157,7 @@ def _strip_paths(graph_text: str, capture: Capture) -> str:
 
 
 def _tensors(
-    capture: Capture,
+    capture: Capture, prefix: str = ""
 ) -> tuple[dict[str, Callable[[], torch.Tensor]], dict[str, dict[str, str]], dict[str, str]]:
     """Storable tensors by name, names per op position, and the dtype of those stored as bytes.
 
@@ -148,7 +173,7 @@ def _tensors(
             if value is None:
                 continue
             t, dtype = tensorfile.storable(value, f"the {kind} of {layer.label}")
-            name = f"{kind}/{i}"
+            name = f"{prefix}{kind}/{i}"
             tensors[name] = lambda t=t: t  # type: ignore[misc]  # bound per tensor
             names.setdefault(str(i), {})[kind] = name
             if dtype is not None:

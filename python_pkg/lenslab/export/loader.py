@@ -12,8 +12,9 @@ import hashlib
 import json
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -36,12 +37,18 @@ from .codec import (
 from .lazy import LazyGrads, LazyValues, TensorSource
 
 MAX_HEADER = tensorfile.MAX_HEADER
+_T = TypeVar("_T")
 
 
 def load_capture(path: str | os.PathLike[str]) -> Capture:
     """Opens a bundle written by ``h.save(path)`` (``lenslab.load`` wraps it for the user)."""
+    return checked(path, _load)
+
+
+def checked(path: str | os.PathLike[str], read: Callable[[Any], _T]) -> _T:
+    """``read(path)``, any malformed field reported as a ``BundleError``."""
     try:
-        return _load(path)
+        return read(path)
     except BundleError:
         raise
     except _MALFORMED as exc:
@@ -53,6 +60,17 @@ def load_capture(path: str | os.PathLike[str]) -> Capture:
 
 
 def _load(path: str | os.PathLike[str]) -> Capture:
+    graph, source = open_graph(path)
+    if graph.get("kind") == "compare":
+        raise BundleError(
+            f"{path} holds a comparison of two runs (Comparison.save): open it with "
+            "lenslab.load_comparison(path)"
+        )
+    return capture_of(graph, source)
+
+
+def open_graph(path: str | os.PathLike[str]) -> tuple[dict[str, Any], TensorSource]:
+    """A bundle's graph JSON, checked, and its tensors (digests and stored dtypes set)."""
     file = Path(path).expanduser()
     if file.is_dir():
         raise BundleError(f"{file} is a directory; a lenslab bundle is one .lens file")
@@ -67,16 +85,26 @@ def _load(path: str | os.PathLike[str]) -> Capture:
     version = _check_manifest(manifest, file)
     graph_text, tensor_names = _graph_text(manifest, version, source, file)
     graph = Where("graph").obj(_json(graph_text, "graph"))
-    if version == 1:  # digests in the manifest, every tensor stored as itself
-        digests, encoded = Where("manifest").field(manifest, "tensors"), {}
-    else:
-        where = Where("graph")
-        digests, encoded = where.field(graph, "digests"), where.field(graph, "encoded")
+    parts = [graph[k] for k in ("a", "b")] if graph.get("kind") == "compare" else [graph]
+    digests: dict[str, Any] = {}
+    encoded: dict[str, Any] = {}
+    for part in parts:
+        where = Where("graph").obj(part)
+        if version == 1:  # digests in the manifest, every tensor stored as itself
+            digests.update(Where("manifest").obj(Where("manifest").field(manifest, "tensors")))
+        else:
+            digests.update(Where("graph").obj(Where("graph").field(where, "digests")))
+            encoded.update(Where("graph").obj(Where("graph").field(where, "encoded")))
     source.digests = _digests(digests, tensor_names, file)
     source.encoded = {
         name: parse_dtype(Where("graph.encoded").at(name).string(dtype), Where("graph.encoded"))
-        for name, dtype in Where("graph.encoded").obj(encoded).items()
+        for name, dtype in encoded.items()
     }
+    return graph, source
+
+
+def capture_of(graph: dict[str, Any], source: TensorSource) -> Capture:
+    """The checked ``Capture`` of one capture's part of a bundle graph."""
     capture = _capture(graph, source)
     _check_consistent(capture)
     return capture
