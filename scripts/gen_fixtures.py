@@ -126,6 +126,20 @@ class CachedDecoder(nn.Module):
         return {"logits": self.head(x), "cache": cache}
 
 
+class RepeatedOps(nn.Module):
+    """Six rounds of the same four ops with no module around them, then a head: the loose ops
+    fold into one `block ×6`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for _ in range(6):
+            x = torch.tanh(x * 0.5 + 1.0) - 0.1
+        return self.head(x)
+
+
 def _vit_block() -> nn.Module:
     return EncoderBlock(num_heads=2, hidden_dim=8, mlp_dim=16, dropout=0.0, attention_dropout=0.0)
 
@@ -140,6 +154,7 @@ CASES: dict[str, Case] = {
     "lstm_cell_loop": (Recurrent, (2, 8), {}),
     "vit_block": (_vit_block, (1, 5, 8), {"attention_weights": True}),
     "cached_decoder": (CachedDecoder, (2, 8), {}),
+    "repeated_ops": (RepeatedOps, (2, 8), {}),
 }
 
 

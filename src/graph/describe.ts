@@ -7,6 +7,7 @@ import { moduleAddressOf } from './search.ts';
 import { formatMetric, outputBytes } from './overlay.ts';
 import { describeFold } from './fold-describe.ts';
 import { describeOutputs } from './outputs.ts';
+import { describeRun } from './op-folds.ts';
 import { itemOf, scopeOfNode } from './index.ts';
 
 export interface NodeLink {
@@ -172,6 +173,7 @@ function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
   if (s.fn) return describeFunction(trace, h, s, s.fn);
   if (s.fold) return describeFold(trace, h, s, formatSeconds);
   if (s.outs) return describeOutputs(trace, h, s);
+  if (s.run) return describeRun(trace, h, s);
   const mod = trace.modules.get(s.address);
   const out = trace.ops[s.outputOp];
   const inside = itemsInScope(h, s.key);

@@ -69,12 +69,12 @@ export function describeFold(trace: Trace, h: Hierarchy, s: Scope, seconds: (t: 
   const rows: [string, string][] = [
     ['type', f?.type ?? '?'],
     [f?.kind === 'passes' ? 'passes' : 'copies', String(f?.members.length ?? 0)],
-    ['module', f?.span ?? ''],
+    [f?.kind === 'ops' ? 'pattern' : 'module', f?.span ?? ''],
     ['params', formatCount(foldParams(trace, h, s))],
     ['ops', String(stats.reduce((n, m) => n + m.ops, 0))],
     ['time', seconds(stats.reduce((t, m) => t + m.time_s, 0))],
     ['output', out ? `${out.label} ${formatShape(out.shape)}` : '\u2014'],
   ];
-  const members: NodeLink[] = stats.map((m) => ({ id: m.nodeId, text: `#${m.index} ${m.nodeId.replace(/^module:/, '')}` }));
+  const members: NodeLink[] = stats.map((m) => ({ id: m.nodeId, text: `#${m.index} ${m.nodeId.replace(/^(module|run):/, '')}` }));
   return { id: s.nodeId, title: foldTitle(s), rows, links: [[f?.kind === 'passes' ? 'passes' : 'copies', members]] };
 }

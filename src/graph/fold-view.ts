@@ -24,7 +24,8 @@ export function foldNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   const shape = formatShape(trace.ops[s.outputOp]?.shape ?? null);
   if (shape) lines.push(shape);
   if (params > 0) lines.push(`params: ${formatCount(params)}`);
-  const what = s.fold?.kind === 'passes' ? 'one module called repeatedly' : 'repeated blocks of one structure';
+  const kind = s.fold?.kind;
+  const what = kind === 'passes' ? 'one module called repeatedly' : kind === 'ops' ? 'repeated blocks of ops (no module)' : 'repeated blocks of one structure';
   return {
     id: s.nodeId, kind: 'fold', group: s.parent, role: 'module', shape: 'stack', dashed: false,
     lines, tooltip: `${lines.join('\n')}\n${what}\nclick to expand`, op: s.outputOp, scope: s.key,

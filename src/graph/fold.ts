@@ -16,12 +16,13 @@ import type { Hierarchy, Scope } from './hierarchy.ts';
 export const FOLD_PREFIX = 'fold:';
 
 export interface FoldInfo {
-  readonly kind: WireFold['kind'];
+  /** 'ops': blocks of loose ops (op-folds.ts), not module calls. */
+  readonly kind: WireFold['kind'] | 'ops';
   /** Member scope keys, in execution order. */
   readonly members: readonly string[];
-  /** Module class of the members. */
+  /** Module class of the members ('block' for blocks of ops). */
   readonly type: string;
-  /** `h.0–11` for copies, the shared address for passes. */
+  /** `h.0–11` for copies, the shared address for passes, the op types of a block of ops. */
   readonly span: string;
   /** Stand-ins only: the member indices this node stands for. */
   readonly range?: readonly [number, number];
@@ -40,7 +41,8 @@ export const AUTO_FOLD_MIN = 3;
 /** `h.show(fold=...)`: true or false as asked; unset, fold when some run is long enough. */
 export function foldOption(trace: Trace, asked: unknown): boolean {
   if (typeof asked === 'boolean') return asked;
-  return (trace.graph.folds ?? []).some((f) => f.calls.length >= AUTO_FOLD_MIN);
+  const long = (n: number): boolean => n >= AUTO_FOLD_MIN;
+  return (trace.graph.folds ?? []).some((f) => long(f.calls.length)) || (trace.graph.op_folds ?? []).some((f) => long(f.starts.length));
 }
 
 export function isFoldId(id: string): boolean {
@@ -117,7 +119,7 @@ export function foldTitle(s: Scope): string {
 export function foldSubtitle(s: Scope): string {
   const f = s.fold;
   if (!f) return '';
-  const where = f.kind === 'passes' ? `@${f.span} \u00b7 passes` : `@${f.span}`;
+  const where = f.kind === 'passes' ? `@${f.span} \u00b7 passes` : f.kind === 'ops' ? f.span : `@${f.span}`;
   if (!f.range) return where;
   const [a, b] = f.range;
   return a === b ? `#${a}` : `#${a}\u2013${b}`;
@@ -126,6 +128,7 @@ export function foldSubtitle(s: Scope): string {
 /** Box title of an opened fold. */
 export function foldGroupTitle(s: Scope): string {
   const f = s.fold;
+  if (f?.kind === 'ops') return `${f.type} \u00d7${f.members.length}`;
   return f ? `@${f.span} \u00d7${f.members.length}${f.kind === 'passes' ? ' passes' : ''}` : '';
 }
 
@@ -169,6 +172,7 @@ export function standInFinder(h: Hierarchy, picks: ReadonlyMap<string, number>):
 export function foldOutlineName(s: Scope): string {
   const f = s.fold;
   if (!f) return '';
+  if (f.kind === 'ops') return `${f.type} \u00d7${f.members.length}`;
   const dot = f.span.lastIndexOf('.', f.span.indexOf('\u2013') >= 0 ? f.span.indexOf('\u2013') : undefined);
   const name = f.span.slice(dot + 1);
   return f.kind === 'passes' ? `${name} \u00d7${f.members.length} passes` : `${name} \u00d7${f.members.length}`;

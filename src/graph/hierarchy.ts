@@ -5,6 +5,8 @@ import { applyFolds, FOLD_PREFIX } from './fold.ts';
 import type { FoldInfo } from './fold.ts';
 import { applyOutputGroups, OUT_PREFIX } from './outputs.ts';
 import type { OutInfo } from './outputs.ts';
+import { applyOpFolds, RUN_PREFIX } from './op-folds.ts';
+import type { RunInfo } from './op-folds.ts';
 
 export interface Scope {
   /** Unrolled: "address:call"; rolled: "address". */
@@ -29,6 +31,8 @@ export interface Scope {
   readonly member?: { readonly fold: string; readonly index: number };
   /** Set for output groups (pseudo-scopes; see outputs.ts). */
   readonly outs?: OutInfo;
+  /** Set for the blocks of a fold of loose ops (pseudo-scopes; see op-folds.ts). */
+  readonly run?: RunInfo;
 }
 
 /** A function group (loose ops of one caller at one level) or one call of it. */
@@ -91,7 +95,7 @@ const FN_CALL_MIN_ITEMS = 12;
 
 /** Whether a node id stands for a collapsible scope (module, function group or call). */
 export function isScopeNodeId(id: string): boolean {
-  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX) || id.startsWith(OUT_PREFIX);
+  return id.startsWith(MODULE_PREFIX) || id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX) || id.startsWith(OUT_PREFIX) || id.startsWith(RUN_PREFIX);
 }
 
 export function moduleNodeId(address: string, call: number, numCalls: number): string {
@@ -100,7 +104,7 @@ export function moduleNodeId(address: string, call: number, numCalls: number): s
 
 /** The module address named by a module node id ("module:a.b" or "module:a.b:2"), or null. */
 export function addressOfModuleId(id: string): string | null {
-  if (id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX) || id.startsWith(OUT_PREFIX)) return id; // pseudo-scopes: keyed by id
+  if (id.startsWith(FN_PREFIX) || id.startsWith(FOLD_PREFIX) || id.startsWith(OUT_PREFIX) || id.startsWith(RUN_PREFIX)) return id; // pseudo-scopes: keyed by id
   if (!id.startsWith(MODULE_PREFIX)) return null;
   return id.slice(MODULE_PREFIX.length).replace(/:\d+$/, '');
 }
@@ -180,7 +184,11 @@ export function buildHierarchy(trace: Trace, rolled: boolean, fold = false): Hie
   const building = { items, scopes, scopeOrder, childScopes, directItems, bufferItems };
   const frameDepth = addFunctionFrames(trace, building, itemOfOp, (c) => (c < 0 ? null : callScope[effective(c)] ?? null), rolled);
   maxDepth = Math.max(maxDepth, frameDepth);
-  if (fold) applyFolds(trace, building, callScope, rolled);
+  if (fold) {
+    const scopeOfCall = (c: number): string | null => (c < 0 ? null : (callScope[c] ?? null));
+    maxDepth = Math.max(maxDepth, applyOpFolds(trace, building, itemOfOp, scopeOfCall, rolled));
+    applyFolds(trace, building, callScope, rolled);
+  }
   applyOutputGroups(trace, building, itemOfOp);
   groupLooseItems(trace, building);
   return { rolled, items, itemOfOp, scopes, scopeOrder, directItems, directBuffers, bufferItems, childScopes, maxDepth };

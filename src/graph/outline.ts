@@ -32,6 +32,8 @@ export interface OutlineRow {
 function rowName(trace: Trace, h: Hierarchy, s: Scope): { name: string; type: string } {
   if (s.fn) return { name: s.fn.call > 0 ? `#${s.fn.call}` : fnTitle(s), type: fnSubtitle(s) }; // a call sits under its group
   if (s.outs) return { name: outsTitle(s), type: 'outputs' };
+  if (s.run) return { name: `#${s.run.index}`, type: s.run.pattern };
+  if (s.fold?.kind === 'ops') return { name: foldOutlineName(s), type: s.fold.span };
   const mod = trace.modules.get(s.address);
   if (s.fold) return { name: foldOutlineName(s), type: s.fold.type };
   const calls = mod?.num_calls ?? 1;

@@ -52,6 +52,8 @@ function searchIndex(trace: Trace, h: Hierarchy): SearchIndex {
       scopes.push([s.nodeId, `${s.outs.name} outputs`.toLowerCase()]);
       continue;
     }
+    if (s.run) continue; // a block: its ops are found, and its fold by its op types
+
     const type = s.fold?.type ?? trace.modules.get(s.address)?.type ?? '';
     scopes.push([s.nodeId, `@${s.fold?.span ?? s.address} ${type}`.toLowerCase()]);
   }
@@ -78,7 +80,7 @@ export function moduleAddressOf(h: Hierarchy, scope: string | null): string {
   for (let k = scope; k !== null; ) {
     const s = h.scopes.get(k);
     if (!s) return '';
-    if (!s.fn && !s.outs) return s.address;
+    if (!s.fn && !s.outs && !s.run && s.fold?.kind !== 'ops') return s.address;
     k = s.parent;
   }
   return '';

@@ -8,6 +8,7 @@ import type { Hierarchy, Item, Scope } from './hierarchy.ts';
 import { foldGroupTitle, foldNode } from './fold-view.ts';
 import { standInFinder } from './fold.ts';
 import { outsTitle } from './outputs.ts';
+import { runTitle } from './op-folds.ts';
 import type { WireBranchEdge, WireOp } from '../protocol/schema.ts';
 
 export type NodeRole = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'module' | 'failed';
@@ -314,7 +315,7 @@ export function fnSubtitle(s: Scope): string {
  */
 export function shortTitle(h: Hierarchy, s: Scope, full: string): string {
   const parent = s.parent === null ? undefined : h.scopes.get(s.parent);
-  if (!parent || parent.fn || parent.fold || parent.outs || s.fold || s.fn || s.outs) return full;
+  if (!parent || parent.fn || parent.fold || parent.outs || parent.run || s.fold || s.fn || s.outs || s.run) return full;
   const prefix = `@${parent.address}.`;
   return full.startsWith(prefix) ? `@${full.slice(prefix.length)}` : full;
 }
@@ -323,9 +324,19 @@ function scopeTitle(trace: Trace, h: Hierarchy, s: Scope): string {
   if (s.fn) return fnTitle(s);
   if (s.fold) return foldGroupTitle(s);
   if (s.outs) return outsTitle(s);
+  if (s.run) return runTitle(s);
   const calls = trace.modules.get(s.address)?.num_calls ?? 1;
   if (h.rolled) return calls > 1 ? `@${s.address} (x${calls})` : `@${s.address}`;
   return calls > 1 ? `@${s.address}:${s.call}` : `@${s.address}`;
+}
+
+/** An open box's subtitle: `(Type)`; a function group's calls; a block's op types. */
+function scopeSubtitle(trace: Trace, s: Scope): string {
+  if (s.fn) return fnSubtitle(s);
+  if (s.outs) return '(outputs)';
+  const ops = s.run?.pattern ?? (s.fold?.kind === 'ops' ? s.fold.span : null);
+  if (ops !== null) return `(${ops})`;
+  return `(${s.fold?.type ?? trace.modules.get(s.address)?.type ?? '?'})`;
 }
 
 function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
@@ -334,7 +345,7 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
     parent: s.parent,
     address: s.address,
     title: scopeTitle(trace, h, s),
-    subtitle: s.fn ? fnSubtitle(s) : s.outs ? '(outputs)' : `(${s.fold?.type ?? trace.modules.get(s.address)?.type ?? '?'})`,
+    subtitle: scopeSubtitle(trace, s),
     nodeId: s.nodeId,
     depth: s.depth,
   };
@@ -343,6 +354,7 @@ function groupOf(trace: Trace, h: Hierarchy, s: Scope): VisibleGroup {
 function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
   if (s.fold) return foldNode(trace, h, s);
   if (s.outs) return outputsNode(s);
+  if (s.run) return runNode(trace, s);
   if (s.fn) {
     const lines = [fnTitle(s), fnSubtitle(s)];
     return {
@@ -372,6 +384,18 @@ function moduleNode(trace: Trace, h: Hierarchy, s: Scope): VisibleNode {
     selfLoop: false,
     hasParams: numParams > 0,
     passGroup: '',
+  };
+}
+
+/** A closed block of a fold of loose ops: `block #3`, its op types, its output shape. */
+function runNode(trace: Trace, s: Scope): VisibleNode {
+  const lines = [runTitle(s), s.run?.pattern ?? ''];
+  const shape = formatShape(trace.ops[s.outputOp]?.shape ?? null);
+  if (shape) lines.push(shape);
+  return {
+    id: s.nodeId, kind: 'module', group: s.parent, role: 'module', shape: 'stack', dashed: false,
+    lines, tooltip: `${lines.join('\n')}\n${s.run?.ops ?? 0} ops, repeated (no module)\nclick to expand`,
+    op: s.outputOp, scope: s.key, selfLoop: false, hasParams: false, passGroup: '',
   };
 }
 

@@ -91,6 +91,14 @@ export interface WireFold {
   kind: 'copies' | 'passes';
 }
 
+/** A run of repeated blocks of loose ops at one level, drawn folded ("block ×N"). Added within
+ *  version 1: a missing WireGraph.op_folds means none. */
+export interface WireOpFold {
+  module_call: number;
+  starts: number[];
+  end: number;
+}
+
 /** Model outputs under one top-level field of the returned value ("cache" of
  *  "cache.layers.0.keys"), drawn as one closed node. Added within version 1: a missing
  *  WireGraph.output_groups means none. */
@@ -116,6 +124,7 @@ export interface WireGraph {
   function_calls?: WireFunctionCall[];
   intervened?: number[]; // ops replaced by lens(intervene=); absent means none
   folds?: WireFold[];
+  op_folds?: WireOpFold[];
   output_groups?: WireOutputGroup[];
   /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
    *  within version 1: missing means not recorded. */
@@ -144,6 +153,7 @@ export interface CompactWireGraph {
   function_calls?: WireFunctionCall[];
   intervened?: number[];
   folds?: WireFold[];
+  op_folds?: WireOpFold[];
   output_groups?: WireOutputGroup[];
   /** Per op, the bytes autograd saved for its backward (lens(..., memory=True) only). Added
    *  within version 1: missing means not recorded. */

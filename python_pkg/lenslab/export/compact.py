@@ -54,6 +54,8 @@ def compact(graph: WireGraph) -> CompactWireGraph:
         out["intervened"] = graph["intervened"]
     if "folds" in graph:
         out["folds"] = graph["folds"]
+    if "op_folds" in graph:
+        out["op_folds"] = graph["op_folds"]
     if "output_groups" in graph:
         out["output_groups"] = graph["output_groups"]
     if "saved_bytes" in graph:

@@ -125,6 +125,16 @@ class WireFold(TypedDict):
     kind: Literal["copies", "passes"]  # passes: one shared module called N times in a row
 
 
+class WireOpFold(TypedDict):
+    """A run of repeated blocks of loose ops at one level (``transforms/op_folds.py``), drawn
+    folded as one ``block ×N`` node. Added within version 1: readers treat a missing
+    ``WireGraph.op_folds`` as none."""
+
+    module_call: int  # the level: a module call (position), -1 for the top level
+    starts: list[int]  # first op (position) of each block; block k ends where block k + 1 starts
+    end: int  # one past the last op of the last block
+
+
 class WireOutputGroup(TypedDict):
     """Model outputs under one top-level field of the returned value (``cache`` of
     ``cache.layers.0.keys``; ``transforms/outputs.py``), drawn as one closed node. Added within
@@ -155,6 +165,7 @@ class WireGraph(TypedDict):
     # version 1 without a bump: absent means none.
     intervened: NotRequired[list[int]]
     folds: NotRequired[list[WireFold]]  # added within version 1
+    op_folds: NotRequired[list[WireOpFold]]  # added within version 1
     output_groups: NotRequired[list[WireOutputGroup]]  # added within version 1
     # Per op, the bytes autograd saved for its backward; only with ``lens(..., memory=True)``.
     # Added within version 1: missing means not recorded.
@@ -193,5 +204,6 @@ class CompactWireGraph(TypedDict):
     function_calls: list[WireFunctionCall]
     intervened: NotRequired[list[int]]  # written only when some op was replaced
     folds: NotRequired[list[WireFold]]
+    op_folds: NotRequired[list[WireOpFold]]
     output_groups: NotRequired[list[WireOutputGroup]]
     saved_bytes: NotRequired[list[int]]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from ..capture import ROLE_NAMES, OpRecord
 from ..trace.record import CaptureSource, as_capture
 from ..trace.trace import Trace
-from ..transforms.folds import find_folds
+from ..transforms.folds import find_folds, level_entries
+from ..transforms.op_folds import find_op_folds
 from ..transforms.outputs import output_groups
 from .frames import FrameTable
 from .schema import (
@@ -113,9 +114,15 @@ def to_wire(source: CaptureSource, *, source_text: bool = False) -> WireGraph:
     }
     if trace.intervened:
         graph["intervened"] = sorted(trace.intervened)
-    folds = find_folds(trace)
+    entries = level_entries(trace)  # shared by both kinds of folds
+    folds = find_folds(trace, entries=entries)
     if folds:  # absent when there are none, as in graphs written before folds existed
         graph["folds"] = [{"calls": list(f.calls), "kind": f.kind} for f in folds]
+    op_folds = find_op_folds(trace, entries)
+    if op_folds:
+        graph["op_folds"] = [
+            {"module_call": f.module_call, "starts": list(f.starts), "end": f.end} for f in op_folds
+        ]
     groups = output_groups(trace)
     if groups:  # absent when none, as in graphs written before output groups existed
         graph["output_groups"] = [

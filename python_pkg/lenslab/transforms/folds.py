@@ -37,9 +37,14 @@ class Fold:
     kind: FoldKind
 
 
-def structure_ids(trace: Trace) -> list[int]:
-    """Per module call, an id equal for two calls exactly when their structures are equal."""
-    entries = _entries(trace)
+Entries = list[list[tuple[bool, int]]]
+
+
+def structure_ids(trace: Trace, entries: Entries | None = None) -> list[int]:
+    """Per module call, an id equal for two calls exactly when their structures are equal
+    (``entries``: ``level_entries(trace)`` when the caller has it)."""
+    if entries is None:
+        entries = _entries(trace)
     ids: list[int] = [0] * len(trace.calls)
     table: dict[tuple[object, ...], int] = {}
     for c in range(len(trace.calls) - 1, -1, -1):  # children come after their parent
@@ -54,11 +59,13 @@ def structure_ids(trace: Trace) -> list[int]:
     return ids
 
 
-def find_folds(trace: Trace, min_run: int = 2) -> list[Fold]:
+def find_folds(trace: Trace, min_run: int = 2, entries: Entries | None = None) -> list[Fold]:
     """Runs of at least ``min_run`` adjacent sibling calls with the same structure."""
-    ids = structure_ids(trace)
+    if entries is None:
+        entries = level_entries(trace)
+    ids = structure_ids(trace, entries)
     folds: list[Fold] = []
-    for level in _entries(trace, top=True):
+    for level in entries:
         run: list[int] = []
         for is_call, index in [*level, (False, -1)]:
             if is_call and run and ids[run[-1]] == ids[index] and _extends(trace, run, index):
@@ -89,6 +96,11 @@ def _container(address: str) -> str:
 def _fold(trace: Trace, run: list[int]) -> Fold:
     same = len({trace.calls[c].address for c in run}) == 1
     return Fold(calls=tuple(run), kind="passes" if same else "copies")
+
+
+def level_entries(trace: Trace) -> Entries:
+    """Per module call, then the top level: its direct ops and child calls in execution order."""
+    return _entries(trace, top=True)
 
 
 def _entries(trace: Trace, top: bool = False) -> list[list[tuple[bool, int]]]:

@@ -34,6 +34,4 @@ def output_groups(trace: Trace, min_group: int = MIN_GROUP) -> list[OutputGroup]
         head, dot, _ = path.partition(".")
         if dot:
             by_name.setdefault(head, []).append(i)
-    return [
-        OutputGroup(name, tuple(ops)) for name, ops in by_name.items() if len(ops) >= min_group
-    ]
+    return [OutputGroup(name, tuple(ops)) for name, ops in by_name.items() if len(ops) >= min_group]
