@@ -163,16 +163,19 @@ function main(): void {
     lines ??= document.getElementById('lenslab-tensors')?.textContent ?? '';
     return tensorLine(lines, label);
   };
+  const idle = (globalThis as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));
   const raw = JSON.parse(script.textContent ?? '{}') as Embedded;
   unpackEmbedded(raw).then(
-    (data) => renderEmbedded(el, data, data.tensors ? undefined : tensor),
+    (data) => {
+      renderEmbedded(el, data, data.tensors ? undefined : tensor);
+      idle(() => opIndex(data.graph)); // the first selection finds its op's shape at once
+    },
     (error: unknown) => {
       el.textContent = `lenslab: this page's graph could not be unpacked (${String(error)}); open it in a current browser (it needs DecompressionStream).`;
     },
   );
   // Read the tensor lines once the page is idle (after the first draw), so the first selection
   // does not wait for a multi-megabyte string.
-  const idle = (globalThis as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));
   idle(() => {
     lines ??= document.getElementById('lenslab-tensors')?.textContent ?? '';
   });

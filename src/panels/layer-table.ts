@@ -22,6 +22,8 @@ export class LayerTable {
   private readonly status: HTMLElement;
   private rows: readonly LayerRow[] = [];
   private shown: LayerRow[] = [];
+  /** Row position by label in `shown`, built on first use after each change. */
+  private shownAt: Map<string, number> | null = null;
   private sortKey: ColumnKey = 'index';
   private descending = false;
   private selected: string | null = null;
@@ -98,7 +100,8 @@ export class LayerTable {
   /** Marks the row of `label` and scrolls it into view. */
   setSelected(label: string | null): void {
     this.selected = label;
-    const i = label === null ? -1 : this.shown.findIndex((r) => r.label === label);
+    this.shownAt ??= new Map(this.shown.map((r, k) => [r.label, k]));
+    const i = label === null ? -1 : (this.shownAt.get(label) ?? -1);
     if (i >= 0) {
       const top = i * ROW_HEIGHT;
       const view = this.viewport.clientHeight - ROW_HEIGHT;
@@ -121,6 +124,7 @@ export class LayerTable {
 
   private update(): void {
     this.shown = sortRows(filterRows(this.rows, this.filter.value), this.sortKey, this.descending, this.stats);
+    this.shownAt = null;
     this.count.textContent = `${this.shown.length} of ${this.rows.length}`;
     this.spacer.style.height = `${this.shown.length * ROW_HEIGHT}px`;
     for (const h of this.header.children) {

@@ -22,8 +22,14 @@ export const LEGEND_KEYS: readonly (readonly [LegendKey, string])[] = [
 export type LegendKey = 'input' | 'output' | 'params' | 'plain' | 'bool' | 'buffer' | 'dashed' | 'module' | 'function' | 'failed';
 
 /** Which legend keys a drawn graph needs. */
+const keysOf = new WeakMap<VisibleGraph, Set<LegendKey>>();
+
+/** The legend rows a drawn graph needs (computed once per graph: every redraw asks). */
 export function legendKeys(graph: VisibleGraph): Set<LegendKey> {
+  const known = keysOf.get(graph);
+  if (known) return known;
   const keys = new Set<LegendKey>();
+  keysOf.set(graph, keys);
   for (const n of graph.nodes) {
     keys.add(n.role !== 'module' ? n.role : n.kind === 'function' ? 'function' : 'module');
     if (n.dashed) keys.add('dashed');

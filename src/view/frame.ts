@@ -105,7 +105,7 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
     rolled: state.rolled,
     depth: state.depth,
     maxDepth: fullDepth(h),
-    hasLoops: trace.ops.some((o) => o.num_passes > 1),
+    hasLoops: hasLoops(trace),
     matches: !state.query ? '' : state.matchIndex >= 0 ? `${state.matchIndex + 1}/${hits.length}` : String(hits.length),
     overlay: state.overlay,
   });
@@ -120,6 +120,15 @@ export function refreshPanels(c: Chrome, f: FrameInputs): SceneState {
   }
   const onlyBEdges = new Set(graph.edges.filter((e) => onlyBNodes.has(e.from) || onlyBNodes.has(e.to)).map((e) => `${e.from}\u2192${e.to}`));
   return { intervened, onlyB: onlyBNodes, onlyBEdges, selected: state.selected, matches: new Set(hits), current: hits[state.matchIndex] ?? null, fills };
+}
+
+const loops = new WeakMap<Trace, boolean>();
+
+/** Whether some op ran more than once (the rolled view differs): once per trace, not per frame. */
+function hasLoops(trace: Trace): boolean {
+  let known = loops.get(trace);
+  if (known === undefined) loops.set(trace, (known = trace.ops.some((o) => o.num_passes > 1)));
+  return known;
 }
 
 /** An overlay menu entry that only some captures have: scores given from Python ('custom'),

@@ -462,7 +462,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       let s = withSelected(this.state, known ? id : null);
       // Following a link to a hidden buffer shows the buffers.
       if (known && isBufferNode(h, id)) s = withShowBuffers(s, true);
-      if (known && !this.graph.nodes.some((n) => n.id === id)) {
+      const drawn = this.layout ? this.layout.nodes.has(id) : this.graph.nodes.some((n) => n.id === id);
+      if (known && !drawn) {
         s = revealScopes(s, h, scopesToReveal(h, id));
       }
       this.state = s;

@@ -54,17 +54,17 @@ export function boxOf(graph: VisibleGraph, layout: GraphLayout | null, id: strin
  */
 export function sourceTarget(trace: Trace, h: Hierarchy, id: string | null, pass = 1): SourceTarget | null {
   if (id === null) return null;
-  const item = h.items.find((it) => it.id === id);
+  const item = itemOf(h, id);
   if (item) {
     const stack = stackOf(trace, shownOp(h, item, pass));
     const focus = stack[stack.length - 1];
     return focus === undefined ? null : { stack, focus, wholeFunction: false };
   }
-  let scope = null;
-  for (const s of h.scopes.values()) if (s.nodeId === id) scope = s;
+  const scope = scopeOfNode(h, id);
   if (!scope || scope.fn) return null;
-  const call = trace.calls.findIndex((c) => c.address === scope.address && (scope.call === 0 || c.call === scope.call));
-  const first = trace.ops.findIndex((op) => insideCall(trace, op.module_call, call));
+  const calls = callIndex(trace);
+  const call = calls.byAddress.get(scope.address)?.find((c) => scope.call === 0 || trace.calls[c]?.call === scope.call) ?? -1;
+  const first = call < 0 ? -1 : (calls.firstOp[call] ?? -1);
   if (call < 0 || first < 0) return null;
   const full = stackOf(trace, first);
   const site = trace.calls[call]?.frames?.at(-1);
@@ -76,7 +76,30 @@ export function sourceTarget(trace: Trace, h: Hierarchy, id: string | null, pass
   return { stack: inner === undefined ? stack : [...stack, inner], focus, wholeFunction: inner !== undefined };
 }
 
-function insideCall(trace: Trace, call: number, target: number): boolean {
-  for (let c = call; c >= 0; c = trace.calls[c]?.parent ?? -1) if (c === target) return true;
-  return false;
+interface CallIndex {
+  /** Call positions per module address, in order. */
+  readonly byAddress: ReadonlyMap<string, readonly number[]>;
+  /** Per call, the first op run inside it (nested calls included), or -1. */
+  readonly firstOp: Int32Array;
+}
+const callIndexes = new WeakMap<Trace, CallIndex>();
+
+/** Built once per trace, so selecting a module does not scan every op. */
+function callIndex(trace: Trace): CallIndex {
+  let ix = callIndexes.get(trace);
+  if (ix) return ix;
+  const byAddress = new Map<string, number[]>();
+  trace.calls.forEach((c, i) => {
+    const list = byAddress.get(c.address);
+    if (list) list.push(i);
+    else byAddress.set(c.address, [i]);
+  });
+  const firstOp = new Int32Array(trace.calls.length).fill(-1);
+  trace.ops.forEach((op, i) => {
+    // Up the call chain until a call that already has an earlier op (so have its parents).
+    for (let c = op.module_call; c >= 0 && firstOp[c] === -1; c = trace.calls[c]?.parent ?? -1) firstOp[c] = i;
+  });
+  ix = { byAddress, firstOp };
+  callIndexes.set(trace, ix);
+  return ix;
 }
