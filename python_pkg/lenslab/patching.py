@@ -82,18 +82,30 @@ class PatchingResult:
         data = [[r.label, r.module, r.metric, r.effect] for r in self.rows]
         return pandas.DataFrame(data, columns=columns)
 
-    def grid(self, value: str = "effect") -> pandas.DataFrame:
+    def grid(self, value: str = "effect", *, rows: str = "label") -> pandas.DataFrame:
         """A per-position sweep as a table: one row per op (execution order), one column per
-        position, ``effect`` (or ``metric``) in each cell; NaN where a position was not patched."""
+        position, ``effect`` (or ``metric``) in each cell; NaN where a position was not patched.
+        ``rows="module"`` names each row by the module whose output was patched
+        (``"transformer.h.0"``) instead of the op's label."""
         if value not in ("effect", "metric"):
             raise LensError(f"grid(value={value!r}): use 'effect' or 'metric'")
+        if rows not in ("label", "module"):
+            raise LensError(f"grid(rows={rows!r}): use 'label' or 'module'")
         if not any(r.position is not None for r in self.rows):
             raise LensError(
                 "grid() needs a per-position sweep: patch_activations(..., positions='all')"
             )
         table = self.to_pandas().pivot(index="label", columns="position", values=value)
         order = list(dict.fromkeys(r.label for r in self.rows))
-        return table.reindex(order).rename_axis(index="label", columns="position")
+        table = table.reindex(order).rename_axis(index="label", columns="position")
+        if rows == "label":
+            return table
+        names = {r.label: r.module or r.label for r in self.rows}
+        if len(set(names.values())) < len(names):
+            raise LensError(
+                "grid(rows='module'): several patched ops share a module; use rows='label'"
+            )
+        return table.rename(index=names).rename_axis(index="module")
 
     def show(self, **view_options: Any) -> Any:
         """The corrupted run's graph coloured by each patched op's effect (its strongest

@@ -200,6 +200,7 @@ def test_per_position_patching_matches_a_hand_written_causal_trace_on_gpt2() -> 
     # Restoring the last block at the last token restores the clean output entirely.
     assert effects.iloc[-1, -1] == pytest.approx(1.0, abs=1e-5)
     assert set(result.to_pandas().columns) >= {"label", "position", "effect"}
+    assert list(result.grid(rows="module").index) == blocks
     assert len(result.rows) == 12
     # The graph overlay gives each op its strongest position.
     assert result.scores[grid.index[-1]] == pytest.approx(float(effects.iloc[-1].max()))

@@ -29,10 +29,15 @@ from .store import ActivationStore, storage_key
 Tensor = torch.Tensor
 _SLOTS = tuple(str(i) for i in range(64))
 _SEQ = (list, tuple)
+# Argument slots of ops, one shared tuple per distinct spelling (a few dozen in a model).
+_SLOT_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-def _slot(i: int) -> str:
-    return _SLOTS[i] if i < 64 else str(i)
+def _slot_tuple(slots: list[str]) -> tuple[str, ...]:
+    key = tuple(slots)
+    if len(_SLOT_TUPLES) < 4096:  # models with generated keyword names do not grow it forever
+        _SLOT_TUPLES[key] = key
+    return key
 
 
 class TraceBuilder:
@@ -124,7 +129,9 @@ class TraceBuilder:
         self, kind: int, name: str, tensor: Tensor, parents: list[int], slots: list[str]
     ) -> int:
         index = len(self.ops)
-        record = OpRecord(kind, name, name, parents, slots, tensor, self.modules.current)
+        record = OpRecord(
+            kind, name, name, tuple(parents), tuple(slots), tensor, self.modules.current
+        )
         self.ops.append(record)
         self._save(index, record, tensor, name)
         if kind != OUTPUT:
@@ -149,7 +156,9 @@ class TraceBuilder:
         writer = self._buffer_writer.get(address, -1)
         parents, slots = ([writer], ["0"]) if writer >= 0 else ([], [])
         index = len(self.ops)
-        record = OpRecord(BUFFER, "buffer", "buffer", parents, slots, tensor, self.modules.current)
+        record = OpRecord(
+            BUFFER, "buffer", "buffer", tuple(parents), tuple(slots), tensor, self.modules.current
+        )
         record.address = address
         self.ops.append(record)
         # Buffers are small and change under later calls (running stats): keep a copy.
@@ -203,13 +212,9 @@ class TraceBuilder:
         kwargs: dict[str, Any],
     ) -> Any:
         """Call ``func`` and record what it produced. Called with the capture mode popped."""
-        mutating = (
-            info.inplace
-            or info.norm_stats
-            or (info.inplace_pos >= 0 and _flag(args, kwargs, info.inplace_pos, "inplace"))
-            or (bool(kwargs) and kwargs.get("out") is not None)
-        )
-        if mutating:
+        if (info.may_mutate and self._mutating(info, args, kwargs)) or (
+            kwargs and kwargs.get("out") is not None
+        ):
             return self._run_mutating(func, info, args, kwargs)
         try:
             out, elapsed = self._call(func, args, kwargs)
@@ -223,6 +228,14 @@ class TraceBuilder:
         elif info.is_bool and isinstance(out, bool) and args and isinstance(args[0], Tensor):
             self._mark_bool(args[0], out)
         return out
+
+    @staticmethod
+    def _mutating(info: FuncInfo, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        return (
+            info.inplace
+            or info.norm_stats
+            or (info.inplace_pos >= 0 and _flag(args, kwargs, info.inplace_pos, "inplace"))
+        )
 
     def run_special(
         self,
@@ -329,22 +342,22 @@ class TraceBuilder:
         link = self._link
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
-                numel += link(arg, _slot(i), parents, slots, params)
+                numel += link(arg, _SLOTS[i] if i < 64 else str(i), parents, slots, params)
             elif type(arg) in _SEQ and arg and isinstance(arg[0], Tensor):
                 for j, item in enumerate(arg):
                     if isinstance(item, Tensor):
                         numel += link(item, f"{i}.{j}", parents, slots, params)
+            elif other is None:
+                other = [_SLOTS[i] if i < 64 else str(i), arg]
             else:
-                if other is None:
-                    other = []
-                other += (_slot(i), arg)
+                other += (_SLOTS[i] if i < 64 else str(i), arg)
         if kwargs:
             for name, arg in kwargs.items():
                 if isinstance(arg, Tensor):
                     numel += link(arg, name, parents, slots, params)
+                elif other is None:
+                    other = [name, arg]
                 else:
-                    if other is None:
-                        other = []
                     other += (name, arg)
         return parents, slots, params, numel, other
 
@@ -404,41 +417,42 @@ class TraceBuilder:
         outs: Any,
         elapsed: float,
     ) -> int:
-        parents, slots, params, numel, other = scan
+        parents_l, slots_l, params, numel, other = scan
+        # Tuples: never changed after capture, and the garbage collector stops scanning tuples
+        # of ints. Slot tuples repeat (("0",), ("0", "1")...): one shared object each.
+        parents = tuple(parents_l)
+        slots = _SLOT_TUPLES.get(tuple(slots_l)) or _slot_tuple(slots_l)
+        params_t = tuple(params) if params else ()
         modules = self.modules
         code, line = user_frame(1, modules.anchor, modules.anchored)
         call = modules.current
         ops = self.ops
         first = len(ops)
-        params_t = tuple(params)
         store = self.store
         save = store.save_all
-        values = store.values
         selection = self.selection
         producer = self._producer
         grad_fns = self.grad_fns
-        multi = len(outs) > 1
-        share = elapsed / len(outs) if multi else elapsed
+        share = elapsed / len(outs) if len(outs) > 1 else elapsed
+        name = info.name
         for out_index, out in enumerate(outs):
             if not isinstance(out, Tensor):
                 continue
             index = len(ops)
-            record = OpRecord(OP, info.name, info.type, parents, slots, out, call)
-            record.params = params_t
-            record.num_params = numel
-            record.out_index = out_index
-            record.code = code
-            record.line = line
-            record.time_s = share
-            record.other_args = other
+            record = OpRecord(OP, name, info.type, parents, slots, out, call)
+            record.params, record.num_params, record.out_index = params_t, numel, out_index
+            record.code, record.line, record.time_s, record.other_args = code, line, share, other
             ops.append(record)
             if save:
-                store.add(index, out, info.name)
+                store.add(index, out, name)
             elif selection is not None and selection.wants(index, record):
-                store.keep(index, out, info.name)
+                store.keep(index, out, name)
             else:
-                values.append(None)
-            producer[id(out)] = (weakref.ref(out), index, _version(out))
+                store.values.append(None)
+            try:
+                producer[id(out)] = (weakref.ref(out), index, out._version)
+            except RuntimeError:  # inference-mode tensors track no versions
+                producer[id(out)] = (weakref.ref(out), index, -1)
             node = out.grad_fn  # None without autograd: one attribute read per op
             if node is not None:
                 grad_fns[index] = type(node).__name__

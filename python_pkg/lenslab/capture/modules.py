@@ -18,7 +18,7 @@ from torch.utils.hooks import RemovableHandle
 from .flatten import iter_tensors
 from .guard import TEMPORARY_HOOKS
 from .records import ModuleCall, ModuleEntry
-from .source import user_frame, user_frames
+from .source import call_sites
 
 if TYPE_CHECKING:
     from .builder import TraceBuilder
@@ -161,7 +161,25 @@ class ModuleTracker:
         counts = self._counts
         count = counts[address] = counts.get(address, 0) + 1
         call = ModuleCall(address, count, self.current, type(module).__name__, len(builder.ops))
-        producer_of = builder.producer_of
+        if args:
+            inputs = self._inputs(args)
+            if inputs:
+                call.inputs = inputs
+        frame = sys._getframe(1)
+        call.frames, source = call_sites(frame, self.anchor, self.anchored, self.base)
+        call.code, call.line = source
+        index = len(self.calls)
+        self.calls.append(call)
+        self._stack.append((index, id(module), frame))
+        self.current = index
+        self.anchor = frame
+        self.anchored = source
+        if module._forward_hooks:  # noqa: SLF001  (torch's own hook table)
+            self._watch_final_output(module, index)
+
+    def _inputs(self, args: Any) -> tuple[int, ...]:
+        """Ops whose output a module call was given (tensors, or tensors in containers)."""
+        producer_of = self._builder.producer_of
         inputs: list[int] = []
         for arg in args:
             if isinstance(arg, torch.Tensor):
@@ -173,19 +191,7 @@ class ModuleTracker:
                     producer = producer_of(tensor)
                     if producer >= 0:
                         inputs.append(producer)
-        if inputs:
-            call.inputs = tuple(inputs)
-        frame = sys._getframe(1)
-        source = call.code, call.line = user_frame(1, self.anchor, self.anchored)
-        call.frames = user_frames(frame, self.anchor if self.anchor is not None else self.base)
-        index = len(self.calls)
-        self.calls.append(call)
-        self._stack.append((index, id(module), frame))
-        self.current = index
-        self.anchor = frame
-        self.anchored = source
-        if module._forward_hooks:  # noqa: SLF001  (torch's own hook table)
-            self._watch_final_output(module, index)
+        return tuple(inputs)
 
     def _watch_final_output(self, module: torch.nn.Module, index: int) -> None:
         """The module has forward hooks of its own, which run after lenslab's global one and

@@ -60,8 +60,8 @@ class OpRecord:
         kind: int,
         name: str,
         type_: str,
-        parents: list[int],
-        slots: list[str],
+        parents: Sequence[int],
+        slots: Sequence[str],
         tensor: torch.Tensor | None,
         module_call: int,
     ) -> None:
