@@ -101,7 +101,7 @@ def execute(path: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.ipynb"
         subprocess.run(
-            [sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
+            [sys.executable, "-m", "nbconvert", "--execute", "--to", "notebook",
              "--output", str(out), str(path)],
             check=True, capture_output=True, cwd=tmp,
         )  # fmt: skip

@@ -85,12 +85,30 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
 
 
 def measure(quick: bool, only: set[str] | None = None) -> dict[str, Any]:
-    return {name: run() for name, run in sections(quick).items() if only is None or name in only}
+    """Every chosen section; one that raises is reported as failed and the rest still run."""
+    out: dict[str, Any] = {}
+    for name, run in sections(quick).items():
+        if only is not None and name not in only:
+            continue
+        try:
+            out[name] = run()
+        except Exception as exc:
+            print(f"[bench] {name} failed: {exc!r}", file=sys.stderr, flush=True)
+            out[name] = {FAILED: f"{type(exc).__name__}: {exc}"[:300]}
+    return out
+
+
+FAILED = "section_failed"
 
 
 def rows(results: dict[str, Any]) -> list[report.Row]:
+    out: list[report.Row] = [
+        (name, "section", f"failed: {value[FAILED]}", "", "FAILED")
+        for name, value in results.items()
+        if isinstance(value, dict) and FAILED in value
+    ]
+    results = {k: v for k, v in results.items() if not (isinstance(v, dict) and FAILED in v)}
     r = results.get
-    out: list[report.Row] = []
     if "overhead" in results:
         out += report.overhead_rows(results["overhead"])
     if "scaling" in results:

@@ -14,6 +14,7 @@ import { gallerySpec } from './gallery.spec.mjs';
 import { lessonsSpec } from './lessons.spec.mjs';
 import { compareLiveSpec, compareSpec } from './compare.spec.mjs';
 import { depthSpec } from './depth.spec.mjs';
+import { panelsSpec } from './panels.spec.mjs';
 import { hostsSpec } from './hosts.spec.mjs';
 import { ALL_ROLES, GraphOracle, diffIds } from './oracle.mjs';
 import { runAllCells } from './kernel.mjs';
@@ -243,6 +244,8 @@ async function main() {
   await compareSpec({ context, test, assert, out: OUT });
   await compareLiveSpec({ context, lab, test, assert, out: OUT });
   await depthSpec({ context, test, assert, out: OUT });
+  // Pinned input batch picker, grad_fn, lazy gradient-flow overlay (issues 14, 15 follow-ups).
+  await panelsSpec({ context, lab, test, assert, out: OUT });
   // Notebook 7, nbconvert HTML (offline, CDN served locally), marimo run and export (issue 17).
   await hostsSpec({ context, lab, test, assert, out: OUT });
 

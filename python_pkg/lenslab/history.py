@@ -53,7 +53,7 @@ class ModelHistory:
         self.capture = capture
         self._trace = capture.trace
         self._derived = capture.derived
-        self._layers = list(capture.layers)
+        self._layers = capture.layers
         self._index = capture.index
         # Set by ``lens``: what ``rerun`` needs (the model, by weak reference, and the options).
         self.origin: Rerunnable | None = None

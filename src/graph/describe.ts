@@ -135,8 +135,40 @@ function opRows(trace: Trace, at: number): [string, string][] {
   return rows;
 }
 
+/** A composite torch function's frame (h.frames in Python): the function, the user line that
+ *  called it, its module, ops and time; links to what it read, returned and its inner frames. */
+function describeFrame(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): NodeDescription {
+  const ops = itemsInScope(h, s.key).flatMap((it) => it.ops);
+  const inScope = new Set(ops);
+  const name = fn.caller.replace(/\(\)$/, '');
+  const calls = (trace.graph.function_calls ?? []).filter((c) => c.name === name && inScope.has(c.first_op));
+  const where = moduleAddressOf(h, s.parent);
+  const rows: [string, string][] = [
+    ['function', name],
+    ['called at', trace.ops[Math.min(...ops)]?.source || '\u2014'],
+    ['module', where ? `@${where}` : '(top level)'],
+    ['calls', String(calls.length)],
+    ['ops', String(ops.length)],
+    ['time', formatSeconds(ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0))],
+  ];
+  const parents = ops.flatMap((i) => (trace.ops[i]?.parents ?? []).filter((p) => !inScope.has(p)));
+  const children = ops.flatMap((i) => (trace.children[i] ?? []).filter((c) => !inScope.has(c)));
+  const inner = (h.childScopes.get(s.key) ?? []).flatMap((k) => {
+    const c = h.scopes.get(k);
+    return c?.fn?.frame ? [{ id: c.nodeId, text: `\u0192 ${c.fn.caller}` }] : [];
+  });
+  const links: [string, NodeLink[]][] = [
+    ['inputs from', itemLinks(h, parents, s.nodeId)],
+    ['outputs to', itemLinks(h, children, s.nodeId)],
+    ['returns', itemLinks(h, calls.flatMap((c) => c.outputs), s.nodeId)],
+    ['inner frames', inner],
+  ];
+  return { id: s.nodeId, title: `\u0192 ${fn.caller}`, rows, links };
+}
+
 /** A function group (or one call of it): caller, calls, ops, time, source file. */
 function describeFunction(trace: Trace, h: Hierarchy, s: Scope, fn: FnInfo): NodeDescription {
+  if (fn.frame) return describeFrame(trace, h, s, fn);
   const ops = itemsInScope(h, s.key).flatMap((it) => it.ops);
   const time = ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
   const source = trace.ops[ops[0] ?? -1]?.source ?? '';
@@ -210,6 +242,6 @@ function describeScope(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
 export function hoverSummary(trace: Trace, h: Hierarchy, id: string, pass = 1): NodeDescription | null {
   const d = describeNode(trace, h, id, pass);
   if (!d) return null;
-  const keep = new Set(['caller', 'type', 'shape', 'dtype', 'module', 'time', 'passes', 'pass', 'value', 'calls', 'params', 'ops', 'output']);
+  const keep = new Set(['caller', 'function', 'called at', 'type', 'shape', 'dtype', 'module', 'time', 'passes', 'pass', 'value', 'calls', 'params', 'ops', 'output']);
   return { ...d, rows: d.rows.filter(([k]) => keep.has(k)), links: [] };
 }

@@ -134,7 +134,10 @@ export function collapsedScopeFinder(
 export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState): VisibleGraph {
   const collapsedOf = collapsedScopeFinder(h, state.expanded, state.foldPick);
   const nodeIdOfItem: (string | undefined)[] = [];
+  /** Per item, the position of its node in `nodes` (edges are keyed by these numbers). */
+  const nodeAtOfItem = new Int32Array(h.items.length).fill(-1);
   const nodes = new Map<string, VisibleNode>();
+  const nodeAt = new Map<string, number>();
   const selfLoops = new Set<string>();
   const show = state.showBuffers;
   h.items.forEach((item, index) => {
@@ -143,17 +146,18 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
       return;
     }
     const closed = collapsedOf(item.scope);
-    if (closed) {
-      nodeIdOfItem.push(closed.nodeId);
-      if (!nodes.has(closed.nodeId)) nodes.set(closed.nodeId, moduleNode(trace, h, closed));
-    } else {
-      nodeIdOfItem.push(item.id);
-      nodes.set(item.id, opNode(trace, h, item, show));
+    const id = closed ? closed.nodeId : item.id;
+    nodeIdOfItem.push(id);
+    if (!closed || !nodes.has(id)) {
+      nodes.set(id, closed ? moduleNode(trace, h, closed) : opNode(trace, h, item, show));
+      if (!nodeAt.has(id)) nodeAt.set(id, nodeAt.size);
     }
+    nodeAtOfItem[index] = nodeAt.get(id) ?? -1;
   });
+  const branchChildren = childrenWithBranches(trace);
 
   interface EdgeAcc { from: string; to: string; labels: string[]; branch: BranchKind; dashed: boolean; outs: Set<number>; ins: Set<number>; fromItem: number; toItem: number }
-  const edges = new Map<string, EdgeAcc>();
+  const edges = new Map<number, EdgeAcc>();
   trace.ops.forEach((op, i) => {
     const toItem = h.itemOfOp[i] ?? -1;
     const to = nodeIdOfItem[toItem];
@@ -170,7 +174,7 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
         if (toIsOp || (h.rolled && crossesCalls(trace, h, from, p, i))) selfLoops.add(to);
         return;
       }
-      const key = `${from}\u0000${to}`;
+      const key = (nodeAtOfItem[fromItem] ?? 0) * nodeAt.size + (nodeAtOfItem[toItem] ?? 0);
       let e = edges.get(key);
       if (!e) {
         const fromIsOp = h.items[fromItem]?.id === from;
@@ -182,14 +186,8 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
         e.ins.add(op.pass_index);
       }
       const slots = op.parent_args[k];
-      if (labelled && slots) {
-        // A parent fed to several slots lists them: "0,1".
-        for (const slot of slots.split(',')) {
-          const text = slotLabel(slot);
-          if (!e.labels.includes(text)) e.labels.push(text);
-        }
-      }
-      if (e.branch === '') e.branch = trace.branchKinds.get(pairKey(p, i)) ?? '';
+      if (labelled && slots) addSlots(e.labels, slots);
+      if (e.branch === '' && branchChildren.has(i)) e.branch = trace.branchKinds.get(pairKey(p, i)) ?? '';
     });
   });
 
@@ -221,6 +219,26 @@ export function buildVisibleGraph(trace: Trace, h: Hierarchy, state: ViewState):
     groups,
   };
   return state.focus ? focusGraph(graph, h, state.focus) : graph;
+}
+
+/** A parent fed to several slots lists them ("0,1"): each slot's label, once. */
+function addSlots(labels: string[], slots: string): void {
+  for (const slot of slots.split(',')) {
+    const text = slotLabel(slot);
+    if (!labels.includes(text)) labels.push(text);
+  }
+}
+
+const branchChildrenOf = new WeakMap<Trace, Set<number>>();
+
+/** Ops that some branch edge leads into (most ops have none: no lookup for their edges). */
+function childrenWithBranches(trace: Trace): Set<number> {
+  let out = branchChildrenOf.get(trace);
+  if (!out) {
+    out = new Set(trace.graph.branch_edges.map((b) => b.child));
+    branchChildrenOf.set(trace, out);
+  }
+  return out;
 }
 
 const moduleAddressByNode = new WeakMap<Hierarchy, Map<string, string>>();

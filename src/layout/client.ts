@@ -26,20 +26,22 @@ export class LayoutClient {
   private first = true;
 
   /**
-   * `ops`: the capture's size. A big capture starts its worker at once and lays out everything
-   * after the first draw there, small views too, so one cache (and one warmed-up engine) serves
+   * `ops`: the capture's size. A big capture starts its worker after the first draw and lays
+   * out everything after that there, small views too, so one cache (and one warmed-up engine) serves
    * every view of it: a block laid out when one copy was opened is reused when all copies open.
    */
-  constructor(private readonly ops = 0) {
-    if (ops >= WORKER_MIN_NODES) this.startWorker();
-  }
+  constructor(private readonly ops = 0) {}
 
   async layout(graph: VisibleGraph): Promise<GraphLayout> {
     const first = this.first;
     this.first = false;
     const big = graph.nodes.length >= WORKER_MIN_NODES || (!first && this.ops >= WORKER_MIN_NODES);
     const worker = big ? this.startWorker() : null;
-    if (!worker) return layoutGraph(graph, this.cache);
+    if (!worker) {
+      // The worker of a big capture starts once the first view is drawn, not before.
+      if (first && this.ops >= WORKER_MIN_NODES) setTimeout(() => this.startWorker(), 0);
+      return layoutGraph(graph, this.cache);
+    }
     const id = this.nextId++;
     const { packed, transfer } = packGraph(graph);
     return new Promise<PackedLayout>((resolve, reject) => {

@@ -64,7 +64,11 @@ export class FoldPanel {
   private async metricValues(f: FoldShown): Promise<number[]> {
     const { trace, client, gradNorms } = this.source();
     if (this.metric === 'time') return f.members.map((m) => m.time_s);
-    if (this.metric === 'grad norm') return f.members.map((m) => gradNorms?.[m.outputOp] ?? Number.NaN);
+    if (this.metric === 'grad norm') {
+      // Fetched here when the gradient overlay has not fetched them yet (the plot needs no overlay).
+      const norms = gradNorms ?? (client?.connected ? await fetchGradNorms(client) : null);
+      return f.members.map((m) => norms?.[m.outputOp] ?? Number.NaN);
+    }
     if (!trace || !client?.connected) return f.members.map(() => Number.NaN);
     return Promise.all(f.members.map(async (m, i) => {
       const label = trace.ops[m.outputOp]?.label;
@@ -135,5 +139,14 @@ export class FoldPanel {
     });
     const note = finite.length === 0 ? `${this.metric}: not available` : `${this.metric} per copy, max ${this.metric === 'time' ? formatSeconds(max) : max.toPrecision(4)}`;
     svg('text', { x: 0, y: HEIGHT - 1, class: 'lenslab-fold-note' }, chart).textContent = note;
+  }
+}
+
+/** Per-op gradient norms from the kernel (NaN where none), or null when it cannot answer. */
+async function fetchGradNorms(client: DataClient): Promise<Float32Array | null> {
+  try {
+    return (await client.request('grad_norms', {}, 'fold-grad-norms')).array ?? null;
+  } catch {
+    return null;
   }
 }

@@ -28,13 +28,18 @@ export function expandWire(raw: unknown): unknown {
   });
   const absent = Object.entries(COLUMN_DEFAULTS).filter(([field]) => !(field in raw.ops));
   const frames = Array.isArray(raw.frames) ? raw.frames : [];
+  const sourceColumn = 'source' in raw.ops;
+  const fields = [...columns.map(([field]) => field), ...absent.map(([field]) => field), 'layer', ...(sourceColumn ? [] : ['source'])];
+  const template = recordTemplate(fields);
   const ops = Array.from({ length: n }, (_, i) => {
-    const op: Record<string, unknown> = {};
+    // Copies of one template share one fast object shape; fields added one by one with computed
+    // names would leave each op a slow dictionary (every later read of a field a hash lookup).
+    const op: Record<string, unknown> = { ...template };
     for (const [field, values] of columns) op[field] = values[i];
     for (const [field, value] of absent) op[field] = value;
     op['layer'] = layerOf(op['label']);
     // "source" travels as a frame position (older writers sent the column itself).
-    if (!('source' in op)) {
+    if (!sourceColumn) {
       const f = typeof op['frame'] === 'number' ? frames[op['frame']] : undefined;
       op['source'] = f ? `${f.file}:${f.line}` : '';
     }
@@ -45,6 +50,12 @@ export function expandWire(raw: unknown): unknown {
   delete (graph as { encoding?: unknown }).encoding;
   delete (graph as { num_ops?: unknown }).num_ops;
   return graph as unknown as WireGraph;
+}
+
+/** An object with these fields (in this order, each null) and fast properties: JSON.parse
+ *  builds one, where adding computed names one by one turns an object into a dictionary. */
+function recordTemplate(fields: readonly string[]): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(Object.fromEntries(fields.map((f) => [f, null])))) as Record<string, unknown>;
 }
 
 /** A label always ends in ":pass"; the layer label is what comes before it. */

@@ -16,16 +16,18 @@ from lenslab.export.wire import to_wire
 
 
 class Chain(nn.Module):
-    """``steps`` rounds of four small ops: a graph of a few thousand ops in a second or two."""
+    """``steps`` rounds of four small ops (folded: ``block ×steps``), then a head: a graph of a
+    few thousand ops in a second or two."""
 
     def __init__(self, steps: int) -> None:
         super().__init__()
         self.steps = steps
+        self.head = nn.Linear(64, 8)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for _ in range(self.steps):
             x = torch.tanh(x * 0.5 + 1.0) - 0.1
-        return x
+        return self.head(x)
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +58,23 @@ def test_the_packed_graph_is_the_compact_graph_and_far_smaller(history, tmp_path
     packed = text.index('"graph_z":"')
     element = text[packed : text.index('"', packed + 11)]
     assert len(element) < len(history) * 40, len(element) / len(history)  # bytes per op
+
+
+def test_when_not_all_fit_the_model_outside_repeats_and_each_copys_output_come_first(
+    history, tmp_path: Path
+) -> None:
+    text = history.to_html(tmp_path / "p.html", budget_mb=0.6).read_text()
+    lines = text[
+        text.index('id="lenslab-tensors">') : text.index(
+            "</script>", text.index('id="lenslab-tensors">')
+        )
+    ]
+    kept = {line.split("\t", 1)[0] for line in lines.split("\n")[1:] if line}
+    labels = [layer.label for layer in history]
+    assert len(kept) < len(labels)  # the budget is binding
+    first_block, head, output = labels[1:5], labels[-2], labels[-1]
+    assert {*first_block, head, output} <= kept  # the head and the logits, after 3,200 ops
+    later = labels[5:-2]  # rounds 2-800
+    copy_outputs = set(later[3::4])  # each round's last op (sub): what the per-copy plot reads
+    kept_later = kept & set(later)
+    assert kept_later <= copy_outputs and len(kept_later) >= 100, len(kept_later)

@@ -64,8 +64,8 @@ def test_dropped_parent_edge_names_both_ends() -> None:
     h = two_layer()
     fc1, relu = h["fc1"], h["act"]
     op = h.capture.trace.ops[relu.index]
-    op.parents.clear()
-    op.slots.clear()
+    op.parents = ()  # records hold tuples: drop the edge by replacing them
+    op.slots = ()
     report = h.validate()
     assert {label for _, label in broken(report)} == {fc1.label, relu.label}
     reasons = " ".join(f.reason for f in report.failures)
@@ -77,8 +77,8 @@ def test_edge_dropped_on_both_sides_is_caught_by_replay_and_ancestry() -> None:
     h = two_layer()
     fc1, relu = h["fc1"], h["act"]
     op = h.capture.trace.ops[relu.index]
-    op.parents.clear()
-    op.slots.clear()
+    op.parents = ()  # records hold tuples: drop the edge by replacing them
+    op.slots = ()
     children = list(h.capture.trace.children)
     children[fc1.index] = ()
     object.__setattr__(h.capture.trace, "children", tuple(children))

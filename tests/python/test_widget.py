@@ -50,9 +50,11 @@ def test_graph_trait_is_the_compact_form_of_the_wire_graph(
     widget: LensWidget, history: Any
 ) -> None:
     graph = widget.graph
-    # "failure", "source_text", "folds", "intervened" and "saved_bytes" (memory=True) travel
-    # only when not empty.
-    optional = {"failure", "source_text", "folds", "output_groups", "intervened", "saved_bytes"}
+    # NotRequired fields ("failure", "source_text", "folds", "saved_bytes", ...) travel only
+    # when not empty.
+    optional = {
+        "failure", "source_text", "folds", "op_folds", "output_groups", "intervened", "saved_bytes"
+    }  # fmt: skip
     assert keys(schema.CompactWireGraph) - optional <= set(graph) <= keys(schema.CompactWireGraph)
     assert graph["schema_version"] == schema.SCHEMA_VERSION
     assert graph["num_ops"] == len(history)

@@ -15,3 +15,17 @@ test('the pinned input is the first image-shaped input (layer for display, label
   const shapes = vit.ops.filter((o) => o.role === 'input').map((o) => o.shape);
   assert.equal(imageInput(vit), null, `inputs ${JSON.stringify(shapes)}`);
 });
+
+test('a batch of images: the picked image is what the kernel is asked for (its saliency too)', async () => {
+  const { batchSize, pinnedTiles } = await import('../../src/panels/pinned-input.ts');
+  const input = { layer: 'input_1', label: 'input_1:1', shape: [4, 3, 32, 32] };
+  assert.equal(batchSize(input.shape), 4);
+  assert.equal(batchSize([3, 32, 32]), 1, 'one C×H×W image');
+  const third = pinnedTiles(input, 2);
+  assert.deepEqual(third.axes, [1, 2, 3]);
+  assert.deepEqual(third.index, [2, 0, 0, 0]);
+  assert.equal(third.layer, 'input_1:1');
+  assert.deepEqual(pinnedTiles(input, 9).index, [3, 0, 0, 0], 'clamped to the batch');
+  assert.deepEqual(pinnedTiles(input, -1).index, [0, 0, 0, 0]);
+  assert.deepEqual(pinnedTiles({ ...input, shape: [3, 32, 32] }, 2).index, [0, 0, 0], 'no batch axis');
+});

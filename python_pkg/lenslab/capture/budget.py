@@ -48,6 +48,7 @@ class BoundedStore(ActivationStore):
 
     def __init__(self, *args: Any, limit: int) -> None:
         super().__init__(*args)
+        self.as_is = False  # every kept value goes through ``keep``, which counts it
         self.limit = limit
         self.used = 0
 

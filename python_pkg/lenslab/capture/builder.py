@@ -29,10 +29,15 @@ from .store import ActivationStore, storage_key
 Tensor = torch.Tensor
 _SLOTS = tuple(str(i) for i in range(64))
 _SEQ = (list, tuple)
+# Argument slots of ops, one shared tuple per distinct spelling (a few dozen in a model).
+_SLOT_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-def _slot(i: int) -> str:
-    return _SLOTS[i] if i < 64 else str(i)
+def _slot_tuple(slots: list[str]) -> tuple[str, ...]:
+    key = tuple(slots)
+    if len(_SLOT_TUPLES) < 4096:  # models with generated keyword names do not grow it forever
+        _SLOT_TUPLES[key] = key
+    return key
 
 
 class TraceBuilder:
@@ -62,22 +67,15 @@ class TraceBuilder:
         # id(tensor) -> (weak reference, producing node, version counter when produced)
         self._producer: dict[int, tuple[weakref.ref[Tensor], int, int]] = {}
         self._storage_writer: dict[int, int] = {}  # storage pointer -> last in-place op on it
-        self._param_addr: dict[int, str] = {}
-        self._param_numel: dict[int, int] = {}
-        self.param_shapes: dict[str, torch.Size] = {}
-        self.param_trainable: dict[str, bool] = {}
-        self.param_dtypes: dict[str, torch.dtype] = {}
+        params = tree.params
+        self._params = {id(p): (a, p.numel()) for a, p in params}  # id -> (address, elements)
+        self.param_shapes = {a: intern_shape(p.shape) for a, p in params}
+        self.param_trainable = {a: p.requires_grad for a, p in params}
+        self.param_dtypes = {a: p.dtype for a, p in params}
         # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
-        self.param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = {}
+        self.param_refs = {a: weakref.ref(p) for a, p in params}
         self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
         self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
-        for address, param in tree.params:
-            self._param_addr[id(param)] = address
-            self._param_numel[id(param)] = param.numel()
-            self.param_shapes[address] = intern_shape(param.shape)
-            self.param_trainable[address] = param.requires_grad
-            self.param_dtypes[address] = param.dtype
-            self.param_refs[address] = weakref.ref(param)
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
@@ -124,7 +122,9 @@ class TraceBuilder:
         self, kind: int, name: str, tensor: Tensor, parents: list[int], slots: list[str]
     ) -> int:
         index = len(self.ops)
-        record = OpRecord(kind, name, name, parents, slots, tensor, self.modules.current)
+        record = OpRecord(
+            kind, name, name, tuple(parents), tuple(slots), tensor, self.modules.current
+        )
         self.ops.append(record)
         self._save(index, record, tensor, name)
         if kind != OUTPUT:
@@ -149,7 +149,9 @@ class TraceBuilder:
         writer = self._buffer_writer.get(address, -1)
         parents, slots = ([writer], ["0"]) if writer >= 0 else ([], [])
         index = len(self.ops)
-        record = OpRecord(BUFFER, "buffer", "buffer", parents, slots, tensor, self.modules.current)
+        record = OpRecord(
+            BUFFER, "buffer", "buffer", tuple(parents), tuple(slots), tensor, self.modules.current
+        )
         record.address = address
         self.ops.append(record)
         # Buffers are small and change under later calls (running stats): keep a copy.
@@ -203,13 +205,9 @@ class TraceBuilder:
         kwargs: dict[str, Any],
     ) -> Any:
         """Call ``func`` and record what it produced. Called with the capture mode popped."""
-        mutating = (
-            info.inplace
-            or info.norm_stats
-            or (info.inplace_pos >= 0 and _flag(args, kwargs, info.inplace_pos, "inplace"))
-            or (bool(kwargs) and kwargs.get("out") is not None)
-        )
-        if mutating:
+        if (info.may_mutate and self._mutating(info, args, kwargs)) or (
+            kwargs and kwargs.get("out") is not None
+        ):
             return self._run_mutating(func, info, args, kwargs)
         try:
             out, elapsed = self._call(func, args, kwargs)
@@ -223,6 +221,14 @@ class TraceBuilder:
         elif info.is_bool and isinstance(out, bool) and args and isinstance(args[0], Tensor):
             self._mark_bool(args[0], out)
         return out
+
+    @staticmethod
+    def _mutating(info: FuncInfo, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        return (
+            info.inplace
+            or info.norm_stats
+            or (info.inplace_pos >= 0 and _flag(args, kwargs, info.inplace_pos, "inplace"))
+        )
 
     def run_special(
         self,
@@ -329,22 +335,22 @@ class TraceBuilder:
         link = self._link
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor):
-                numel += link(arg, _slot(i), parents, slots, params)
+                numel += link(arg, _SLOTS[i] if i < 64 else str(i), parents, slots, params)
             elif type(arg) in _SEQ and arg and isinstance(arg[0], Tensor):
                 for j, item in enumerate(arg):
                     if isinstance(item, Tensor):
                         numel += link(item, f"{i}.{j}", parents, slots, params)
+            elif other is None:
+                other = [_SLOTS[i] if i < 64 else str(i), arg]
             else:
-                if other is None:
-                    other = []
-                other += (_slot(i), arg)
+                other += (_SLOTS[i] if i < 64 else str(i), arg)
         if kwargs:
             for name, arg in kwargs.items():
                 if isinstance(arg, Tensor):
                     numel += link(arg, name, parents, slots, params)
+                elif other is None:
+                    other = [name, arg]
                 else:
-                    if other is None:
-                        other = []
                     other += (name, arg)
         return parents, slots, params, numel, other
 
@@ -353,14 +359,14 @@ class TraceBuilder:
     ) -> int:
         """File a tensor argument under ``params`` or as a parent edge; its parameter count."""
         key = id(tensor)
-        address = self._param_addr.get(key)
-        if address is not None:
-            params.append(address)
-            return self._param_numel[key]
+        param = self._params.get(key)
+        if param is not None:
+            params.append(param[0])
+            return param[1]
         entry = self._producer.get(key)
         if entry is not None and entry[0]() is tensor:
             index = entry[1]
-            if entry[2] >= 0 and _version(tensor) != entry[2]:
+            if entry[2] >= 0 and tensor._version != entry[2]:  # -1: no version counter
                 index = self._alias_node(tensor, index)
             parents.append(index)
             slots.append(slot)
@@ -404,41 +410,56 @@ class TraceBuilder:
         outs: Any,
         elapsed: float,
     ) -> int:
-        parents, slots, params, numel, other = scan
+        parents_l, slots_l, params, numel, other = scan
+        # Tuples: never changed after capture, and the garbage collector stops scanning tuples
+        # of ints. Slot tuples repeat (("0",), ("0", "1")...): one shared object each.
+        parents = tuple(parents_l)
+        slots = _SLOT_TUPLES.get(tuple(slots_l)) or _slot_tuple(slots_l)
+        params_t = tuple(params) if params else ()
         modules = self.modules
         code, line = user_frame(1, modules.anchor, modules.anchored)
         call = modules.current
         ops = self.ops
         first = len(ops)
-        params_t = tuple(params)
         store = self.store
         save = store.save_all
-        values = store.values
         selection = self.selection
         producer = self._producer
         grad_fns = self.grad_fns
-        multi = len(outs) > 1
-        share = elapsed / len(outs) if multi else elapsed
+        share = elapsed / len(outs) if len(outs) > 1 else elapsed
+        name, type_ = info.name, info.type
         for out_index, out in enumerate(outs):
             if not isinstance(out, Tensor):
                 continue
             index = len(ops)
-            record = OpRecord(OP, info.name, info.type, parents, slots, out, call)
-            record.params = params_t
-            record.num_params = numel
-            record.out_index = out_index
-            record.code = code
-            record.line = line
-            record.time_s = share
-            record.other_args = other
+            record = OpRecord(
+                OP,
+                name,
+                type_,
+                parents,
+                slots,
+                out,
+                call,
+                params_t,
+                numel,
+                code,
+                line,
+                share,
+                other,
+            )
+            if out_index:
+                record.out_index = out_index
             ops.append(record)
             if save:
-                store.add(index, out, info.name)
+                store.add(index, out, name)
             elif selection is not None and selection.wants(index, record):
-                store.keep(index, out, info.name)
+                store.keep(index, out, name)
             else:
-                values.append(None)
-            producer[id(out)] = (weakref.ref(out), index, _version(out))
+                store.values.append(None)
+            try:
+                producer[id(out)] = (weakref.ref(out), index, out._version)
+            except RuntimeError:  # inference-mode tensors track no versions
+                producer[id(out)] = (weakref.ref(out), index, -1)
             node = out.grad_fn  # None without autograd: one attribute read per op
             if node is not None:
                 grad_fns[index] = type(node).__name__

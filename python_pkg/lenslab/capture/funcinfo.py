@@ -88,6 +88,7 @@ class FuncInfo:
         "inplace",
         "inplace_pos",
         "is_bool",
+        "may_mutate",
         "method_inplace",
         "name",
         "norm_stats",
@@ -115,6 +116,8 @@ class FuncInfo:
         self.inplace_pos: int = _inplace_position(func)
         self.is_bool: bool = name in ("__bool__", "item")
         self.norm_stats: bool = name in _NORM_WITH_RUNNING_STATS
+        # One test on the hot path for the three ways an op can change its input in place.
+        self.may_mutate: bool = self.inplace or self.norm_stats or self.inplace_pos >= 0
         # ``add_`` may be ``x += y`` (labelled ``iadd``): checked for in-place methods only.
         self.method_inplace: bool = self.inplace and not dunder and name != "__setitem__"
         # ``split_with_sizes`` when given a list of sizes; ``truediv`` when run by ``x / y``.

@@ -40,10 +40,17 @@ _LIBRARY_ROOTS = tuple(
 Site = tuple[CodeType, int]
 
 
-def user_frames(frame: FrameType | None, stop: FrameType | None) -> tuple[Site, ...]:
-    """(code, line) of the user frames from ``frame`` up to (not including) ``stop``,
-    outermost first. Runs once per module call (not per op): it continues past the first
-    user frame so helper functions between two module calls are kept."""
+def call_sites(
+    frame: FrameType | None,
+    anchor: FrameType | None,
+    anchored: tuple[CodeType | None, int],
+    base: FrameType | None,
+) -> tuple[tuple[Site, ...], tuple[CodeType | None, int]]:
+    """For a module call whose hook runs above ``frame``, in one walk: the user frames up to
+    the enclosing call's hook frame ``anchor`` (``base`` at top level), outermost first, and the
+    user line that made the call, as ``user_frame`` finds it (the innermost of those frames;
+    ``anchored`` when there are none)."""
+    stop = anchor if anchor is not None else base
     found: list[Site] = []
     cache = _internal
     while frame is not None and frame is not stop:
@@ -54,8 +61,26 @@ def user_frames(frame: FrameType | None, stop: FrameType | None) -> tuple[Site, 
         if not internal:
             found.append((code, frame.f_lineno or 0))
         frame = frame.f_back
-    found.reverse()
-    return tuple(found)
+    if found:
+        site: tuple[CodeType | None, int] = found[0]
+        found.reverse()
+        return tuple(found), site
+    if frame is not None and frame is anchor:
+        return (), anchored
+    return (), _first_user(frame)
+
+
+def _first_user(frame: FrameType | None) -> tuple[CodeType | None, int]:
+    cache = _internal
+    while frame is not None:
+        code = frame.f_code
+        internal = cache.get(code)
+        if internal is None:
+            internal = cache[code] = _is_internal(code)
+        if not internal:
+            return code, frame.f_lineno or 0
+        frame = frame.f_back
+    return None, 0
 
 
 def caller_frames(frame: FrameType | None) -> tuple[Site, ...]:

@@ -51,13 +51,18 @@ class ActivationStore:
         self._by_storage: dict[int, list[int]] = {}
         self._hooks: dict[int, Any] = {}  # op index -> gradient hook handle
         self._versions: list[int] = []  # per value, noted by ``seal``; -1: not checked
+        # ``add`` keeps the tensor as it is: nothing to transform, no gradient to watch.
+        self.as_is = postfunc is None and device is None and not grads
 
     def add(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
         """Save ``tensor`` as the value of op ``index`` (values are appended in index order)."""
         if not self.save_all:
             self.values.append(None)
-            return
-        self.keep(index, tensor, label_hint)
+        elif self.as_is:
+            self.values.append(tensor)
+            self._unindexed.append(index)
+        else:
+            self.keep(index, tensor, label_hint)
 
     def keep(self, index: int, tensor: torch.Tensor, label_hint: str = "") -> None:
         """Save ``tensor`` as the value of op ``index``, the next one (selected by ``save``)."""

@@ -141,15 +141,17 @@ def _static(name: str) -> str:
 
 
 def tensor_previews(source: CaptureSource, budget: int) -> dict[str, Any]:
-    """Per saved activation (execution order) while ``budget`` bytes last: stats, histogram,
-    preview. Stats and histograms go first, for every tensor while half the budget lasts (so a
-    model too big for all of them still gets previews: a tensor view needs one); previews fill
-    what is left."""
+    """Per saved activation (in ``preview_order``: execution order, later copies of repeated
+    blocks last) while ``budget`` bytes last: stats, histogram, preview. Stats and histograms go
+    first, for every tensor while half the budget lasts (so a model too big for all of them
+    still gets previews: a tensor view needs one); previews fill what is left."""
     from ..trace.record import as_capture
+    from .preview_order import preview_order
 
-    return previews_of(
-        ((layer.label, layer.activation) for layer in as_capture(source).layers), budget
-    )
+    capture = as_capture(source)
+    layers = capture.layers
+    order = preview_order(capture.trace)  # outside repeated blocks and first copies first
+    return previews_of(((layers[i].label, layers[i].activation) for i in order), budget)
 
 
 def previews_of(values: Iterable[tuple[str, Any]], budget: int) -> dict[str, Any]:

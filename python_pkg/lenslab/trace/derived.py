@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 BranchKind = Literal["IF", "THEN", "ELIF", "ELSE"]
 # The Python construct that consumed a terminal bool (see transforms/branch_sites.py).
@@ -36,6 +37,52 @@ class ModuleInfo:
     frozen_params: int = 0
 
 
+class LazyModules(Mapping[str, "ModuleInfo"]):
+    """``Derived.modules``, built on first use (then kept): a capture whose modules nobody
+    looks at (``extract`` runs one per batch) never pays for the per-module profile."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], dict[str, ModuleInfo]]) -> None:
+        self._build: Callable[[], dict[str, ModuleInfo]] | None = build
+        self._built: dict[str, ModuleInfo] | None = None
+
+    def _modules(self) -> dict[str, ModuleInfo]:
+        built = self._built
+        if built is None:
+            assert self._build is not None  # set until built
+            built = self._built = self._build()
+            self._build = None  # the trace and lists it closed over are the capture's anyway
+        return built
+
+    def __getitem__(self, address: str) -> ModuleInfo:
+        return self._modules()[address]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules())
+
+    def __len__(self) -> int:
+        return len(self._modules())
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._modules()
+
+    def keys(self) -> KeysView[str]:
+        return self._modules().keys()
+
+    def values(self) -> ValuesView[ModuleInfo]:
+        return self._modules().values()
+
+    def items(self) -> ItemsView[str, ModuleInfo]:
+        return self._modules().items()
+
+    def __repr__(self) -> str:
+        return repr(self._modules())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._modules(),))
+
+
 @dataclass(frozen=True, eq=False)
 class Derived:
     """Per-op lists are indexed by op position in the trace."""
@@ -49,7 +96,7 @@ class Derived:
     layer_shorts: list[str]  # per layer: short label, "conv2d_3"
     has_input_ancestor: list[bool]
     flops: list[int]
-    modules: dict[str, ModuleInfo]
+    modules: Mapping[str, ModuleInfo]  # a ``LazyModules`` after a capture
     branch_edges: list[tuple[int, int, BranchKind]]
     returned_by: dict[int, list[int]]  # op -> module calls that returned it, outer -> inner
     bool_contexts: dict[int, BoolContext]  # terminal bool -> its construct, where it was found

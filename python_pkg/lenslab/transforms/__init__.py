@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..trace.derived import Derived
+from ..trace.derived import Derived, LazyModules
 from ..trace.trace import Trace
 from .ancestry import input_ancestry
 from .branches import branches
@@ -30,7 +30,7 @@ def derive(trace: Trace) -> Derived:
         layer_shorts=labels.layer_shorts,
         has_input_ancestor=input_ancestry(trace),
         flops=flops,
-        modules=module_infos(trace, stacks, profile_fields(trace, flops)),
+        modules=LazyModules(lambda: module_infos(trace, stacks, profile_fields(trace, flops))),
         branch_edges=found.edges,
         returned_by=returned_by(trace),
         bool_contexts=found.contexts,

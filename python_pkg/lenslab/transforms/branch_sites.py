@@ -31,23 +31,33 @@ class Site:
     then_kind: BranchKind  # "THEN", or "ELIF" for the arm of an ``elif``
 
 
-_cache: dict[str, list[Site]] = {}
-_found: dict[tuple[str, int], tuple[Site | None, Site | None]] = {}  # a loop's bool repeats
+# filename -> (the linecache lines parsed, their sites, lookups by line: a loop's bool repeats).
+# Kept across captures while linecache holds the same lines (``refresh`` re-checks files).
+_cache: dict[str, tuple[list[str], list[Site], dict[int, tuple[Site | None, Site | None]]]] = {}
 
 
-def clear_cache() -> None:
-    """Forget parsed files: the source may have changed since the last capture."""
-    _cache.clear()
-    _found.clear()
+def refresh(filenames: set[str]) -> None:
+    """Re-read files edited since linecache read them (cells never change: a re-run cell is a
+    new one); their sites are parsed again on the next lookup."""
+    for filename in filenames:
+        linecache.checkcache(filename)
 
 
 def find_site(filename: str, line: int) -> tuple[Site | None, Site | None]:
     """(the innermost construct whose test spans ``line``, the construct whose arms the bool
     selects). They differ for ``bool()``: ``if bool(t):`` is consumed by ``bool()``, and its
     value still selects the ``if``'s arms."""
-    sites = _cache.get(filename)
-    if sites is None:
-        sites = _cache[filename] = _index_file(filename)
+    lines = linecache.getlines(filename)
+    entry = _cache.get(filename)
+    if entry is None or entry[0] is not lines:
+        entry = _cache[filename] = (lines, _index_file(lines), {})
+    known = entry[2].get(line)
+    if known is None:
+        known = entry[2][line] = _innermost(entry[1], line)
+    return known
+
+
+def _innermost(sites: list[Site], line: int) -> tuple[Site | None, Site | None]:
     found = sorted(
         (s for s in sites if s.test[0] <= line <= s.test[1]),
         key=lambda s: (s.depth, s.test[0]),
@@ -61,8 +71,7 @@ def find_site(filename: str, line: int) -> tuple[Site | None, Site | None]:
     return found[0], None
 
 
-def _index_file(filename: str) -> list[Site]:
-    lines = linecache.getlines(filename)
+def _index_file(lines: list[str]) -> list[Site]:
     if not lines:
         return []
     try:

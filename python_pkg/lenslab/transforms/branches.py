@@ -13,7 +13,7 @@ from typing import NamedTuple
 from ..trace.derived import BoolContext, BranchKind
 from ..trace.trace import Trace
 from .ancestry import output_ancestry
-from .branch_sites import Site, clear_cache, find_site
+from .branch_sites import Site, find_site, refresh
 
 _Frame = tuple[CodeType | None, int]
 
@@ -27,7 +27,8 @@ def branches(trace: Trace, stacks: list[tuple[int, ...]]) -> Branches:
     """IF/THEN/ELIF/ELSE edges and the context of every terminal bool."""
     if not trace.bool_values:
         return Branches([], {})
-    clear_cache()  # source may have changed since the last capture (edited file, new cell)
+    # Source may have changed since the last capture (an edited file).
+    refresh({code.co_filename for code, _ in trace.bool_sites.values() if code is not None})
     found: dict[int, tuple[Site | None, Site | None]] = {}
     contexts: dict[int, BoolContext] = {}
     for index in trace.bool_values:
