@@ -2,7 +2,8 @@
 // protocol → model → graph → layout → render. Around it: the frame (panels, legend, resize) in
 // chrome.ts, the panels a pipeline run refreshes in frame.ts, the camera in view-camera.ts (moves
 // in placement.ts), id/box lookups in lookup.ts, toolbar actions in toolbar-actions.ts, keys in
-// keyboard.ts, the hover card in hover.ts, the public shapes in api.ts.
+// keyboard.ts, the hover card in hover.ts, compare widgets' state in compare-view.ts, the public
+// shapes in api.ts.
 import { createTrace } from '../model/trace.ts';
 import type { Trace } from '../model/trace.ts';
 import {
@@ -40,10 +41,7 @@ import { Teaching } from './teaching.ts';
 import { withFailure } from '../graph/failure.ts';
 import { runToolbarAction } from './toolbar-actions.ts';
 import { ViewCamera } from './view-camera.ts';
-import { parseCompare } from '../model/compare.ts';
-import type { CompareData, NodeDiff } from '../model/compare.ts';
-import { diffPerNode } from '../graph/diff.ts';
-import { ComparePanels } from '../panels/compare-panels.ts';
+import { CompareView } from './compare-view.ts';
 import { drawnKey, foldOfStandIn, foldOption, revealScopes, sameDrawn, showFoldPanel } from './fold-actions.ts';
 import type { DrawnKey } from './fold-actions.ts';
 import { FoldPanel } from '../panels/fold-panel.ts';
@@ -79,11 +77,8 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private readonly detach: () => void;
   /** Tensor views, layer table and gradient norms: pulled from the kernel (see connect). */
   private data: DataViews | null = null;
-  /** Compare widgets: the trait as sent, parsed against the trace, and what each node shows. */
-  private compareRaw: unknown = null;
-  private compare: CompareData | null = null;
-  private comparePanels: ComparePanels | null = null;
-  private diffs: ReadonlyMap<string, NodeDiff> = new Map();
+  /** Compare widgets: the trait, parsed against the trace, and what each node shows. */
+  private readonly compare: CompareView;
   /** A selected fold's copies and per-copy statistics (in the inspector). */
   private readonly foldPanel = new FoldPanel(
     { pick: (id, index) => void this.pickFold(id, index) },
@@ -110,6 +105,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       resized: () => this.view.resized(this.layout),
     });
     this.root = this.chrome.root;
+    this.compare = new CompareView(this.root);
     this.view = new ViewCamera(this.chrome.stage);
     Object.defineProperty(this.root, 'lenslabView', { value: this, configurable: true });
     this.teaching = new Teaching({
@@ -144,7 +140,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     void this.teaching.pause();
     this.detach();
     this.sidePanels?.table.remove();
-    this.comparePanels?.dispose();
+    this.compare.dispose();
     this.data?.dispose();
     this.layouter.dispose();
     this.chrome.dispose();
@@ -189,7 +185,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
       this.trace = createTrace(raw);
       this.teaching.reset();
       this.data?.setTrace(this.trace);
-      this.applyCompare();
+      this.compare.apply(this.trace, this.data);
       this.hierarchies = new Map();
       this.drawnKey = null;
       this.layouter.dispose();
@@ -209,28 +205,16 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
    */
   setCompare(raw: unknown): Promise<void> {
     return this.enqueue(() => {
-      this.compareRaw = raw;
+      this.compare.set(raw);
       if (!this.trace) return;
-      this.applyCompare();
+      this.compare.apply(this.trace, this.data);
       return this.refresh({});
     });
   }
 
   /** Compare widgets: the difference drawn on node `id` (the largest of its ops), or null. */
   diffOf(id: string): number | null {
-    const v = this.diffs.get(id)?.value;
-    return v === undefined || Number.isNaN(v) ? null : v;
-  }
-
-  private applyCompare(): void {
-    const trace = this.trace;
-    this.compare = trace ? parseCompare(this.compareRaw, trace.ops.length) : null;
-    if (this.compare) this.root.dataset['mode'] = this.compare.kind;
-    else delete this.root.dataset['mode'];
-    if (this.compare && this.data) {
-      this.data.setDiffs(this.compare.values);
-      if (this.compare.kind === 'compare' && !this.comparePanels) this.comparePanels = new ComparePanels(this.data.client, this.data.panel);
-    }
+    return this.compare.diffOf(id);
   }
 
   visibleNodeIds(): string[] {
@@ -383,7 +367,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.data = data;
     if (this.trace) {
       data.setTrace(this.trace);
-      this.applyCompare();
+      this.compare.apply(this.trace, data);
     }
     return data;
   }
@@ -527,8 +511,7 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     this.layout = layout;
     const t1 = performance.now();
     const c = this.chrome;
-    this.diffs = this.compare ? diffPerNode(this.compare, h, graph) : new Map();
-    const compare = this.compare ? { data: this.compare, diffs: this.diffs, panels: this.comparePanels } : undefined;
+    const compare = this.compare.frame(h, graph);
     const foldPanel = showFoldPanel(this.foldPanel, trace, h, this.state);
     const selected = this.state.selected;
     const pass = passOf(this.state, selected);
