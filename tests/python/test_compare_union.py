@@ -152,3 +152,14 @@ def test_the_compare_page_embeds_the_ops_only_b_ran(tmp_path: Path) -> None:
     assert "b/sub_1_5:1" in labels and len(labels) == len(data["compare"]["values"])
     preview = data["sides"]["b"]["b/sub_1_5:1"]
     assert preview["stats"]["max"] == pytest.approx(float(c.b.layer("sub_1_5:1").activation.max()))
+
+
+def test_a_saved_notebook_s_snapshot_draws_the_ops_only_b_ran() -> None:
+    from lenslab.compare.html import kept_compare_bundle
+    from lenslab.export.notebook import SVG_MIME
+
+    try:
+        svg = kept_compare_bundle(_branch_runs())[SVG_MIME]
+    except ImportError:
+        pytest.skip("the headless renderer is not installed")
+    assert ">b/sigmoid_1_4<" in svg and ">relu_1_4<" in svg  # node titles

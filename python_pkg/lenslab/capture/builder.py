@@ -67,22 +67,15 @@ class TraceBuilder:
         # id(tensor) -> (weak reference, producing node, version counter when produced)
         self._producer: dict[int, tuple[weakref.ref[Tensor], int, int]] = {}
         self._storage_writer: dict[int, int] = {}  # storage pointer -> last in-place op on it
-        self._param_addr: dict[int, str] = {}
-        self._param_numel: dict[int, int] = {}
-        self.param_shapes: dict[str, torch.Size] = {}
-        self.param_trainable: dict[str, bool] = {}
-        self.param_dtypes: dict[str, torch.dtype] = {}
+        params = tree.params
+        self._params = {id(p): (a, p.numel()) for a, p in params}  # id -> (address, elements)
+        self.param_shapes = {a: intern_shape(p.shape) for a, p in params}
+        self.param_trainable = {a: p.requires_grad for a, p in params}
+        self.param_dtypes = {a: p.dtype for a, p in params}
         # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
-        self.param_refs: dict[str, weakref.ref[torch.nn.Parameter]] = {}
+        self.param_refs = {a: weakref.ref(p) for a, p in params}
         self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
         self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
-        for address, param in tree.params:
-            self._param_addr[id(param)] = address
-            self._param_numel[id(param)] = param.numel()
-            self.param_shapes[address] = intern_shape(param.shape)
-            self.param_trainable[address] = param.requires_grad
-            self.param_dtypes[address] = param.dtype
-            self.param_refs[address] = weakref.ref(param)
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
         self._buffer_writer: dict[str, int] = {}  # address -> op that last changed it in place
@@ -366,14 +359,14 @@ class TraceBuilder:
     ) -> int:
         """File a tensor argument under ``params`` or as a parent edge; its parameter count."""
         key = id(tensor)
-        address = self._param_addr.get(key)
-        if address is not None:
-            params.append(address)
-            return self._param_numel[key]
+        param = self._params.get(key)
+        if param is not None:
+            params.append(param[0])
+            return param[1]
         entry = self._producer.get(key)
         if entry is not None and entry[0]() is tensor:
             index = entry[1]
-            if entry[2] >= 0 and _version(tensor) != entry[2]:
+            if entry[2] >= 0 and tensor._version != entry[2]:  # -1: no version counter
                 index = self._alias_node(tensor, index)
             parents.append(index)
             slots.append(slot)
@@ -434,14 +427,28 @@ class TraceBuilder:
         producer = self._producer
         grad_fns = self.grad_fns
         share = elapsed / len(outs) if len(outs) > 1 else elapsed
-        name = info.name
+        name, type_ = info.name, info.type
         for out_index, out in enumerate(outs):
             if not isinstance(out, Tensor):
                 continue
             index = len(ops)
-            record = OpRecord(OP, name, info.type, parents, slots, out, call)
-            record.params, record.num_params, record.out_index = params_t, numel, out_index
-            record.code, record.line, record.time_s, record.other_args = code, line, share, other
+            record = OpRecord(
+                OP,
+                name,
+                type_,
+                parents,
+                slots,
+                out,
+                call,
+                params_t,
+                numel,
+                code,
+                line,
+                share,
+                other,
+            )
+            if out_index:
+                record.out_index = out_index
             ops.append(record)
             if save:
                 store.add(index, out, name)

@@ -140,8 +140,9 @@ class ModuleTracker:
         del self._address[id(model)]  # the model itself is the top level, not a module call
         self.calls: list[ModuleCall] = []
         self._temporary: list[Any] = []  # forward hooks put on modules with hooks of their own
-        # Open calls, outer -> inner: (call index, id(module), frame that ran its hook).
-        self._stack: list[tuple[int, int, FrameType]] = []
+        # Open calls, outer -> inner: (call index, id(module), frame that ran its hook, the
+        # user line that made the call).
+        self._stack: list[tuple[int, int, FrameType, tuple[CodeType | None, int]]] = []
         self._counts: dict[str, int] = {}
         self.current = -1  # innermost open call, -1 at top level
         # The innermost open call's hook frame and the user frame found above it: a source
@@ -170,7 +171,7 @@ class ModuleTracker:
         call.code, call.line = source
         index = len(self.calls)
         self.calls.append(call)
-        self._stack.append((index, id(module), frame))
+        self._stack.append((index, id(module), frame, source))
         self.current = index
         self.anchor = frame
         self.anchored = source
@@ -248,11 +249,7 @@ class ModuleTracker:
     def _restore(self) -> None:
         """Point ``current`` and the source anchor at the innermost call still open."""
         if self._stack:
-            index, _, frame = self._stack[-1]
-            call = self.calls[index]
-            self.current = index
-            self.anchor = frame
-            self.anchored = (call.code, call.line)
+            self.current, _, self.anchor, self.anchored = self._stack[-1]
         else:
             self.current = -1
             self.anchor = None
@@ -260,11 +257,11 @@ class ModuleTracker:
 
     def _close(self, module_id: int) -> int:
         """Pop calls up to and including the innermost open call of ``module_id``; its index."""
-        if all(mid != module_id for _, mid, _ in self._stack):
+        if all(entry[1] != module_id for entry in self._stack):
             return -1
         end = len(self._builder.ops)
         while self._stack:
-            index, mid, _ = self._stack.pop()
+            index, mid, _, _ = self._stack.pop()
             self.calls[index].end_op = end
             if mid == module_id:
                 self._restore()
@@ -283,7 +280,7 @@ class ModuleTracker:
             handle.remove()
         self._temporary.clear()
         end = len(self._builder.ops)
-        for index, _, _ in self._stack:
+        for index, *_ in self._stack:
             self.calls[index].end_op = end
         self._stack.clear()
         self._restore()

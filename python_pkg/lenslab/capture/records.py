@@ -55,7 +55,7 @@ class OpRecord:
         "type",
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917  (every field at once: one call per op)
         self,
         kind: int,
         name: str,
@@ -64,14 +64,20 @@ class OpRecord:
         slots: Sequence[str],
         tensor: torch.Tensor | None,
         module_call: int,
+        params: tuple[str, ...] = (),
+        num_params: int = 0,
+        code: CodeType | None = None,
+        line: int = 0,
+        time_s: float = 0.0,
+        other_args: Any = None,
     ) -> None:
         self.kind = kind
         self.name = name  # callable name as called ("conv2d", "__setitem__")
         self.type = type_  # label type ("conv2d", "setitem")
         self.parents = parents  # op indices, one per tensor argument slot
         self.slots = slots  # argument slot of each parent: "0", "1", "0.2", "weight"
-        self.params: tuple[str, ...] = ()  # parameter addresses used
-        self.num_params = 0  # elements of those parameters
+        self.params = params  # parameter addresses used
+        self.num_params = num_params  # elements of those parameters
         if tensor is not None:
             shape = tensor.shape  # a new object per call
             self.shape: torch.Size | None = _SHAPES.setdefault(shape, shape)
@@ -82,14 +88,13 @@ class OpRecord:
             self.shape = self.dtype = self.device = None
         self.out_index = 0  # position among the outputs of a multi-output call
         self.module_call = module_call  # innermost ModuleCall index, -1 at top level
-        self.code: CodeType | None = None  # user code object and line that called the op
-        self.line = 0
-        self.time_s = 0.0
-        self.other_args: Any = None  # non-tensor arguments, flat [slot, value, ...], or None
+        self.code = code  # user code object and line that called the op
+        self.line = line
+        self.time_s = time_s
+        self.other_args = other_args  # non-tensor arguments, flat [slot, value, ...], or None
         self.address = ""  # input path ("x", "kwargs.mask"), buffer address
-        self.mutates: tuple[
-            str, ...
-        ] = ()  # "inplace" (its first argument) and/or buffer addresses it changed
+        # "inplace" (its first argument) and/or buffer addresses it changed
+        self.mutates: tuple[str, ...] = ()
 
 
 class ModuleCall:

@@ -54,8 +54,12 @@ def freeze(builder: TraceBuilder, model: torch.nn.Module, complete: bool) -> Tra
     values.extend([None] * (len(ops) - len(values)))
     children: list[list[int]] = [[] for _ in ops]
     for index, op in enumerate(ops):
-        for parent in dict.fromkeys(op.parents):
-            children[parent].append(index)
+        parents = op.parents
+        if len(parents) == 1:  # most ops: no duplicates to drop
+            children[parents[0]].append(index)
+        else:
+            for parent in dict.fromkeys(parents):
+                children[parent].append(index)
     return Trace(
         model_type=type(model).__name__,
         ops=ops,

@@ -10,7 +10,11 @@ def input_ancestry(trace: Trace) -> list[bool]:
     """True where an op has a model input among its ancestors (parents precede children)."""
     flags = [False] * len(trace.ops)
     for index, op in enumerate(trace.ops):
-        flags[index] = op.kind == INPUT or any(flags[p] for p in op.parents)
+        parents = op.parents
+        if len(parents) == 1:  # most ops: no generator for one parent
+            flags[index] = op.kind == INPUT or flags[parents[0]]
+        else:
+            flags[index] = op.kind == INPUT or any(flags[p] for p in parents)
     return flags
 
 

@@ -40,7 +40,10 @@ def group_passes(trace: Trace) -> Layers:
     groups: list[list[int]] = []
     _group_by_identity(trace, groups, group_of)
     eq = _equivalence_classes(trace)
-    parents = [list(dict.fromkeys(op.parents)) for op in ops]
+    # Distinct parents; a record's own tuple where it has fewer than two (most ops).
+    parents = [
+        op.parents if len(op.parents) < 2 else tuple(dict.fromkeys(op.parents)) for op in ops
+    ]
     neighbours = (trace.children, parents)
 
     def free(i: int) -> bool:
@@ -96,7 +99,7 @@ def _equivalence_classes(trace: Trace) -> list[int]:
             op.type,
             op.out_index,
             address,
-            tuple(op.slots),
+            tuple(op.slots),  # a tuple already after a capture; a list from a bundle
             _freeze(op.other_args, 0),
             op.code,
             op.line,
