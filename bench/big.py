@@ -60,11 +60,17 @@ def rows(result: dict[str, Any] | None) -> list[Row]:
             status = "" if target is None else ("met" if value <= target else "MISSED")
             return ("big models", f"{label}: {measure}", f"{value:g} {unit}", goal, status)
 
+        # A page over its budget has no preview to draw: how long the view took to say so.
+        settled = []
+        if r.get("select_visible_tensor_ms") is None and r.get("select_visible_settled_ms") is not None:
+            state = r.get("select_visible_state")
+            settled = [row(f"select → tensor view settled ({state})", r.get("select_visible_settled_ms"), None)]
         out += [
             row("first draw", r.get("first_draw_ms"), FIRST_DRAW_MS if at30k else None),
             row("page load → ready", r.get("load_to_ready_ms"), None),
             row("nodes at first draw (folded)", r.get("default_visible"), None, "nodes"),
             row("select → tensor drawn", r.get("select_visible_tensor_ms"), SELECT_TENSOR_MS if at30k else None),
+            *settled,
             row("select in a fold → tensor drawn", r.get("select_tensor_ms"), None),
             row("open the fold of layers", r.get("fold_open_ms"), None),
             row("expand all (folds open)", r.get("expand_all_ms"), EXPAND_ALL_MS if at30k else None),

@@ -3,7 +3,9 @@
 //   load_to_ready_ms     navigation start → the widget's data-state="ready" (parse, first draw)
 //   first_draw_ms        performance.measure 'lenslab:first-draw' (view created → drawn)
 //   default_visible      nodes drawn at first (repeated layers folded)
-//   select_visible_tensor_ms  select a drawn op → its tensor view drawn (data-state="ready")
+//   select_visible_tensor_ms  select a drawn op → its tensor view drawn (data-state="ready");
+//   select_visible_settled_ms / _state: → the view settled however (a page over its budget has
+//                        no preview to draw: "error")
 //   select_tensor_ms     select an op inside a folded decoder layer (the fold opens at that copy,
 //                        a new layout) → its tensor view drawn
 //   fold_open_ms         open the fold of decoder layers (first copy between stand-ins) → drawn
@@ -39,11 +41,21 @@ async function once(name) {
       const last = (n) => performance.getEntriesByName(n).at(-1)?.duration ?? null;
       const r = { first_draw_ms: last('lenslab:first-draw'), default_visible: v.visibleNodeIds().length };
       const defaultDepth = v.depth;
-      const tensorReady = async (id, t) => {
-        const done = () => document.querySelector(`[data-lenslab-tensor="${CSS.escape(id)}"][data-state="ready"]`);
-        while (!done() && performance.now() - t < 10_000) await new Promise((res) => setTimeout(res, 2));
+      // The tensor view of `id` once it leaves "loading": drawn ("ready"), or the page has no data
+      // for it (a page over its budget keeps no preview: "error", "no-kernel").
+      const tensorSettled = async (id, t) => {
+        const settled = () => {
+          const el = document.querySelector(`[data-lenslab-tensor="${CSS.escape(id)}"]`);
+          return el && el.dataset.state !== 'loading' ? el : null;
+        };
+        while (!settled() && performance.now() - t < 10_000) await new Promise((res) => setTimeout(res, 2));
         await frame();
-        return done() ? performance.now() - t : null;
+        const el = settled();
+        return { ms: el ? performance.now() - t : null, state: el?.dataset.state ?? 'timeout' };
+      };
+      const tensorReady = async (id, t) => {
+        const { ms, state } = await tensorSettled(id, t);
+        return state === 'ready' ? ms : null;
       };
       // A drawn op (the first after the input: pages keep tensors in execution order while their
       // budget lasts), then an op inside a folded layer (an early one, for the same reason).
@@ -52,7 +64,10 @@ async function once(name) {
       if (visibleOp) {
         const t = performance.now();
         await v.select(visibleOp);
-        r.select_visible_tensor_ms = await tensorReady(visibleOp, t);
+        const { ms, state } = await tensorSettled(visibleOp, t);
+        r.select_visible_tensor_ms = state === 'ready' ? ms : null;
+        r.select_visible_settled_ms = ms;
+        r.select_visible_state = state;
         await v.select('');
       }
       const fold = v.visibleNodeIds().find((id) => id.startsWith('fold:'));

@@ -7,6 +7,7 @@ import type { Camera } from '../model/view-state.ts';
 import { GROUP_HEADER, LINE_H, STACK_OFFSET } from '../layout/size.ts';
 import type { SceneState } from './scene.ts';
 import { passHue } from './scene.ts';
+import { INDEX_MIN_ITEMS, RowIndex } from './spatial.ts';
 
 export interface CanvasColors {
   readonly fg: string;
@@ -149,18 +150,61 @@ export interface EdgePlan {
   readonly labels: EdgeRoute[];
 }
 
-export function planEdges(edges: readonly EdgeRoute[], v: Viewport): EdgePlan {
-  const plan: EdgePlan = { solid: [], dashed: [], arrows: [], labels: [] };
-  for (const e of edges) {
-    const p = e.points;
+/** Each edge's bounding box (NaN: no points), and on big graphs a row index over them: built
+ *  once per layout, so a frame looks only at the edges near the viewport. */
+interface EdgeBoxes {
+  readonly x0: Float64Array;
+  readonly y0: Float64Array;
+  readonly x1: Float64Array;
+  readonly y1: Float64Array;
+  readonly rows: RowIndex | null;
+}
+const edgeBoxes = new WeakMap<readonly EdgeRoute[], EdgeBoxes>();
+
+function boxesOfEdges(edges: readonly EdgeRoute[]): EdgeBoxes {
+  let out = edgeBoxes.get(edges);
+  if (out) return out;
+  const n = edges.length;
+  const x0 = new Float64Array(n);
+  const y0 = new Float64Array(n);
+  const x1 = new Float64Array(n);
+  const y1 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = (edges[i] as EdgeRoute).points;
     const first = p[0];
-    if (!first) continue;
+    if (!first) {
+      x0[i] = y0[i] = x1[i] = y1[i] = Number.NaN;
+      continue;
+    }
     let ex0 = first.x, ey0 = first.y, ex1 = first.x, ey1 = first.y;
-    for (const q of p) {
+    for (let k = 1; k < p.length; k++) {
+      const q = p[k] as { x: number; y: number };
       if (q.x < ex0) ex0 = q.x; else if (q.x > ex1) ex1 = q.x;
       if (q.y < ey0) ey0 = q.y; else if (q.y > ey1) ey1 = q.y;
     }
-    if (ex1 < v.x0 || ex0 > v.x1 || ey1 < v.y0 || ey0 > v.y1) continue;
+    x0[i] = ex0;
+    y0[i] = ey0;
+    x1[i] = ex1;
+    y1[i] = ey1;
+  }
+  out = { x0, y0, x1, y1, rows: n >= INDEX_MIN_ITEMS ? new RowIndex(y0, y1) : null };
+  edgeBoxes.set(edges, out);
+  return out;
+}
+
+/** Positions 0..n-1, or those the index finds in the band [y0, y1]. */
+const candidates = (n: number, rows: RowIndex | null, y0: number, y1: number): number[] =>
+  rows ? rows.within(y0, y1) : Array.from({ length: n }, (_, i) => i);
+
+export function planEdges(edges: readonly EdgeRoute[], v: Viewport): EdgePlan {
+  const plan: EdgePlan = { solid: [], dashed: [], arrows: [], labels: [] };
+  const b = boxesOfEdges(edges);
+  for (const i of candidates(edges.length, b.rows, v.y0, v.y1)) {
+    const e = edges[i];
+    const ex0 = b.x0[i] ?? Number.NaN;
+    if (!e || Number.isNaN(ex0)) continue;
+    if ((b.x1[i] ?? 0) < v.x0 || ex0 > v.x1 || (b.y1[i] ?? 0) < v.y0 || (b.y0[i] ?? 0) > v.y1) continue;
+    const p = e.points;
     (e.dashed ? plan.dashed : plan.solid).push(e);
     if (v.readable) plan.arrows.push(e.selfLoop ? p.slice(2, 4) : p);
     if (v.labelled && e.text && e.labelAt) plan.labels.push(e);
@@ -212,11 +256,40 @@ export interface NodePlan {
   readonly marked: [VisibleNode, Box][];
 }
 
+/** Each drawn node's box by position in the graph, and on big graphs a row index over them. */
+interface NodeBoxes {
+  readonly graph: VisibleGraph;
+  readonly boxes: (Box | undefined)[];
+  readonly rows: RowIndex | null;
+}
+const nodeBoxes = new WeakMap<GraphLayout, NodeBoxes>();
+
+function boxesOfNodes(graph: VisibleGraph, layout: GraphLayout): NodeBoxes {
+  const known = nodeBoxes.get(layout);
+  if (known?.graph === graph) return known;
+  const n = graph.nodes.length;
+  const boxes: (Box | undefined)[] = new Array(n);
+  const y0 = new Float64Array(n);
+  const y1 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = layout.nodes.get((graph.nodes[i] as VisibleNode).id);
+    boxes[i] = b;
+    y0[i] = b ? b.y : Number.NaN;
+    y1[i] = b ? b.y + b.height : Number.NaN;
+  }
+  const rows = n >= INDEX_MIN_ITEMS ? new RowIndex(y0, y1) : null;
+  const out = { graph, boxes, rows };
+  nodeBoxes.set(layout, out);
+  return out;
+}
+
 export function planNodes(graph: VisibleGraph, layout: GraphLayout, v: Viewport, state: SceneState & { readonly hoverGroup: string }): NodePlan {
   const plan: NodePlan = { byFill: new Map(), marked: [] };
-  for (const n of graph.nodes) {
-    const b = layout.nodes.get(n.id);
-    if (!b || !intersects(b, v.x0, v.y0, v.x1, v.y1)) continue;
+  const { boxes, rows } = boxesOfNodes(graph, layout);
+  for (const i of candidates(graph.nodes.length, rows, v.y0, v.y1)) {
+    const n = graph.nodes[i];
+    const b = boxes[i];
+    if (!n || !b || !intersects(b, v.x0, v.y0, v.x1, v.y1)) continue;
     const f = fillOf(n, state);
     const list = plan.byFill.get(f);
     if (list) list.push([n, b]);

@@ -12,6 +12,8 @@ import { buildHierarchy } from '../../src/graph/hierarchy.ts';
 import { buildVisibleGraph } from '../../src/graph/visible.ts';
 import { expandedForDepth } from '../../src/graph/depth.ts';
 import { loadFixture } from './fixtures/load.ts';
+import { randomGraph, rng } from './fixtures/random-graph.ts';
+import { INDEX_MIN_ITEMS } from '../../src/render/spatial.ts';
 
 const trace = createTrace(loadFixture('small_cnn'));
 const h = buildHierarchy(trace, false);
@@ -59,3 +61,35 @@ test('arrowheads point along the last segment; text lines are centred in the fac
   assert.equal((lines[1]?.y ?? 0) - (lines[0]?.y ?? 0), LINE_H);
   assert.equal(((lines[0]?.y ?? 0) + (lines[lines.length - 1]?.y ?? 0)) / 2, 30);
 });
+
+test('big graphs: the row index plans exactly what looking at every node and edge plans', () => {
+  // Thousands of nodes (copies of one random block), so the index is used; viewports all over.
+  const big = randomGraph(7, 600);
+  const laid = layoutGraph(big);
+  assert.ok(big.nodes.length >= INDEX_MIN_ITEMS && laid.edges.length >= INDEX_MIN_ITEMS, `${big.nodes.length} nodes`);
+  const meets = (b: { x: number; y: number; width: number; height: number }, v: ReturnType<typeof viewport>): boolean =>
+    b.x <= v.x1 && b.x + b.width >= v.x0 && b.y <= v.y1 && b.y + b.height >= v.y0;
+  const r = rng(3);
+  let seen = 0;
+  for (let k = 0; k < 40; k++) {
+    const cam = { x: -r() * laid.width, y: -r() * laid.height, k: 0.2 + r() * 2 };
+    const v = viewport({ width: 1400, height: 900 }, cam);
+    const nodes = planNodes(big, laid, v, idle);
+    const planned = [...nodes.byFill.values()].flat().map(([n]) => n.id).sort();
+    const expected = big.nodes.filter((n) => { const b = laid.nodes.get(n.id); return b && meets(b, v); }).map((n) => n.id).sort();
+    assert.deepEqual(planned, expected, `nodes, camera ${JSON.stringify(cam)}`);
+    seen += planned.length > 0 && planned.length < big.nodes.length ? 1 : 0;
+    const edges = planEdges(laid.edges, v);
+    const inView = laid.edges.filter((e) => e.points.length > 0 && meets(bounds(e.points), v));
+    assert.deepEqual([...edges.solid, ...edges.dashed].length, inView.length, `edges, camera ${JSON.stringify(cam)}`);
+    assert.deepEqual(edges.solid, inView.filter((e) => !e.dashed), 'solid edges in order');
+  }
+  assert.ok(seen >= 10, `most viewports see part of the graph (${seen})`);
+});
+
+function bounds(points: readonly { x: number; y: number }[]): { x: number; y: number; width: number; height: number } {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+  return { x: x0, y: y0, width: Math.max(...xs) - x0, height: Math.max(...ys) - y0 };
+}

@@ -58,11 +58,15 @@ def _size(previews: dict[str, Any]) -> int:
 
 def kept_compare_bundle(c: Comparison) -> dict[str, Any]:
     """What a saved notebook shows for a displayed comparison once the kernel is gone: a
-    snapshot of run a's graph coloured by the difference (see ``export/notebook.py``)."""
-    from ..export.figure import capture_svg
+    snapshot of the compare graph (run a's, and the ops only b ran, labelled ``b/``) coloured
+    by the difference (see ``export/notebook.py``)."""
+    from ..export.compact import compact
+    from ..export.figure import render_svg
+    from ..export.view_options import view_options
 
     scores = {r.label: r.rel_l2 for r in c.rows if r.a >= 0 and not math.isnan(r.rel_l2)}
-    svg = slim_svg(capture_svg(c.a, overlay=scores))
+    view = view_options(c.a, {"overlay": scores}, static=True)
+    svg = slim_svg(render_svg(dict(compact(union_graph(c).wire)), view))  # b-only ops too
     at = svg.find("<svg") + len("<svg")
     return {SVG_MIME: f'{svg[:at]} class="{KEPT_CLASS}"{svg[at:]}', "text/plain": c.summary()}
 
