@@ -48,9 +48,9 @@ def llama(target_ops: int) -> tuple[torch.nn.Module, torch.Tensor, int]:
 def cache_dir() -> Path:
     import transformers
 
-    from lenslab.export import compact, html, wire
-
-    code = b"".join(Path(m.__file__ or "").read_bytes() for m in (wire, compact, html))
+    package = ROOT / "python_pkg/lenslab"
+    sources = sorted([*(package / "export").glob("*.py"), *(package / "transforms").glob("*.py")])
+    code = b"".join(p.read_bytes() for p in sources)  # what writes the page and its graph
     code += (ROOT / "python_pkg/lenslab/static/standalone.js").read_bytes()
     key = f"{torch.__version__}|{transformers.__version__}|{hashlib.sha1(code).hexdigest()[:12]}"
     out = Path(tempfile.gettempdir()) / f"lenslab-big-{hashlib.sha1(key.encode()).hexdigest()[:16]}"

@@ -179,6 +179,8 @@ export async function compareLiveSpec({ context, lab, test, assert, out }) {
     'c = lenslab.compare(lenslab.lens(model, x), lenslab.lens(model, x, intervene={"block.1": "zero"}))',
     `rows = c.to_pandas()\njson.dump({r.label: r.rel_l2 for r in rows.itertuples()}, open(${JSON.stringify(expectedFile)}, "w"))`,
     'c',
+    // The other branch (y * 2 runs only for the bright input): an op only b ran, drawn as a node.
+    'branches = lenslab.compare(lenslab.lens(model, x), lenslab.lens(model, x.abs() * 3))\nbranches',
   ];
   const nb = {
     cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source })),
@@ -199,7 +201,21 @@ export async function compareLiveSpec({ context, lab, test, assert, out }) {
     assert(Math.abs(got - want['conv2d_3_7:1']) < 1e-9, `diffOf ${got}, kernel ${want['conv2d_3_7:1']}`);
     await page.evaluate(() => document.querySelector('.lenslab-root[data-mode="compare"]').lenslabView.select('conv2d_3_7:1'));
     await page.waitForFunction(() => document.querySelectorAll('[data-lenslab-compare] [data-lenslab-tensor="conv2d_3_7:1"][data-state="ready"]').length === 3, null, { timeout: 30_000 });
-    await page.locator('.lenslab-root[data-mode="compare"]').screenshot({ path: join(out, 'compare-live.png') });
+    await page.locator('.lenslab-root[data-mode="compare"]').first().screenshot({ path: join(out, 'compare-live.png') });
+  });
+  await test('live compare widget: an op only b ran is a node, its tensor answered by the kernel from b', async () => {
+    const roots = page.locator('.lenslab-root[data-mode="compare"][data-state="ready"]');
+    await roots.nth(1).waitFor({ timeout: 120_000 });
+    const root = roots.nth(1);
+    await root.evaluate((el) => el.lenslabView.setDepth(99));
+    const only = await root.evaluate((el) => [...el.querySelectorAll('.lenslab-node--only-b')].map((g) => g.getAttribute('data-node-id')));
+    assert(JSON.stringify(only) === '["b/mul_1_5:1"]', `only-b nodes: ${only}`);
+    await root.evaluate((el) => el.lenslabView.select('b/mul_1_5:1'));
+    await page.waitForFunction(() => {
+      const el = document.querySelectorAll('.lenslab-root[data-mode="compare"]')[1];
+      return el?.querySelector('[data-lenslab-compare] [data-side="b"] [data-lenslab-tensor="b/mul_1_5:1"][data-state="ready"]') !== null;
+    }, null, { timeout: 30_000 });
+    await root.screenshot({ path: join(out, 'compare-live-branch.png') });
   });
   await page.close();
   rmSync(join(ROOT, 'ui-tests', 'compare-live.ipynb'), { force: true });

@@ -80,6 +80,15 @@ export async function depthSpec({ context, test, assert, out }) {
     assert(facts.module === 'cell:4', `inspector module row: ${facts.module}`);
     assert(facts.time === expected.pass_times[3], `inspector time row: ${facts.time} != ${expected.pass_times[3]}`);
     await page.screenshot({ path: join(out, 'depth-02-pass-slider.png') });
+    // A drag across the slider goes all the way: the facts redrawn around it must not end the drag.
+    const box = await page.locator('.lenslab-passes-slider').boundingBox();
+    await page.mouse.move(box.x + 4, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let k = 1; k <= 20; k++) await page.mouse.move(box.x + 4 + ((box.width - 8) * k) / 20, box.y + box.height / 2);
+    await page.mouse.up();
+    const last = `pass ${expected.passes} of ${expected.passes}`;
+    await page.waitForFunction((t) => document.querySelector('.lenslab-passes-text')?.textContent === t, last, { timeout: 10_000 }).catch(() => undefined);
+    assert((await page.textContent('.lenslab-passes-text')) === last, `after a drag to the end: ${await page.textContent('.lenslab-passes-text')}`);
     await page.close();
   });
 

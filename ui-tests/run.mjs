@@ -241,7 +241,7 @@ async function main() {
 
   await gallerySpec({ context, lab, test, assert, out: OUT });
   await lessonsSpec({ context, lab, test, assert, out: OUT });
-  await compareSpec({ context, test, assert, out: OUT });
+  await compareSpec({ context, lab, test, assert, out: OUT });
   await compareLiveSpec({ context, lab, test, assert, out: OUT });
   await depthSpec({ context, test, assert, out: OUT });
   // Pinned input batch picker, grad_fn, lazy gradient-flow overlay (issues 14, 15 follow-ups).

@@ -24,6 +24,8 @@ export interface RunInfo {
   readonly ops: number;
   /** The block's op types: `mul · add · tanh · sub`. */
   readonly pattern: string;
+  /** Op positions [start, stop) of the block. */
+  readonly range: readonly [number, number];
 }
 
 /** The parts of a hierarchy being built that op folds rewrite. */
@@ -67,7 +69,7 @@ export function applyOpFolds(
       const block = blocks[index] ?? [];
       b.scopes.set(key, {
         key, address: key, call: 0, parent: id, depth, nodeId: key, outputOp: lastOp(block), chain: [...chain, key],
-        member: { fold: id, index }, run: { index, ops: block.length, pattern },
+        member: { fold: id, index }, run: { index, ops: block.length, pattern, range: [f.starts[index] ?? 0, f.starts[index + 1] ?? f.end] },
       });
       b.scopeOrder.push(key);
       for (const i of block) moveItem(b, i, key);
@@ -116,7 +118,12 @@ export function runTitle(s: Scope): string {
 
 /** The inspector for one block: where it sits in its fold, its ops and their time. */
 export function describeRun(trace: Trace, h: Hierarchy, s: Scope): NodeDescription {
-  const items = h.items.filter((it) => it.scope === s.key);
+  const [start, stop] = s.run?.range ?? [0, 0];
+  const items: Item[] = []; // from the block's op range: no scan of every item
+  for (let o = start; o < stop; o += 1) {
+    const item = h.items[h.itemOfOp[o] ?? -1];
+    if (item?.scope === s.key && item.ops[0] === o) items.push(item);
+  }
   const ops = items.flatMap((it) => it.ops);
   const time = ops.reduce((t, i) => t + (trace.ops[i]?.time_s ?? 0), 0);
   const fold = s.member ? h.scopes.get(s.member.fold) : undefined;

@@ -23,27 +23,34 @@ export function createInspector(follow: (id: string) => void, close: () => void 
   return el;
 }
 
-/** `extra` (the tensor view) goes between the facts and the links; it is kept, not redrawn. */
+/**
+ * `extra` (the tensor view) goes between the facts and the links; it is kept, not redrawn, and
+ * stays attached while the facts around it change (a pass slider inside it keeps its drag).
+ */
 export function renderInspector(el: HTMLElement, d: NodeDescription | null, extra?: HTMLElement): void {
-  el.replaceChildren();
   el.setAttribute('data-selected', d?.id ?? '');
+  const keep = d !== null && extra !== undefined && extra.parentElement === el;
+  for (const child of Array.from(el.children)) if (!keep || child !== extra) child.remove();
   if (!d) {
     html('p', 'lenslab-inspector-hint', el, 'Click an op to inspect it; click a module to open it.');
     return;
   }
-  const head = html('div', 'lenslab-inspector-head', el);
+  const head = html('div', 'lenslab-inspector-head');
   html('h3', 'lenslab-inspector-title', head, d.title);
   const close = html('button', 'lenslab-inspector-close', head, '\u00d7');
   close.type = 'button';
   close.title = 'Close the inspector (Esc)';
   close.setAttribute('aria-label', 'Close the inspector');
   close.dataset['action'] = 'close-inspector';
-  const dl = html('dl', 'lenslab-inspector-rows', el);
+  const dl = html('dl', 'lenslab-inspector-rows');
   for (const [name, value] of d.rows) {
     html('dt', '', dl, name);
     html('dd', '', dl, value);
   }
-  if (extra) el.appendChild(extra);
+  const at = keep ? (extra ?? null) : null;
+  el.insertBefore(head, at);
+  el.insertBefore(dl, at);
+  if (extra && !keep) el.appendChild(extra);
   for (const [name, links] of d.links) {
     if (links.length === 0) continue;
     const section = html('div', 'lenslab-inspector-links', el);

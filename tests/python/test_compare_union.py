@@ -163,3 +163,26 @@ def test_a_saved_notebook_s_snapshot_draws_the_ops_only_b_ran() -> None:
     except ImportError:
         pytest.skip("the headless renderer is not installed")
     assert ">b/sigmoid_1_4<" in svg and ">relu_1_4<" in svg  # node titles
+
+
+@needs_front_end
+def test_the_code_of_an_op_only_b_ran_comes_from_b() -> None:
+    c = _branch_runs()
+    widget = c.show()
+    union = union_graph(c)
+    op = next(o for o in union.wire["ops"] if o["label"] == "b/sigmoid_1_4:1")
+    assert op["frame"] >= len(union_graph(c).wire["frames"]) - len(union.frames_b)
+    request = {
+        "type": REQUEST,
+        "id": 2,
+        "version": PROTOCOL_VERSION,
+        "method": "source",
+        "params": {"frame": op["frame"], "context": 0},
+    }
+    reply, _ = widget._answer(request)
+    result = reply["result"]
+    assert result["frame"] == op["frame"]
+    assert any("torch.sigmoid(h) - 1" in text for _, text in result["lines"])
+    # Embedded where there is no kernel: the line's text travels with the graph.
+    text = union_graph(c, source_text=True).wire["source_text"][op["frame"]]
+    assert "torch.sigmoid(h) - 1" in text

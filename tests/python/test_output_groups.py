@@ -57,3 +57,18 @@ def test_outputs_at_the_top_and_small_containers_stay_apart() -> None:
     assert output_groups(h._trace) == []  # "0", "1", "2" at the top; "3.0", "3.1": two only
     assert "output_groups" not in to_wire(h)
     assert [g.ops for g in output_groups(h._trace, min_group=2)] == [(h.outputs[3].index, h.outputs[4].index)]
+
+
+def test_a_page_short_of_budget_keeps_grouped_outputs_for_last() -> None:
+    from lenslab.export.preview_order import preview_order
+
+    model, ids = llama(4)
+    h = lens(model, ids)
+    order = preview_order(h._trace)
+    assert sorted(order) == list(range(len(h)))
+    cache = output_groups(h._trace)[0].ops
+    logits = h.outputs[0].index
+    # The logits and the group's first two outputs come with the model; the other six come last
+    # (each is the same tensor as an op inside its layer, and the group is drawn closed).
+    assert order.index(logits) < order.index(cache[1]) < len(h) - 6
+    assert order[-6:] == list(cache[2:])

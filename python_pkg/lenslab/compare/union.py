@@ -31,6 +31,7 @@ class Union:
     of_a: list[int]  # a's op position -> union position
     of_b: dict[int, int]  # b's op position (every op of b) -> union position
     only_b: dict[str, str]  # union label of an op only b ran -> its label in b
+    frames_b: dict[int, int]  # union frame taken from b -> its position in b's frames
 
 
 def union_graph(c: Comparison, *, source_text: bool = False) -> Union:
@@ -44,7 +45,7 @@ def union_graph(c: Comparison, *, source_text: bool = False) -> Union:
         if row.b >= 0:
             of_b[row.b] = k
     if len(c.rows) == len(c.a):
-        return Union(wa, of_a, of_b, {})
+        return Union(wa, of_a, of_b, {}, {})
     wb = to_wire(c.b, source_text=source_text)
     return _Merge(c, wa, wb, of_a, of_b).build()
 
@@ -83,7 +84,8 @@ class _Merge:
         out["frames"] = self.frames
         if out["source_text"]:
             out["source_text"] = self.texts
-        return Union(out, self.of_a, self.of_b, only_b)
+        frames_b = {u: f for f, u in self.frame_of.items()}
+        return Union(out, self.of_a, self.of_b, only_b, frames_b)
 
     def _only_b(self, src: WireOp) -> WireOp:
         op: WireOp = copy.copy(src)

@@ -5,7 +5,9 @@ order those would be the embedding and the first few hundred layers, and nothing
 norm, the head or the logits. The page draws repeated blocks folded and opens a fold at its first
 copy, and the fold's per-copy plot reads each copy's output. So: first every op that is not in a
 later copy of a fold (the model outside its repeated blocks, plus each fold's first copy), then
-each later copy's output, then the rest; each group in execution order.
+each later copy's output, then the rest; each group in execution order. Grouped outputs (a KV
+cache's 2 per layer, drawn as one closed node, each the same tensor as an op inside a layer)
+count as later copies after their group's first two.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import itertools
 from ..trace.trace import Trace
 from ..transforms.folds import find_folds, level_entries
 from ..transforms.op_folds import find_op_folds
+from ..transforms.outputs import output_groups
 
 
 def preview_order(trace: Trace) -> list[int]:
@@ -34,6 +37,9 @@ def preview_order(trace: Trace) -> list[int]:
         for start, stop in itertools.pairwise(bounds[1:]):  # the copies after the first
             later[start:stop] = b"\x01" * (stop - start)
             outputs.append(stop - 1)
+    for group in output_groups(trace):
+        for i in group.ops[2:]:
+            later[i] = 1
     first = [i for i in range(n) if not later[i]]
     picked = set(outputs)
     copies = sorted(i for i in picked if later[i])

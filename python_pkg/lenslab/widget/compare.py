@@ -39,11 +39,13 @@ class CompareWidget(LensWidget):
         threshold = float(view_options.pop("threshold", 0.0))
         super().__init__(comparison.a, **view_options)
         self._only_b: dict[str, str] = {}
+        self._frames_b: dict[int, int] = {}  # drawn frames that are b's (of ops only b ran)
         if len(comparison.rows) != len(comparison.a):  # ops only b ran: drawn as nodes too
             union = union_graph(comparison)
             text = json.dumps(dict(compact(union.wire)), separators=(",", ":"))
             self.graph_z = zlib.compress(text.encode(), 9)
             self._only_b = union.only_b
+            self._frames_b = union.frames_b
         self.compare = compare_state(comparison, threshold)
         self._comparison = comparison
         self._side_b = DataServer(comparison.b)
@@ -60,14 +62,10 @@ class CompareWidget(LensWidget):
         params = content.get("params") if isinstance(content, dict) else None
         if not isinstance(params, dict):
             return self._data.handle(content)
+        routed = self._only_in_b(content, params)
+        if routed is not None:
+            return routed
         side = params.get("side", "a")
-        layer = params.get("layer")
-        only_b = self._only_b.get(layer) if isinstance(layer, str) else None
-        if only_b is not None:
-            if side == "b":
-                return self._side_b.handle({**content, "params": {**params, "layer": only_b}})
-            message = f"{only_b} ran only in b: a has no such op, so no {side} side"
-            return error_reply(request_id(content), "unknown_layer", message), []
         if side == "a":
             return self._data.handle(content)
         if side == "diff":
@@ -82,6 +80,26 @@ class CompareWidget(LensWidget):
             message = f"{params.get('layer')} did not run in b (no matching op)"
             return error_reply(request_id(content), "unknown_layer", message), []
         return self._side_b.handle({**content, "params": {**params, "layer": label}})
+
+    def _only_in_b(
+        self, content: dict[str, Any], params: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[bytes]] | None:
+        """Requests about what only b has (its ops' values, its code's frames), answered from
+        b; ``None`` for every other request."""
+        frame, layer, side = params.get("frame"), params.get("layer"), params.get("side", "a")
+        if content.get("method") == "source" and isinstance(frame, int) and frame in self._frames_b:
+            asked = {**content, "params": {**params, "frame": self._frames_b[frame]}}
+            reply, arrays = self._side_b.handle(asked)
+            if isinstance(reply.get("result"), dict):  # the frame as the drawn graph numbers it
+                reply = {**reply, "result": {**reply["result"], "frame": frame}}
+            return reply, arrays
+        only_b = self._only_b.get(layer) if isinstance(layer, str) else None
+        if only_b is None:
+            return None
+        if side == "b":
+            return self._side_b.handle({**content, "params": {**params, "layer": only_b}})
+        message = f"{only_b} ran only in b: a has no such op, so no {side} side"
+        return error_reply(request_id(content), "unknown_layer", message), []
 
 
 class ScoresWidget(LensWidget):
