@@ -91,6 +91,8 @@ def test_train_vs_eval_draws_the_ops_only_training_ran() -> None:
     letters = dict(zip(ops, state["status"], strict=True))
     assert [letters[label] for label in only] == ["b", "b"]
     assert [o["label"] for o in state["only_b"]] == ["buffer_1:1", "add_1_2:1"]
+    # The legend names the node drawn: b's counter read, not a's first buffer (running_mean).
+    assert c.first_divergence == "buffer_1:1" and state["first_divergence"] == "b/buffer_1:1"
 
 
 def test_no_op_only_in_b_leaves_a_graph_as_it_is() -> None:
