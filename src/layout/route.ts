@@ -47,10 +47,17 @@ interface OpenPiece {
   text: string;
 }
 
+/** Names per number key part: three parts stay below 2^53 (exact as a double). */
+const NAMES = 2 ** 17;
+
 /** Pieces by number: the same (box, from, to) is one piece, whichever edges pass through it. */
 class PieceTable {
   readonly list: OpenPiece[] = [];
-  private readonly index = new Map<string, number>();
+  /** Boxes and item ids by number, so a piece is found by a number, not a joined string. */
+  private readonly names = new Map<string, number>();
+  private readonly index = new Map<number, number>();
+  /** Pieces with a name numbered beyond what a number key holds: keys as joined strings. */
+  private readonly byText = new Map<string, number>();
 
   /** The piece of an edge between two nodes of one box: its own (edges of a visible graph are
    *  unique), so it is not looked up. */
@@ -60,14 +67,26 @@ class PieceTable {
   }
 
   of(group: string, from: string, to: string): number {
-    const key = `${group}${KEY_SEP}${from}${KEY_SEP}${to}`;
-    let i = this.index.get(key);
+    const g = this.name(group);
+    const f = this.name(from);
+    const t = this.name(to);
+    // A name keeps its number: a piece's key is always the same one of the two kinds.
+    const fits = g < NAMES && f < NAMES && t < NAMES;
+    const key = fits ? (g * NAMES + f) * NAMES + t : `${group}${KEY_SEP}${from}${KEY_SEP}${to}`;
+    let i = typeof key === 'number' ? this.index.get(key) : this.byText.get(key);
     if (i === undefined) {
       i = this.list.length;
-      this.index.set(key, i);
+      if (typeof key === 'number') this.index.set(key, i);
+      else this.byText.set(key, i);
       this.list.push({ group, from, to, text: '' });
     }
     return i;
+  }
+
+  private name(s: string): number {
+    let n = this.names.get(s);
+    if (n === undefined) this.names.set(s, (n = this.names.size));
+    return n;
   }
 }
 
