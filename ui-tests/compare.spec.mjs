@@ -139,6 +139,21 @@ export async function compareSpec({ context, lab, test, assert, out }) {
   });
   await branch.page.close();
 
+  const modes = await openPage(context, join(dir, 'modes.html'));
+  await test('compare page: train vs eval draws the ops only training ran inside BatchNorm; dropout changed', async () => {
+    const want = expected.modes;
+    await view(modes.page, (v) => v.setDepth(99));
+    const drawn = await modes.page.evaluate(() => [...document.querySelectorAll('.lenslab-node--only-b')].map((g) => g.getAttribute('data-node-id')));
+    assert(drawn.includes('b/add_1_2:1'), `only-b nodes: ${drawn} (Python: ${want.only_b})`);
+    const box = await modes.page.evaluate(() => document.querySelector('[data-node-id="b/add_1_2:1"]')?.closest('svg') !== null);
+    assert(box, 'the only-b node is not in the drawing');
+    const dropout = want.changed.find((l) => l.startsWith('dropout'));
+    const d = await view(modes.page, (v, id) => v.diffOf(id), dropout);
+    assert(d !== null && Math.abs(d - want.rel_l2[dropout]) < 1e-9, `dropout diffOf ${d}, Python ${want.rel_l2[dropout]}`);
+    await modes.page.locator('.lenslab-root').screenshot({ path: join(out, 'compare-modes.png') });
+  });
+  await modes.page.close();
+
   if (lab) await viewerCheck({ context, lab, test, assert, out, dir, want: expected.branch });
 
   const kept = await openPage(context, join(dir, 'kept.html'));

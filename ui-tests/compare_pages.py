@@ -48,6 +48,11 @@ def main(out: Path) -> None:
     branches = lenslab.compare(a, bright)
     branches.to_html(out / "branch.html")
     branches.save(out / "branch.lens")  # the .lens viewer opens it as the compare view
+    # Train vs eval: training reads and bumps BatchNorm's batch counter; dropout masks.
+    small = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.5), nn.Linear(4, 2))
+    v = torch.randn(8, 4)
+    modes = lenslab.compare(lenslab.lens(small.eval(), v), lenslab.lens(small.train(), v))
+    modes.to_html(out / "modes.html")
     only_b = next(r for r in branches.rows if r.status == "only_b")
     expected = {
         "ablated": _expected(c),
@@ -56,6 +61,7 @@ def main(out: Path) -> None:
             "only_b_max": float(branches.b.layers[only_b.b].activation.max()),
         },
         "intervened": [layer.label for layer in b if layer.intervened],
+        "modes": _expected(modes),
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=1))
 

@@ -335,8 +335,17 @@ export function layOutBoxes(graph: LayoutInput, routes: Routes, cache: LayoutCac
     // Only inside folds (graph/fold.ts), whose copies are known to repeat: elsewhere a module's
     // layout does not depend on its siblings (toggling one never re-lays out the others).
     const copies = boxes.filter((g) => chainOf(g.key).some((k) => k.startsWith(FOLD_PREFIX)));
-    unifySizes(copies.map((g) => contents(g.key)), sizes);
-    for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, layOut(g.key).size));
+    // Boxes that now share structure and sizes share one layout: laid out (or found) once.
+    const alike = unifySizes(copies.map((g) => ({ ...contents(g.key), box: g.key })), sizes);
+    const sameAs = new Map<string, string>();
+    for (const list of alike) for (const b of list.slice(1)) sameAs.set(b.box, list[0]?.box ?? '');
+    const shapeOf = (key: string): ShapeLayout => {
+      const first = laid.get(sameAs.get(key) ?? '\u0000');
+      if (!first) return layOut(key);
+      laid.set(key, { ids: routes.members.get(key) ?? [], segs: routes.segmentsIn.get(key) ?? [], shape: first.shape });
+      return first.shape;
+    };
+    for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, shapeOf(g.key).size));
   }
   layOut(ROOT);
   return laid;

@@ -24,7 +24,8 @@ export function textWidth(text: string): number {
 
 
 export function nodeSize(node: Pick<VisibleNode, 'lines' | 'shape'>): Size {
-  const longest = Math.max(...node.lines.map(textWidth), 0);
+  let longest = 0;
+  for (const line of node.lines) longest = Math.max(longest, textWidth(line));
   let width = Math.max(64, longest + 2 * PAD_X);
   let height = node.lines.length * LINE_H + 2 * PAD_Y;
   if (node.shape === 'oval') {

@@ -59,8 +59,14 @@ export function packGraph(graph: VisibleGraph): { packed: PackedGraph; transfer:
   const nodeGroup = new Int32Array(n);
   const selfLoop = new Uint8Array(n);
   const sizes = new Float64Array(2 * n);
+  let lastGroup: string | null = null;
+  let lastAt = -1;
   graph.nodes.forEach((node, i) => {
-    nodeGroup[i] = node.group === null ? -1 : (groupAt.get(node.group) ?? -2);
+    if (node.group !== lastGroup) {
+      lastGroup = node.group;
+      lastAt = node.group === null ? -1 : (groupAt.get(node.group) ?? -2);
+    }
+    nodeGroup[i] = lastAt;
     selfLoop[i] = node.selfLoop ? 1 : 0;
     const s = nodeSize(node);
     sizes[2 * i] = s.width;

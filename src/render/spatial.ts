@@ -7,6 +7,9 @@
 export const INDEX_MIN_ITEMS = 2000;
 /** About this many buckets over the graph's height. */
 const BUCKETS = 1024;
+/** Items spanning more buckets than this (edges from the top of a model into every block) are
+ *  kept apart, in one list every query checks, instead of in all the buckets they cross. */
+const LONG = 16;
 
 export class RowIndex {
   private readonly top: number;
@@ -15,6 +18,9 @@ export class RowIndex {
   private readonly start: Int32Array;
   private readonly ids: Int32Array;
   private readonly stamp: Int32Array;
+  private readonly long: Int32Array;
+  private readonly y0: Float64Array;
+  private readonly y1: Float64Array;
   private query = 0;
 
   /** `y0[i]`..`y1[i]`: the rows item i covers (NaN: never in view). */
@@ -33,12 +39,19 @@ export class RowIndex {
     this.step = Math.max(1, (Number.isFinite(hi) ? hi - this.top : 0) / BUCKETS);
     const count = new Int32Array(BUCKETS + 2);
     const first = new Int32Array(n);
-    const last = new Int32Array(n).fill(-1); // -1: never in view
+    const last = new Int32Array(n).fill(-1); // -1: never in view (or a long item)
+    const long: number[] = [];
     for (let i = 0; i < n; i++) {
       const a = y0[i] as number;
       if (a !== a) continue; // NaN
       first[i] = this.bucket(a);
       last[i] = this.bucket(y1[i] as number);
+      if ((last[i] as number) - (first[i] as number) > LONG) {
+        long.push(i);
+        last[i] = -1;
+        first[i] = 0;
+        continue;
+      }
       for (let k = first[i] as number; k <= (last[i] as number); k++) count[k + 1] = (count[k + 1] as number) + 1;
     }
     for (let k = 1; k < count.length; k++) count[k] = (count[k] as number) + (count[k - 1] as number);
@@ -51,6 +64,9 @@ export class RowIndex {
       }
     }
     this.stamp = new Int32Array(n);
+    this.long = Int32Array.from(long);
+    this.y0 = y0;
+    this.y1 = y1;
   }
 
   private bucket(y: number): number {
@@ -72,6 +88,7 @@ export class RowIndex {
         out.push(i);
       }
     }
+    for (const i of this.long) if ((this.y0[i] as number) <= yb && (this.y1[i] as number) >= ya) out.push(i);
     return out.sort((x, y) => x - y);
   }
 }

@@ -91,6 +91,8 @@ def test_train_vs_eval_draws_the_ops_only_training_ran() -> None:
     letters = dict(zip(ops, state["status"], strict=True))
     assert [letters[label] for label in only] == ["b", "b"]
     assert [o["label"] for o in state["only_b"]] == ["buffer_1:1", "add_1_2:1"]
+    # The legend names the node drawn: b's counter read, not a's first buffer (running_mean).
+    assert c.first_divergence == "buffer_1:1" and state["first_divergence"] == "b/buffer_1:1"
 
 
 def test_no_op_only_in_b_leaves_a_graph_as_it_is() -> None:
@@ -186,3 +188,15 @@ def test_the_code_of_an_op_only_b_ran_comes_from_b() -> None:
     # Embedded where there is no kernel: the line's text travels with the graph.
     text = union_graph(c, source_text=True).wire["source_text"][op["frame"]]
     assert "torch.sigmoid(h) - 1" in text
+
+
+def test_every_wire_field_is_renumbered_or_kept_by_the_union() -> None:
+    from lenslab.compare.union import KEPT, RENUMBERED
+    from lenslab.export.schema import WireGraph
+
+    fields = set(WireGraph.__required_keys__ | WireGraph.__optional_keys__)
+    assert fields == RENUMBERED | KEPT, (
+        "a WireGraph field the compare union does not know: if it holds op positions, "
+        "renumber it in compare/union.py (_renumber), then list it in RENUMBERED or KEPT: "
+        f"{sorted(fields ^ (RENUMBERED | KEPT))}"
+    )

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from lenslab import lens
-from lenslab.export.html import render_html
+from lenslab.export.html import embedded_data, render_html
 from lenslab.export.wire import to_wire
 from lenslab.widget.data import DataServer
 
@@ -217,8 +217,12 @@ def test_standalone_page_embeds_only_the_referenced_lines_as_json(models: Any) -
     assert texts[line_of(models.path, "return torch.relu(x) * 2")] == "    return torch.relu(x) * 2"
     assert len(graph["source_text"]) == len(graph["frames"])
     page = render_html(h)
-    assert "return torch.relu(x) * 2" in page
-    assert "class Broken" not in page, "lines no op ran are not embedded"
+    embedded = embedded_data(page)["graph"]  # the graph travels zlib-compressed (graph_z)
+    assert "    return torch.relu(x) * 2" in embedded["source_text"]
+    assert not any("class Broken" in line for line in embedded["source_text"]), (
+        "lines no op ran are not embedded"
+    )
+    assert "class Broken" not in page
 
 
 def test_partial_capture_names_the_call_that_failed(models: Any) -> None:

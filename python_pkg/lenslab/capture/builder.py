@@ -24,7 +24,7 @@ from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_sha
 from .select import Selection, StopForward
 from .source import Site, augmented_operator, user_frame
 from .special import run_special
-from .store import ActivationStore, storage_key
+from .store import ActivationStore, copy_detached, storage_key
 
 Tensor = torch.Tensor
 _SLOTS = tuple(str(i) for i in range(64))
@@ -154,10 +154,10 @@ class TraceBuilder:
         )
         record.address = address
         self.ops.append(record)
-        # Buffers are small and change under later calls (running stats): keep a copy.
+        # Buffers are small and change under later calls (running stats): keep a copy (of the
+        # detached tensor: no autograd graph, so no grad-mode switch needed around it).
         if self._wanted(index, record):
-            with torch.no_grad():
-                self.store.keep(index, tensor.detach().clone(), address)
+            self.store.keep(index, copy_detached(tensor), address)
         else:
             self.store.values.append(None)
         self._buffer_nodes[address] = (index, version)

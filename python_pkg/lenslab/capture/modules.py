@@ -161,14 +161,13 @@ class ModuleTracker:
             return
         counts = self._counts
         count = counts[address] = counts.get(address, 0) + 1
-        call = ModuleCall(address, count, self.current, type(module).__name__, len(builder.ops))
-        if args:
-            inputs = self._inputs(args)
-            if inputs:
-                call.inputs = inputs
+        inputs = self._inputs(args) if args else ()
         frame = sys._getframe(1)
-        call.frames, source = call_sites(frame, self.anchor, self.anchored, self.base)
-        call.code, call.line = source
+        frames, source = call_sites(frame, self.anchor, self.anchored, self.base)
+        call = ModuleCall(
+            address, count, self.current, type(module).__name__, len(builder.ops), inputs, source,
+            frames,
+        )  # fmt: skip
         index = len(self.calls)
         self.calls.append(call)
         self._stack.append((index, id(module), frame, source))

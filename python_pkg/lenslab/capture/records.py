@@ -114,7 +114,17 @@ class ModuleCall:
         "type",
     )
 
-    def __init__(self, address: str, call: int, parent: int, type_: str, first_op: int) -> None:
+    def __init__(
+        self,
+        address: str,
+        call: int,
+        parent: int,
+        type_: str,
+        first_op: int,
+        inputs: Sequence[int] = (),
+        source: tuple[CodeType | None, int] = (None, 0),
+        frames: tuple[tuple[CodeType, int], ...] = (),
+    ) -> None:
         self.address = address
         self.call = call  # 1-based call number of this module
         self.parent = parent  # enclosing ModuleCall index, -1 at top level
@@ -122,12 +132,11 @@ class ModuleCall:
         self.first_op = first_op  # ops [first_op, end_op) ran inside this call
         self.end_op = -1
         # Ops whose output was passed in / returned (a tuple; the empty one is shared).
-        self.inputs: Sequence[int] = ()
+        self.inputs = inputs
         self.outputs: Sequence[int] = ()
-        self.code: CodeType | None = None  # user line that called the module
-        self.line = 0
+        self.code, self.line = source  # user line that called the module
         # User frames (code, line) between the enclosing call and this one, outermost first.
-        self.frames: tuple[tuple[CodeType, int], ...] = ()
+        self.frames = frames
 
 
 class ModuleEntry:

@@ -78,9 +78,10 @@ def _call(
 ) -> Any:
     """The model's output, with the hooks and the mode installed only while it runs."""
     tracker = builder.modules
-    here = sys._getframe(0)
-    tracker.base = here
-    builder.caller_frames = caller_frames(here.f_back)
+    # Not kept in a local: a frame holding itself is a reference cycle, which would keep the
+    # builder and its per-op tables alive until the garbage collector finds them.
+    tracker.base = sys._getframe(0)
+    builder.caller_frames = caller_frames(tracker.base.f_back)
     handles: list[Any] = []
     try:
         handles.append(torch_module.register_module_forward_pre_hook(tracker.pre_hook))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from .union import PREFIX
+
 if TYPE_CHECKING:
     from .comparison import Comparison
 
@@ -44,9 +46,17 @@ def compare_state(comparison: Comparison, threshold: float) -> dict[str, Any]:
         "branches": branches,
         "threshold": threshold,
         "model_b": comparison.b.model_type,
-        "first_divergence": comparison.first_divergence,
+        "first_divergence": _drawn_first(comparison),
         "counts": comparison.counts(),
     }
+
+
+def _drawn_first(comparison: Comparison) -> str | None:
+    """The first divergence as the drawn graph labels it (``b/`` + label: an op only b ran)."""
+    for row in comparison.rows:
+        if row.status in ("changed", "only_a", "only_b"):
+            return PREFIX + row.label if row.a < 0 else row.label
+    return None
 
 
 def _finite(value: float, status: str) -> float | None:

@@ -15,13 +15,21 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..export.schema import WireGraph, WireModuleCall, WireOp
+from ..export.schema import WireBranchEdge, WireGraph, WireModuleCall, WireOp, WireOpFold
 from ..export.wire import to_wire
 
 if TYPE_CHECKING:
     from .comparison import Comparison
 
 PREFIX = "b/"  # label prefix of ops only b ran
+# The WireGraph fields, by what the union does with them: renumbered or extended (they hold op
+# positions, or the frames ops point at), or kept as a's (no op positions). A field added to
+# the schema must be placed here (tests/python/test_compare_union.py checks).
+RENUMBERED = frozenset(
+    {"ops", "module_calls", "branch_edges", "failure", "function_calls", "intervened",
+     "op_folds", "output_groups", "saved_bytes", "frames", "source_text"}
+)  # fmt: skip
+KEPT = frozenset({"schema_version", "model_type", "modules", "caller_frames", "folds"})
 SLOT = "in b"  # argument slot of an edge that only b has
 
 
@@ -166,24 +174,8 @@ class _Merge:
         of_a, n = self.of_a, len(out["ops"])
         for call in self.calls[: len(self.wa["module_calls"])]:
             call["outputs"] = [of_a[o] for o in call["outputs"]]
-
-        def at(e: int) -> int:
-            return of_a[e] if e < len(of_a) else n
-
-        out["function_calls"] = [
-            {**f, "first_op": at(f["first_op"]), "end_op": at(f["end_op"]),
-             "outputs": [of_a[o] for o in f["outputs"]]}
-            for f in self.wa["function_calls"]
-        ]  # fmt: skip
-        edges = [
-            {**e, "parent": of_a[e["parent"]], "child": of_a[e["child"]]}
-            for e in self.wa["branch_edges"]
-        ]
-        for e in self.wb["branch_edges"]:
-            p, ch = self.of_b[e["parent"]], self.of_b[e["child"]]
-            if self.c.rows[p].a < 0 or self.c.rows[ch].a < 0:
-                edges.append({**e, "parent": p, "child": ch})
-        out["branch_edges"] = edges  # type: ignore[typeddict-item]  # copies of edges
+        self._ranges(out)
+        out["branch_edges"] = self._branch_edges()
         failure = self.wa["failure"]
         if failure is not None:
             out["failure"] = {**failure, "parents": [of_a[p] for p in failure["parents"]]}
@@ -198,3 +190,45 @@ class _Merge:
             for i, b in enumerate(self.wa["saved_bytes"]):
                 saved[of_a[i]] = b
             out["saved_bytes"] = saved
+
+    def _at(self, i: int) -> int:
+        """The union position of a's op ``i``; ``len(a)`` (one past the end) stays the end."""
+        return self.of_a[i] if i < len(self.of_a) else len(self.c.rows)
+
+    def _ranges(self, out: WireGraph) -> None:
+        """Function calls and folded runs of ops: ranges of a's positions. A folded run that
+        an op only b ran falls inside is no longer a run of equal blocks: it is dropped."""
+        at, of_a = self._at, self.of_a
+        out["function_calls"] = [
+            {**f, "first_op": at(f["first_op"]), "end_op": at(f["end_op"]),
+             "outputs": [of_a[o] for o in f["outputs"]]}
+            for f in self.wa["function_calls"]
+        ]  # fmt: skip
+        if "op_folds" in self.wa:
+            folds: list[WireOpFold] = [
+                {
+                    "module_call": f["module_call"],
+                    "starts": [at(x) for x in f["starts"]],
+                    "end": at(f["end"]),
+                }
+                for f in self.wa["op_folds"]
+            ]
+            rows = self.c.rows
+            out["op_folds"] = [
+                f
+                for f in folds
+                if f["starts"] and all(rows[k].a >= 0 for k in range(f["starts"][0], f["end"]))
+            ]
+
+    def _branch_edges(self) -> list[WireBranchEdge]:
+        """a's, and b's where one end ran only in b (the arm b took)."""
+        of_a, of_b, rows = self.of_a, self.of_b, self.c.rows
+        edges: list[WireBranchEdge] = [
+            {**e, "parent": of_a[e["parent"]], "child": of_a[e["child"]]}
+            for e in self.wa["branch_edges"]
+        ]
+        for e in self.wb["branch_edges"]:
+            p, ch = of_b[e["parent"]], of_b[e["child"]]
+            if rows[p].a < 0 or rows[ch].a < 0:
+                edges.append({**e, "parent": p, "child": ch})
+        return edges

@@ -10,6 +10,7 @@ claim is never overwritten: its lookup raises and names the unambiguous keys to 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 from ..capture import BUFFER
 from .derived import Derived
@@ -38,10 +39,25 @@ class LayerKeyError(KeyError, IndexError):
 class KeyIndex:
     """Base name -> the op positions it can mean, one per pass (layers) or call (modules)."""
 
-    def __init__(self, labels: list[str]) -> None:
+    def __init__(self, labels: list[str], fill: Callable[[KeyIndex], None] | None = None) -> None:
         self._labels = labels
         self._names: dict[str, list[int]] = {}
         self._clashes: dict[str, list[int]] = {}  # names claimed twice: their candidates
+        # Adds every name on first use (``build_index``): a capture nobody looks up by key
+        # (``extract`` runs one per batch) does not build it.
+        self._fill = fill
+
+    def _ready(self) -> None:
+        fill = self._fill
+        if fill is None:
+            return
+        try:
+            fill(self)
+        except BaseException:  # an interrupt mid-way: start again on the next lookup
+            self._names.clear()
+            self._clashes.clear()
+            raise
+        self._fill = None
 
     def add(self, name: str, positions: list[int]) -> None:
         if name in self._clashes:
@@ -64,6 +80,7 @@ class KeyIndex:
         """Every position an exact string key names (all passes of a layer, call N of a
         module...), ``None`` if it is no key. ``save=[key]`` keeps these; ``h[key]`` returns
         the one position, or raises where there are several."""
+        self._ready()
         found = self._names.get(key)
         if found is not None:
             return list(found)
@@ -77,6 +94,7 @@ class KeyIndex:
         return list(clash) if clash is not None else None
 
     def resolve(self, key: object, count: int) -> int:
+        self._ready()
         if isinstance(key, int) and not isinstance(key, bool):
             position = key + count if key < 0 else key
             if 0 <= position < count:
@@ -115,6 +133,7 @@ class KeyIndex:
 
     def keys(self) -> list[str]:
         """Every unambiguous string key (built on demand: it is not stored per pass)."""
+        self._ready()
         out: list[str] = []
         for name, positions in self._names.items():
             if len(positions) == 1:
@@ -124,7 +143,11 @@ class KeyIndex:
 
 
 def build_index(trace: Trace, derived: Derived) -> KeyIndex:
-    index = KeyIndex(derived.labels)
+    """The key index of a capture, filled on its first lookup."""
+    return KeyIndex(derived.labels, lambda index: _fill(index, trace, derived))
+
+
+def _fill(index: KeyIndex, trace: Trace, derived: Derived) -> None:
     for layer, members in enumerate(derived.layer_members):
         first = members[0]
         index.add(derived.layer_labels[first], members)
@@ -148,4 +171,3 @@ def build_index(trace: Trace, derived: Derived) -> KeyIndex:
             index.add_ambiguous(address, several[address])
         elif all(o >= 0 for o in outputs):
             index.add(address, outputs)
-    return index
