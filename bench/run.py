@@ -24,6 +24,7 @@ import big
 import compare
 import extras
 import figures
+import folds
 import many
 import memory
 import notebook_weight
@@ -81,6 +82,7 @@ def sections(quick: bool) -> dict[str, Callable[[], Any]]:
         "compare": compare.run,
         "notebook_weight": notebook_weight.run,
         "big": lambda: big.run(quick),
+        "folds": lambda: folds.run(folds.SIZES[:2] if quick else folds.SIZES),
     }
 
 
@@ -127,6 +129,7 @@ def rows(results: dict[str, Any]) -> list[report.Row]:
     out += compare.rows(r("compare"))
     out += notebook_weight.rows(r("notebook_weight"))
     out += big.rows(r("big"))
+    out += folds.rows(r("folds"))
     return out
 
 

@@ -30,6 +30,8 @@ export class LayerTable {
   private stats: StatsLookup = () => undefined;
   private frame = 0;
   private columns: readonly Column[] = COLUMNS;
+  /** Rows, statistics or order changed while the table was hidden: sorted when next shown. */
+  private stale = false;
 
   constructor(options: LayerTableOptions) {
     this.el = html('div', 'lenslab-table');
@@ -100,6 +102,9 @@ export class LayerTable {
   /** Marks the row of `label` and scrolls it into view. */
   setSelected(label: string | null): void {
     this.selected = label;
+    // Hidden (the graph tab): nothing to scroll or draw; a 100k-row table is not even sorted yet.
+    if (this.el.hidden) return;
+    if (this.stale) this.update();
     this.shownAt ??= new Map(this.shown.map((r, k) => [r.label, k]));
     const i = label === null ? -1 : (this.shownAt.get(label) ?? -1);
     if (i >= 0) {
@@ -119,10 +124,14 @@ export class LayerTable {
 
   /** Labels of the rows in their current order (after filter and sort). */
   order(): string[] {
+    if (this.stale) this.update(true);
     return this.shown.map((r) => r.label);
   }
 
-  private update(): void {
+  /** Filters and sorts the rows and draws them; only marked stale while hidden, unless `now`. */
+  private update(now = false): void {
+    this.stale = this.el.hidden && !now;
+    if (this.stale) return;
     this.shown = sortRows(filterRows(this.rows, this.filter.value), this.sortKey, this.descending, this.stats);
     this.shownAt = null;
     this.count.textContent = `${this.shown.length} of ${this.rows.length}`;

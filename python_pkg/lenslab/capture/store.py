@@ -148,12 +148,12 @@ class ActivationStore:
         aliased = by_storage.pop(key, None)
         if aliased is None:
             return
-        with torch.no_grad():
-            for index in aliased:
-                value = values[index]
-                if isinstance(value, torch.Tensor):
-                    # The copy has its own storage that nothing else can reach: no index needed.
-                    values[index] = copy_detached(value)
+        for index in aliased:
+            value = values[index]
+            if isinstance(value, torch.Tensor):
+                # The copy (of the detached value: no autograd graph, so no grad-mode switch)
+                # has its own storage that nothing else can reach: no index needed.
+                values[index] = copy_detached(value)
 
     def seal(self, owned: Iterable[torch.Tensor]) -> None:
         """End of capture: copy each saved value that is, or is a view of, a tensor in ``owned``

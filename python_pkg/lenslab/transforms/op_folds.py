@@ -43,9 +43,9 @@ def find_op_folds(trace: Trace, entries: Entries | None = None) -> list[OpFold]:
     folds: list[OpFold] = []
     calls = len(trace.calls)
     for level, direct in enumerate(entries if entries is not None else level_entries(trace)):
-        ops, keys = _sequence(trace, direct, table)
-        if len(ops) < MIN_FOLDED_OPS:
+        if len(direct) < MIN_FOLDED_OPS:  # most levels: a module call with a few ops
             continue
+        ops, keys = _sequence(trace, direct, table)
         position = {op: q for q, op in enumerate(ops) if op >= 0}
         for start, period, count in _runs(keys):
             at, left = start, count
