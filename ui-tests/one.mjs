@@ -1,6 +1,7 @@
 // Runs one browser spec against a private JupyterLab, without the rest of the suite:
 //   node ui-tests/one.mjs hosts      (ui-tests/hosts.spec.mjs; screenshots in ui-tests/output/)
 //   node ui-tests/one.mjs lessons    ONLY=<regex> runs just the matching tests of the spec.
+//   ONLY='saved notebook' node ui-tests/one.mjs bundle
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,10 +22,10 @@ if (typeof spec !== 'function') {
   process.exit(2);
 }
 const results = [];
-// ONLY=<regex>: run just the matching tests (a spec's page-writing step always runs).
+// ONLY=<regex>: run just the matching tests (a spec's page- or capture-writing step always runs).
 const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 const test = async (name, body) => {
-  if (only && !only.test(name) && !/pages are written/.test(name)) return;
+  if (only && !only.test(name) && !/(pages|captures) are written/.test(name)) return;
   const started = Date.now();
   try {
     await body();
@@ -39,6 +40,15 @@ const assert = (condition, message) => {
   if (!condition) throw new Error(message);
 };
 
+/** As ui-tests/run.mjs: the first widget's box, or the page (specs such as bundle use it). */
+async function screenshot(page, shotName, { fullPage = false } = {}) {
+  const path = join(OUT, `${shotName}.png`);
+  const widget = page.locator('.lenslab-root').first();
+  if (!fullPage && (await widget.count()) > 0) await widget.screenshot({ path });
+  else await page.screenshot({ path });
+  console.log(`     screenshot ${path}`);
+}
+
 mkdirSync(OUT, { recursive: true });
 const lab = await startLab({ jupyter: join(ROOT, '.venv/bin/jupyter'), rootDir: ROOT });
 const userDataDir = mkdtempSync(join(tmpdir(), 'lenslab-ui-chromium-'));
@@ -49,7 +59,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   viewport: { width: 1400, height: 1000 },
 });
 try {
-  await spec({ context, lab, test, assert, out: OUT });
+  await spec({ context, lab, test, assert, out: OUT, screenshot });
 } finally {
   await context.close();
   await lab.stop();
