@@ -221,12 +221,19 @@ export async function hostsSpec({ context, lab, test, assert, out }) {
   });
 
   // Before any check trusts the notebook (trusting signs it in this server's notary database).
-  await test('untrusted (an executed notebook nobody signed here): JupyterLab and Notebook 7 show the snapshot graph', async () => {
+  await test('untrusted (an executed notebook nobody signed here): JupyterLab and Notebook 7 show the snapshot graph, run: the live view alone', async () => {
     const page = await context.newPage();
     try {
       const query = `token=${lab.token}`;
       await checkUntrusted({ page, url: `${lab.url}/lab/tree/${DIR}/hosts.ipynb?${query}&reset`, assert, shot, name: 'hosts-08-lab-untrusted' });
       await checkUntrusted({ page, url: `${lab.url}/notebooks/${DIR}/hosts.ipynb?${query}`, assert, shot, name: 'hosts-09-notebook7-untrusted' });
+      // Run without trusting: the new outputs are the session's own, the live view hides its snapshot.
+      await runAllCells(page);
+      await page.waitForSelector('.lenslab-root[data-state="ready"]', { timeout: 180_000 });
+      await page.waitForTimeout(1000);
+      const after = await visibleGraphs(page);
+      assert(after.length === 1 && after[0] === 'DIV', `run untrusted: expected the live view alone, found ${after}`);
+      await shot(page, 'hosts-10-notebook7-untrusted-run');
     } finally {
       await page.close();
     }
