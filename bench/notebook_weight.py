@@ -8,6 +8,7 @@ output and the widget's saved state, measured on notebooks executed by
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -22,6 +23,8 @@ BYTES_PER_VISIBLE_OP = 300
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 NODE = re.compile(r'<g class="lenslab-node\b')
+# The kept output: text/html holding one <img class="lenslab-kept"> of the SVG (export/notebook.py).
+KEPT_IMG = re.compile(r'<img class="lenslab-kept"[^>]* src="data:image/svg\+xml;base64,([^"]*)"')
 
 SMALL_MODEL_CELL = """\
 import torch
@@ -65,17 +68,23 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def kept_svg(data: dict[str, Any]) -> str:
+    """The kept SVG snapshot in an output's data ("" if the output is not lenslab's kept view)."""
+    found = KEPT_IMG.search(_text(data.get("text/html", "")))
+    return base64.b64decode(found.group(1)).decode() if found else ""
+
+
 def weights(notebook: dict[str, Any]) -> list[dict[str, int]]:
     """One entry per displayed lenslab widget: bytes it adds, and the ops visible in its snapshot."""
     state = notebook.get("metadata", {}).get("widgets", {}).get(STATE_MIME, {}).get("state", {})
     out: list[dict[str, int]] = []
     for cell in notebook["cells"]:
         kept: dict[str, Any] | None = None
+        svg = ""
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            svg = _text(data.get("image/svg+xml", ""))
-            if "lenslab-kept" in svg:
-                kept = output
+            if kept_svg(data):
+                kept, svg = output, kept_svg(data)
                 continue
             view = data.get(WIDGET_MIME)
             model = state.get(view.get("model_id", "")) if view else None
@@ -86,7 +95,7 @@ def weights(notebook: dict[str, Any]) -> list[dict[str, int]]:
             visible = 0
             if kept is not None:
                 size += _size(kept)
-                visible = len(NODE.findall(_text(kept["data"]["image/svg+xml"])))
+                visible = len(NODE.findall(svg))
             out.append({"bytes": size, "visible_ops": visible, "kept_svg": kept is not None})
             kept = None
     return out

@@ -34,8 +34,10 @@ interface CodeReply {
 }
 
 /**
- * The kept snapshot as hosts draw it: inline (nbconvert may), an <img> with the SVG URL-encoded
- * (JupyterLab, Notebook 7) or base64-encoded (nbconvert: the SVG starts `<svg class="lenslab-kept`).
+ * The kept snapshot as hosts draw it: today an `<img class="lenslab-kept">` of the SVG in a
+ * text/html output (shown in untrusted notebooks too); notebooks saved by earlier versions hold
+ * `image/svg+xml`, which hosts draw inline, as an <img> with the SVG URL-encoded (JupyterLab,
+ * Notebook 7) or base64-encoded (nbconvert: the SVG starts `<svg class="lenslab-kept`).
  */
 export const KEPT = 'svg.lenslab-kept, img.lenslab-kept, img[src*="lenslab-kept"], img[src^="data:image/svg+xml;base64,PHN2ZyBjbGFzcz0ibGVuc2xhYi1rZXB0"]';
 

@@ -225,18 +225,18 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
 
     await test('a saved notebook reopened without its widget model still shows the graph', async () => {
       await labPage.goto(`${lab.url}/lab/tree/${DIR}/kept.ipynb?token=${lab.token}&reset`);
-      // The kept output is an SVG snapshot (image/svg+xml, drawn by JupyterLab's own renderer
-      // once the notebook is trusted, as the user's own saved notebooks are).
+      // The kept output is an SVG snapshot (an <img> in text/html, which JupyterLab draws in
+      // trusted and untrusted notebooks alike; trusted here, as the user's own saved notebooks are).
       await labPage.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
       await trustNotebook(labPage);
-      await labPage.waitForSelector('.jp-OutputArea-child img[src*="lenslab-kept"]', { state: 'visible', timeout: 90_000 });
+      await labPage.waitForSelector('.jp-OutputArea-child img.lenslab-kept', { state: 'visible', timeout: 90_000 });
       await labPage.waitForTimeout(3000);
       const errors = await labPage.locator('.jp-OutputArea-child:visible', { hasText: /model not found|Loading widget/ }).count();
       assert(errors === 0, 'a "model not found" error or "Loading widget..." is visible');
-      const graphs = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible, .jp-Notebook .lenslab-root:visible').count();
+      const graphs = await labPage.locator('.jp-Notebook img.lenslab-kept:visible, .jp-Notebook .lenslab-root:visible').count();
       assert(graphs === 1, `expected one graph, found ${graphs}`);
       // A widget model restored from the saved state has no kernel: it steps aside for the snapshot.
-      const snapshot = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible').count();
+      const snapshot = await labPage.locator('.jp-Notebook img.lenslab-kept:visible').count();
       assert(snapshot === 1, 'the kept snapshot is hidden behind a widget with no kernel');
       await screenshot(labPage, '22-kept-notebook', { fullPage: true });
     });
@@ -246,7 +246,7 @@ export async function bundleSpec({ context, lab, test, assert, screenshot }) {
       await runAllCells(labPage);
       const live = '.jp-Notebook .lenslab-root[data-state="ready"]';
       await labPage.waitForSelector(live, { timeout: 180_000 });
-      const kept = await labPage.locator('.jp-Notebook img[src*="lenslab-kept"]:visible').count();
+      const kept = await labPage.locator('.jp-Notebook img.lenslab-kept:visible').count();
       assert(kept === 0, 'the kept snapshot is still visible next to the live widget');
       await labPage.locator(live).first().click({ button: 'right', position: { x: 200, y: 200 } });
       const item = labPage.locator('.lm-Menu-item', { hasText: 'Open in New Tab' });

@@ -9,7 +9,8 @@
 // (every non-file request aborted) and online (the CDN files served from node_modules and the
 // anywidget wheel by Playwright routing), Notebook 7 before and after running, JupyterLab with
 // the lenslab extension disabled (the code then comes from the kernel), `marimo run` and
-// the marimo export (its CDN served from the marimo wheel). One graph each; "no kernel
+// the marimo export (its CDN served from the marimo wheel), and the notebook opened untrusted
+// in JupyterLab and Notebook 7 (the snapshot still shows). One graph each; "no kernel
 // connected" and never "kernel busy" where no kernel is behind the page.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -55,6 +56,68 @@ function visibleGraphs(page) {
     visit(document);
     return found;
   }, GRAPHS);
+}
+
+/**
+ * The kept snapshot as drawn: its <img> box, whether the image decoded, the nodes in its SVG
+ * (from the data: URL) and how many of its pixels are not white (drawn onto a canvas).
+ */
+function keptSnapshot(page) {
+  return page.evaluate(async () => {
+    const img = [...document.querySelectorAll('.jp-OutputArea-output img.lenslab-kept')].find((el) => el.getBoundingClientRect().width > 0);
+    if (!img) return null;
+    await img.decode().catch(() => undefined);
+    const box = img.getBoundingClientRect();
+    const svg = atob(img.src.slice(img.src.indexOf(',') + 1));
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let inked = 0;
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i + 3] > 0 && pixels[i] + pixels[i + 1] + pixels[i + 2] < 3 * 235) inked++;
+    return {
+      width: Math.round(box.width),
+      height: Math.round(box.height),
+      natural: img.naturalWidth,
+      nodes: (svg.match(/<g class="lenslab-node\b/g) ?? []).length,
+      inked,
+      mime: img.closest('[data-mime-type]')?.getAttribute('data-mime-type'),
+    };
+  });
+}
+
+/** Whether any cell of the open notebook is trusted (false: a notebook nobody signed here). */
+const anyTrusted = (page) =>
+  page.evaluate(() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+    for (let i = 0; i < cells.length; i++) if (cells.get(i).trusted) return true;
+    return false;
+  });
+
+/**
+ * Opens the executed notebook untrusted (the lab server's data dir, hence its notary database,
+ * is fresh, and nothing trusted the file yet): the kept snapshot must show, not its text line.
+ */
+async function checkUntrusted({ page, url, assert, shot, name }) {
+  await page.goto(url);
+  await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
+  await page.evaluate(() => window.jupyterapp.shell.currentWidget.context.ready);
+  assert(!(await anyTrusted(page)), 'the notebook opened trusted: this check needs an untrusted one');
+  await page.waitForSelector('.jp-OutputArea-output img.lenslab-kept', { state: 'visible', timeout: 60_000 });
+  await page.waitForTimeout(1500);
+  const kept = await keptSnapshot(page);
+  assert(kept && kept.mime === 'text/html', `the snapshot is not the text/html <img> (${JSON.stringify(kept)})`);
+  assert(kept.natural > 0 && kept.width > 100 && kept.height > 200, `the snapshot is not drawn (${JSON.stringify(kept)})`);
+  assert(kept.nodes >= 5 && kept.inked > 2000, `the snapshot shows no graph (${JSON.stringify(kept)})`);
+  const line = await page.locator('.jp-OutputArea-output:visible', { hasText: 'static view: the interactive widget needs the kernel' }).count();
+  assert(line === 0, 'the text line shows instead of the snapshot');
+  const graphs = await visibleGraphs(page);
+  assert(graphs.length === 1, `expected one graph, found ${graphs.length} (${graphs})`);
+  assert(!(await anyTrusted(page)), 'the notebook became trusted while checked');
+  console.log(`     untrusted snapshot: ${JSON.stringify(kept)}`);
+  await shot(page, name);
 }
 
 const bodyText = (page) =>
@@ -124,7 +187,7 @@ export async function hostsSpec({ context, lab, test, assert, out }) {
       await page.waitForTimeout(4000);
       const graphs = await visibleGraphs(page);
       assert(graphs.length === 1, `expected one graph, found ${graphs.length} (${graphs})`);
-      const box = await page.locator('[data-mime-type="image/svg+xml"] img').first().boundingBox();
+      const box = await page.locator('[data-mime-type="text/html"] img.lenslab-kept').first().boundingBox();
       assert(box && box.width <= 1400 && box.height > 200, `the kept SVG is not drawn to fit (${JSON.stringify(box)})`);
       assert(!/kernel busy/.test(await bodyText(page)), 'says "kernel busy"');
       await shot(page, 'hosts-01-nbconvert-offline');
@@ -157,13 +220,25 @@ export async function hostsSpec({ context, lab, test, assert, out }) {
     }
   });
 
+  // Before any check trusts the notebook (trusting signs it in this server's notary database).
+  await test('untrusted (an executed notebook nobody signed here): JupyterLab and Notebook 7 show the snapshot graph', async () => {
+    const page = await context.newPage();
+    try {
+      const query = `token=${lab.token}`;
+      await checkUntrusted({ page, url: `${lab.url}/lab/tree/${DIR}/hosts.ipynb?${query}&reset`, assert, shot, name: 'hosts-08-lab-untrusted' });
+      await checkUntrusted({ page, url: `${lab.url}/notebooks/${DIR}/hosts.ipynb?${query}`, assert, shot, name: 'hosts-09-notebook7-untrusted' });
+    } finally {
+      await page.close();
+    }
+  });
+
   await test('Notebook 7: the saved notebook shows one graph without a kernel, and the live widget alone once run', async () => {
     const page = await context.newPage();
     try {
       await page.goto(`${lab.url}/notebooks/${DIR}/hosts.ipynb?token=${lab.token}`);
       await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.content?.widgets, null, { timeout: 90_000 });
-      await trustNotebook(page); // executed elsewhere, so untrusted: SVG shows once trusted
-      await page.waitForSelector('img[src*="lenslab-kept"]', { timeout: 60_000 });
+      await trustNotebook(page); // executed elsewhere, so untrusted: trusted, the snapshot stays one graph
+      await page.waitForSelector('img.lenslab-kept', { timeout: 60_000 });
       await page.waitForTimeout(1500);
       const before = await visibleGraphs(page);
       assert(before.length === 1, `before running: expected one graph, found ${before.length} (${before})`);

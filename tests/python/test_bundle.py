@@ -263,13 +263,17 @@ def test_to_html_embeds_names_as_data_only(tmp_path: Path) -> None:
 
 def test_kept_view_bundle_is_one_svg_snapshot_and_text() -> None:
     from lenslab.export.figure import HEADLESS_JS
-    from lenslab.export.notebook import KEPT_CLASS, SVG_MIME, kept_view_bundle
+    from lenslab.export.notebook import HTML_MIME, KEPT_CLASS, kept_view_bundle, snapshot_svg
 
     if not HEADLESS_JS.is_file():
         pytest.skip("front end not built")
     bundle = kept_view_bundle(lens(OddName(), torch.randn(2, 3)))
-    assert set(bundle) == {SVG_MIME, "text/plain"}  # the graph is saved once, as the drawing
-    svg = bundle[SVG_MIME]
+    assert set(bundle) == {HTML_MIME, "text/plain"}  # the graph is saved once, as the drawing
+    # One <img> of the SVG (what JupyterLab's sanitizer keeps in an untrusted notebook).
+    html = bundle[HTML_MIME]
+    assert html.startswith(f'<img class="{KEPT_CLASS}" ') and html.count("<") == 1
+    assert 'src="data:image/svg+xml;base64,' in html
+    svg = snapshot_svg(bundle)
     # Starts with the marked tag, so hosts that base64-encode it can still tell it is ours.
     assert svg.startswith(f'<svg class="{KEPT_CLASS}" xmlns="http://www.w3.org/2000/svg"')
     assert "<script" not in svg

@@ -188,7 +188,7 @@ def test_nan_and_inf_positions_that_agree_are_the_same() -> None:
 
 def test_a_saved_notebook_keeps_the_compare_view_without_a_kernel() -> None:
     from lenslab.compare.html import kept_compare_bundle
-    from lenslab.export.notebook import KEPT_CLASS, SVG_MIME
+    from lenslab.export.notebook import KEPT_CLASS, snapshot_svg
 
     model, x = TwoLayer(), torch.randn(2, 4)
     c = compare(lens(model, x), lens(model, x, intervene={"act": "zero"}))
@@ -196,5 +196,6 @@ def test_a_saved_notebook_keeps_the_compare_view_without_a_kernel() -> None:
         bundle = kept_compare_bundle(c)
     except ImportError:
         pytest.skip("the headless renderer is not installed")
-    assert f'class="{KEPT_CLASS}"' in bundle[SVG_MIME] and "relu_1_2" in bundle[SVG_MIME]
+    svg = snapshot_svg(bundle)
+    assert svg.startswith(f'<svg class="{KEPT_CLASS}"') and "relu_1_2" in svg
     assert bundle["text/plain"] == c.summary()

@@ -158,10 +158,10 @@ def test_the_compare_page_embeds_the_ops_only_b_ran(tmp_path: Path) -> None:
 
 def test_a_saved_notebook_s_snapshot_draws_the_ops_only_b_ran() -> None:
     from lenslab.compare.html import kept_compare_bundle
-    from lenslab.export.notebook import SVG_MIME
+    from lenslab.export.notebook import snapshot_svg
 
     try:
-        svg = kept_compare_bundle(_branch_runs())[SVG_MIME]
+        svg = snapshot_svg(kept_compare_bundle(_branch_runs()))
     except ImportError:
         pytest.skip("the headless renderer is not installed")
     assert ">b/sigmoid_1_4<" in svg and ">relu_1_4<" in svg  # node titles

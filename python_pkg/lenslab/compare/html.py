@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..export.html import previews_of, render_html, tensor_previews
-from ..export.notebook import KEPT_CLASS, SVG_MIME, slim_svg
+from ..export.notebook import KEPT_METADATA, kept_bundle, marked_svg, slim_svg
 from .sides import aligned_capture, difference_capture
 from .state import compare_state
 from .union import union_graph
@@ -67,8 +67,7 @@ def kept_compare_bundle(c: Comparison) -> dict[str, Any]:
     scores = {r.label: r.rel_l2 for r in c.rows if r.a >= 0 and not math.isnan(r.rel_l2)}
     view = view_options(c.a, {"overlay": scores}, static=True)
     svg = slim_svg(render_svg(dict(compact(union_graph(c).wire)), view))  # b-only ops too
-    at = svg.find("<svg") + len("<svg")
-    return {SVG_MIME: f'{svg[:at]} class="{KEPT_CLASS}"{svg[at:]}', "text/plain": c.summary()}
+    return kept_bundle(marked_svg(svg), c.summary())
 
 
 def publish_kept_compare(c: Comparison) -> None:
@@ -84,4 +83,4 @@ def publish_kept_compare(c: Comparison) -> None:
         bundle = kept_compare_bundle(c)
     except Exception:  # a missing front-end build must not stop the widget itself
         return
-    publish_display_data(bundle, metadata={SVG_MIME: {"lenslab": "kept-view"}})  # type: ignore[no-untyped-call]  # IPython ships no annotations here
+    publish_display_data(bundle, metadata=KEPT_METADATA)  # type: ignore[no-untyped-call]  # IPython ships no annotations here
