@@ -3,8 +3,7 @@
 // kernel. Checks the first draw (layers folded), opening and closing the fold, showing one copy
 // or all, selecting an op inside the fold (it opens at that copy) until its tensor is drawn. Called
 // with use_cache=True: the KV cache's outputs are one output node.
-// Screenshots: ui-tests/output/big/. Minutes on a busy machine: not part of `make test`;
-// `make test-heavy` runs it (tests/python/test_big_browser.py), or:
+// Screenshots: ui-tests/output/big/. Part of `make test` (tests/python/test_big_browser.py), or:
 //   .venv/bin/python bench/big_models.py --only llama_10k   # prints the page's path
 //   node ui-tests/big.spec.mjs PATH.html
 import { mkdirSync } from 'node:fs';

@@ -19,6 +19,7 @@ import torch
 from .composite import FunctionCall
 from .flatten import iter_tensors
 from .funcinfo import FuncInfo
+from .gradfn import GradFnNames
 from .modules import ModelTree, ModuleTracker
 from .records import BUFFER, INPUT, OP, OUTPUT, ModuleCall, OpRecord, intern_shape
 from .select import Selection, StopForward
@@ -75,6 +76,7 @@ class TraceBuilder:
         # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
         self.param_refs = {a: weakref.ref(p) for a, p in params}
         self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
+        self.grad_fn_names = GradFnNames()
         self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
@@ -375,7 +377,7 @@ class TraceBuilder:
         if address is not None:
             parents.append(self._buffer_node(tensor, address))
             slots.append(slot)
-        elif tensor.grad_fn is not None:
+        elif tensor.requires_grad and not tensor.is_leaf:  # not .grad_fn: see gradfn.py
             # Made by tracked ops the capture never saw: another thread, a TorchScript
             # submodule, or work done before the pass. Counted and reported after it.
             self.unseen_reads += 1
@@ -460,9 +462,10 @@ class TraceBuilder:
                 producer[id(out)] = (weakref.ref(out), index, out._version)
             except RuntimeError:  # inference-mode tensors track no versions
                 producer[id(out)] = (weakref.ref(out), index, -1)
-            node = out.grad_fn  # None without autograd: one attribute read per op
-            if node is not None:
-                grad_fns[index] = type(node).__name__
+            if out.requires_grad:  # a node name by call signature (gradfn.py: why not read)
+                node = self.grad_fn_names.name(func, out_index, out, args, kwargs)
+                if node is not None:
+                    grad_fns[index] = node
         if self.keep_args:
             # Containers are copied (tensors are not): DenseNet appends to the list it passed
             # to ``cat`` after the call, and replay must see the list as the op saw it.
