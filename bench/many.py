@@ -2,7 +2,7 @@
 
 - Peak RSS of ``lens(save=[one layer])`` over a plain forward (resnet18, GPT-2 small config at
   32 and 512 tokens), beside ``save="all"``: selection is decided during the pass, so what
-  remains above plain is the per-op metadata (~2 KB/op; visible at 32 tokens, where GPT-2's
+  remains above plain is the per-op metadata (~1.3 KB/op on GPT-2; visible at 32 tokens, where GPT-2's
   activations are only ~10 MB).
 - ``h.rerun(x2)`` vs ``lens(model, x2)`` on resnet18 (interleaved, medians).
 - ``extract`` of 512 inputs vs a hand-written forward-hook loop doing the same: resnet18 at
