@@ -27,6 +27,9 @@ const ROLE_FILL: Record<string, string> = {
 /** Function nodes (kind 'function'): widget.css's tint without a theme. */
 const FUNCTION_FILL = '#dfecf9';
 const NODE_STROKE = '#5a5a5a';
+/** Compare widgets: the outline and edges of ops only run b ran (widget.css's .lenslab-node--only-b). */
+const ONLY_B_STROKE = '#0072b2';
+const ONLY_B_DASH = [5, 3];
 /** Extra world-space margin drawn around the viewport, in screen pixels. */
 const MARGIN_PX = 64;
 
@@ -89,7 +92,7 @@ export function drawCanvas(
   ctx.setTransform(dpr * camera.k, 0, 0, dpr * camera.k, dpr * camera.x, dpr * camera.y);
   const view = viewport(size, camera);
   const headers = drawBoxes(ctx, graph, layout, view, colors);
-  const edges = planEdges(layout.edges, view);
+  const edges = planEdges(layout.edges, view, state.onlyBEdges);
   drawEdges(ctx, edges, view, colors);
   const nodes = planNodes(graph, layout, view, state);
   const drawn = drawNodes(ctx, nodes, view, state, colors);
@@ -145,8 +148,12 @@ function drawBoxes(ctx: CanvasRenderingContext2D, graph: VisibleGraph, layout: G
 export interface EdgePlan {
   readonly solid: EdgeRoute[];
   readonly dashed: EdgeRoute[];
+  /** Compare widgets: edges into or out of an op only run b ran (blue, dashed). */
+  readonly onlyB: EdgeRoute[];
   /** Polylines whose last segment gets an arrowhead (a self-loop's last two points). */
   readonly arrows: (readonly { x: number; y: number }[])[];
+  /** Arrowheads of the `onlyB` edges (blue). */
+  readonly onlyBArrows: (readonly { x: number; y: number }[])[];
   readonly labels: EdgeRoute[];
 }
 
@@ -196,8 +203,10 @@ function boxesOfEdges(edges: readonly EdgeRoute[]): EdgeBoxes {
 const candidates = (n: number, rows: RowIndex | null, y0: number, y1: number): number[] =>
   rows ? rows.within(y0, y1) : Array.from({ length: n }, (_, i) => i);
 
-export function planEdges(edges: readonly EdgeRoute[], v: Viewport): EdgePlan {
-  const plan: EdgePlan = { solid: [], dashed: [], arrows: [], labels: [] };
+/** `onlyB`: keys "from\u2192to" of the edges drawn blue and dashed (compare widgets). */
+export function planEdges(edges: readonly EdgeRoute[], v: Viewport, onlyB?: ReadonlySet<string>): EdgePlan {
+  const plan: EdgePlan = { solid: [], dashed: [], onlyB: [], arrows: [], onlyBArrows: [], labels: [] };
+  const blue = onlyB !== undefined && onlyB.size > 0 ? onlyB : null;
   const b = boxesOfEdges(edges);
   for (const i of candidates(edges.length, b.rows, v.y0, v.y1)) {
     const e = edges[i];
@@ -205,8 +214,9 @@ export function planEdges(edges: readonly EdgeRoute[], v: Viewport): EdgePlan {
     if (!e || Number.isNaN(ex0)) continue;
     if ((b.x1[i] ?? 0) < v.x0 || ex0 > v.x1 || (b.y1[i] ?? 0) < v.y0 || (b.y0[i] ?? 0) > v.y1) continue;
     const p = e.points;
-    (e.dashed ? plan.dashed : plan.solid).push(e);
-    if (v.readable) plan.arrows.push(e.selfLoop ? p.slice(2, 4) : p);
+    const isB = blue !== null && blue.has(`${e.from}\u2192${e.to}`);
+    (isB ? plan.onlyB : e.dashed ? plan.dashed : plan.solid).push(e);
+    if (v.readable) (isB ? plan.onlyBArrows : plan.arrows).push(e.selfLoop ? p.slice(2, 4) : p);
     if (v.labelled && e.text && e.labelAt) plan.labels.push(e);
   }
   return plan;
@@ -237,8 +247,23 @@ function drawEdges(ctx: CanvasRenderingContext2D, plan: EdgePlan, v: Viewport, c
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  fillArrows(ctx, plan.arrows);
+  if (plan.onlyB.length > 0) {
+    ctx.strokeStyle = ONLY_B_STROKE;
+    ctx.fillStyle = ONLY_B_STROKE;
+    ctx.setLineDash(ONLY_B_DASH);
+    ctx.beginPath();
+    for (const e of plan.onlyB) edgePath(ctx, e);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    fillArrows(ctx, plan.onlyBArrows);
+  }
+}
+
+function fillArrows(ctx: CanvasRenderingContext2D, arrows: readonly (readonly { x: number; y: number }[])[]): void {
+  if (arrows.length === 0) return;
   ctx.beginPath();
-  for (const p of plan.arrows) {
+  for (const p of arrows) {
     const head = arrowHead(p);
     if (!head) continue;
     ctx.moveTo(head[0].x, head[0].y);
@@ -254,6 +279,8 @@ function drawEdges(ctx: CanvasRenderingContext2D, plan: EdgePlan, v: Viewport, c
 export interface NodePlan {
   readonly byFill: Map<string, [VisibleNode, Box][]>;
   readonly marked: [VisibleNode, Box][];
+  /** Compare widgets: ops only run b ran, outlined blue and dashed (unless selected). */
+  readonly onlyB: [VisibleNode, Box][];
 }
 
 /** Each drawn node's box by position in the graph, and on big graphs a row index over them. */
@@ -284,7 +311,7 @@ function boxesOfNodes(graph: VisibleGraph, layout: GraphLayout): NodeBoxes {
 }
 
 export function planNodes(graph: VisibleGraph, layout: GraphLayout, v: Viewport, state: SceneState & { readonly hoverGroup: string }): NodePlan {
-  const plan: NodePlan = { byFill: new Map(), marked: [] };
+  const plan: NodePlan = { byFill: new Map(), marked: [], onlyB: [] };
   const { boxes, rows } = boxesOfNodes(graph, layout);
   for (const i of candidates(graph.nodes.length, rows, v.y0, v.y1)) {
     const n = graph.nodes[i];
@@ -294,6 +321,7 @@ export function planNodes(graph: VisibleGraph, layout: GraphLayout, v: Viewport,
     const list = plan.byFill.get(f);
     if (list) list.push([n, b]);
     else plan.byFill.set(f, [[n, b]]);
+    if (n.id !== state.selected && state.onlyB?.has(n.id) === true) plan.onlyB.push([n, b]);
     if (n.id === state.selected || state.matches.has(n.id) || (state.hoverGroup && n.passGroup === state.hoverGroup)) plan.marked.push([n, b]);
   }
   return plan;
@@ -314,6 +342,7 @@ function drawNodes(ctx: CanvasRenderingContext2D, plan: NodePlan, v: Viewport, s
     ctx.stroke();
   }
   const dashedNodes: [VisibleNode, Box][] = [];
+  const blue = new Set(plan.onlyB.map(([n]) => n.id));
   for (const [fill, list] of plan.byFill) {
     ctx.fillStyle = fill;
     ctx.beginPath();
@@ -321,6 +350,7 @@ function drawNodes(ctx: CanvasRenderingContext2D, plan: NodePlan, v: Viewport, s
     ctx.fill();
     ctx.beginPath();
     for (const [n, b] of list) {
+      if (blue.has(n.id)) continue;
       if (n.dashed) dashedNodes.push([n, b]);
       else shapePath(ctx, n, b);
     }
@@ -331,6 +361,15 @@ function drawNodes(ctx: CanvasRenderingContext2D, plan: NodePlan, v: Viewport, s
     ctx.setLineDash([4, 3]);
     ctx.beginPath();
     for (const [n, b] of dashedNodes) shapePath(ctx, n, b);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  if (plan.onlyB.length > 0) {
+    ctx.lineWidth = 2 * Math.max(v.lw, 0.5);
+    ctx.strokeStyle = ONLY_B_STROKE;
+    ctx.setLineDash(ONLY_B_DASH);
+    ctx.beginPath();
+    for (const [n, b] of plan.onlyB) shapePath(ctx, n, b);
     ctx.stroke();
     ctx.setLineDash([]);
   }

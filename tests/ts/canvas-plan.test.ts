@@ -3,7 +3,7 @@
 // these plans on the 2D context.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arrowHead, nodeTextLines, planEdges, planNodes, viewport } from '../../src/render/canvas.ts';
+import { arrowHead, drawCanvas, nodeTextLines, planEdges, planNodes, viewport } from '../../src/render/canvas.ts';
 import { layoutGraph } from '../../src/layout/layout.ts';
 import { LINE_H } from '../../src/layout/size.ts';
 import { createTrace } from '../../src/model/trace.ts';
@@ -93,3 +93,50 @@ function bounds(points: readonly { x: number; y: number }[]): { x: number; y: nu
   const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
   return { x: x0, y: y0, width: Math.max(...xs) - x0, height: Math.max(...ys) - y0 };
 }
+
+/** A 2D context stand-in that records calls and style settings in order. */
+function recorder(): { ctx: CanvasRenderingContext2D; log: string[] } {
+  const log: string[] = [];
+  const props: Record<string, unknown> = {};
+  const ctx = new Proxy(props, {
+    get: (t, key: string) => (key in t ? t[key] : (...args: unknown[]) => void log.push(`${key}(${args.map(String).join(',')})`)),
+    set: (t, key: string, value: unknown) => {
+      t[key] = value;
+      log.push(`${key}=${String(value)}`);
+      return true;
+    },
+  });
+  return { ctx: ctx as unknown as CanvasRenderingContext2D, log };
+}
+
+test('compare widgets: ops only run b ran get a dashed blue outline and edges, as in SVG', () => {
+  const id = 'relu_1_3:1';
+  const touching = graph.edges.filter((e) => e.from === id || e.to === id).map((e) => `${e.from}\u2192${e.to}`);
+  assert.ok(touching.length >= 2, 'the op has edges in and out');
+  const blue = { ...idle, onlyB: new Set([id]), onlyBEdges: new Set(touching) };
+  const all = viewport({ width: 1e5, height: 1e5 }, { x: 1e4, y: 1e4, k: 1 });
+  const edges = planEdges(layout.edges, all, blue.onlyBEdges);
+  assert.deepEqual(edges.onlyB.map((e) => `${e.from}\u2192${e.to}`).sort(), [...touching].sort());
+  assert.equal(edges.solid.length + edges.dashed.length + edges.onlyB.length, layout.edges.length, 'each edge drawn once');
+  assert.equal(edges.onlyBArrows.length, touching.length);
+  assert.deepEqual(planNodes(graph, layout, all, blue).onlyB.map(([n]) => n.id), [id]);
+  assert.equal(planNodes(graph, layout, all, { ...blue, selected: id }).onlyB.length, 0, 'the selection outline wins');
+  // Drawn: the node's face traced once more, after a blue dash is set, and never in the grey outline batch.
+  const colors = { fg: '#000', muted: '#666', edge: '#666', accent: '#00f', warn: '#f80', mono: 'monospace', bg: '#fff' };
+  const { ctx, log } = recorder();
+  drawCanvas(ctx, { width: 4000, height: 4000, dpr: 1 }, graph, layout, { x: 0, y: 0, k: 1 }, blue, colors);
+  const b = layout.nodes.get(id);
+  assert.ok(b);
+  const face = `rect(${b.x},${b.y},${b.width},${b.height})`;
+  const dash = log.indexOf('setLineDash(5,3)');
+  assert.ok(dash > 0, 'a 5-3 dash is set');
+  assert.equal(log.filter((c) => c === 'strokeStyle=#0072b2').length, 2, 'blue strokes for edges and nodes');
+  const lastBlue = log.lastIndexOf('strokeStyle=#0072b2');
+  const nodeDash = log.indexOf('setLineDash(5,3)', lastBlue);
+  assert.ok(nodeDash > lastBlue && log.indexOf(face, nodeDash) > nodeDash, 'the face is stroked blue and dashed');
+  assert.equal(log.filter((c) => c === face).length, 2, 'filled once, outlined once (blue only)');
+  const plain = recorder();
+  drawCanvas(plain.ctx, { width: 4000, height: 4000, dpr: 1 }, graph, layout, { x: 0, y: 0, k: 1 }, idle, colors);
+  assert.ok(!plain.log.some((c) => c.includes('#0072b2') || c === 'setLineDash(5,3)'), 'ordinary widgets: nothing blue');
+  assert.equal(plain.log.filter((c) => c === face).length, 2, 'filled once, outlined once (grey)');
+});
