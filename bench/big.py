@@ -72,6 +72,7 @@ def rows(result: dict[str, Any] | None) -> list[Row]:
             row("select → tensor drawn", r.get("select_visible_tensor_ms"), SELECT_TENSOR_MS if at30k else None),
             *settled,
             row("select in a fold → tensor drawn", r.get("select_tensor_ms"), None),
+            row("then in another copy → tensor settled", r.get("select_other_copy_tensor_ms"), None),
             row("open the fold of layers", r.get("fold_open_ms"), None),
             row("expand all (folds open)", r.get("expand_all_ms"), EXPAND_ALL_MS if at30k else None),
             row("search", r.get("search_ms"), SEARCH_MS),

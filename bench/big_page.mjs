@@ -8,6 +8,9 @@
 //                        no preview to draw: "error")
 //   select_tensor_ms     select an op inside a folded decoder layer (the fold opens at that copy,
 //                        a new layout) → its tensor view drawn
+//   select_other_copy_tensor_ms  then (folds closed again) select the same kind of op in a far
+//                        copy → its tensor view settled (the copies' boxes are measured alike:
+//                        their layout is reused)
 //   fold_open_ms         open the fold of decoder layers (first copy between stand-ins) → drawn
 //   search_ms            v.search('mlp') → hits; search_drawn_ms: → hits highlighted, next frame
 //   expand_all_ms        setDepth(99): every module and fold open → drawn, next frame
@@ -74,7 +77,9 @@ async function once(name) {
       r.fold = fold ?? null;
       const wanted = 'mlp.down_proj';
       const hits = v.search(wanted);
-      const target = hits.filter((id) => !id.startsWith('module:') && !id.startsWith('fold:'))[5];
+      const ops = hits.filter((id) => !id.startsWith('module:') && !id.startsWith('fold:'));
+      const target = ops[5];
+      const other = ops[Math.floor(ops.length * 0.6)];
       v.search('');
       await frame();
       r.select_target = target ?? null;
@@ -84,6 +89,13 @@ async function once(name) {
         r.select_tensor_ms = await tensorReady(target, t);
       }
       await v.setDepth(defaultDepth); // folds closed again
+      r.select_other_target = other ?? null;
+      if (other) {
+        const t = performance.now();
+        await v.select(other);
+        r.select_other_copy_tensor_ms = (await tensorSettled(other, t)).ms;
+        await v.setDepth(defaultDepth);
+      }
       if (fold) {
         const t = performance.now();
         await v.expand(fold);

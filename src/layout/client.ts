@@ -9,20 +9,25 @@ import type { VisibleGraph } from '../graph/visible.ts';
 export interface LayoutRequest {
   readonly id: number;
   readonly graph: PackedGraph;
+  /** Only fill the worker's cache (idle-time warming): the reply carries no layout. */
+  readonly warm?: boolean;
 }
-export type LayoutResponse = { readonly id: number; readonly layout: PackedLayout } | { readonly id: number; readonly error: string };
+export type LayoutResponse =
+  | { readonly id: number; readonly layout: PackedLayout }
+  | { readonly id: number; readonly warmed: true }
+  | { readonly id: number; readonly error: string };
 
 /** Inlined by scripts/build-widget.mjs: the bundled worker.ts, as source text. */
 declare const __LENSLAB_LAYOUT_WORKER__: string | undefined;
 
 /** Graphs smaller than this are laid out in place: starting a worker would cost more. */
-const WORKER_MIN_NODES = 300;
+export const WORKER_MIN_NODES = 300;
 
 export class LayoutClient {
   private readonly cache = new LayoutCache();
   private worker: Worker | null | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (l: PackedLayout) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (l: PackedLayout | null) => void; reject: (e: Error) => void }>();
   private first = true;
 
   /**
@@ -42,15 +47,31 @@ export class LayoutClient {
       if (first && this.ops >= WORKER_MIN_NODES) setTimeout(() => this.startWorker(), 0);
       return layoutGraph(graph, this.cache);
     }
-    const id = this.nextId++;
-    const { packed, transfer } = packGraph(graph);
-    return new Promise<PackedLayout>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, graph: packed } satisfies LayoutRequest, transfer);
-    }).then(
-      (layout) => unpackLayout(layout, graph),
+    return this.post(worker, graph, false).then(
+      (layout) => (layout ? unpackLayout(layout, graph) : layoutGraph(graph, this.cache)),
       () => layoutGraph(graph, this.cache),
     );
+  }
+
+  /**
+   * Lays out `graph` in the worker only to fill its cache (boxes are cached by structure and
+   * sizes), so a later view holding the same boxes is laid out warm. Resolves false, doing
+   * nothing, when there is no worker (small captures, tests, strict CSP).
+   */
+  async warm(graph: VisibleGraph): Promise<boolean> {
+    const worker = this.first || this.ops < WORKER_MIN_NODES ? null : this.startWorker();
+    if (!worker) return false;
+    await this.post(worker, graph, true).catch(() => null);
+    return true;
+  }
+
+  private post(worker: Worker, graph: VisibleGraph, warm: boolean): Promise<PackedLayout | null> {
+    const id = this.nextId++;
+    const { packed, transfer } = packGraph(graph);
+    return new Promise<PackedLayout | null>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, graph: packed, ...(warm ? { warm } : {}) } satisfies LayoutRequest, transfer);
+    });
   }
 
   dispose(): void {
@@ -72,6 +93,7 @@ export class LayoutClient {
         const w = this.waiting.get(ev.data.id);
         this.waiting.delete(ev.data.id);
         if ('layout' in ev.data) w?.resolve(ev.data.layout);
+        else if ('warmed' in ev.data) w?.resolve(null);
         else w?.reject(new Error(ev.data.error));
       };
       worker.onerror = () => {

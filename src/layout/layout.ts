@@ -10,7 +10,7 @@ import { layOutBox, sizesKey } from './box.ts';
 import { SHAPE_SEP, groupItemId, isGroupItem, isPort } from './types.ts';
 import type { Box, EdgeRoute, GraphLayout, LayoutGroup, LayoutInput, LayoutNode, PieceRoute, Point, ShapeLayout } from './types.ts';
 import type { Size } from './size.ts';
-import { ROOT, boxChains, routeEdges } from './route.ts';
+import { ROOT, boxChains, inFoldOf, routeEdges } from './route.ts';
 import type { RoutedEdge, Routes, Segment } from './route.ts';
 
 export type { Box, EdgeRoute, GraphLayout, LayoutInput, Point } from './types.ts';
@@ -67,7 +67,8 @@ export interface Laid {
 export function layOutBoxes(graph: LayoutInput, routes: Routes, cache: LayoutCache): Map<string, Laid> {
   const direction = graph.direction ?? 'TB';
   const sizes = new Map<string, Size>();
-  for (const n of graph.nodes) sizes.set(n.id, 'size' in n ? n.size : nodeSize(n));
+  const inFold = inFoldOf(graph);
+  for (const n of graph.nodes) sizes.set(n.id, 'size' in n ? n.size : nodeSize(n, inFold(n.group)));
   const laid = new Map<string, Laid>();
   const structures = new Map<string, string>();
   const contents = (key: string): { ids: readonly string[]; segs: readonly Segment[]; key: string } => {
@@ -114,7 +115,7 @@ export function layOutBoxes(graph: LayoutInput, routes: Routes, cache: LayoutCac
       laid.set(key, { ids: routes.members.get(key) ?? [], segs: routes.segmentsIn.get(key) ?? [], shape: first.shape });
       return first.shape;
     };
-    for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, shapeOf(g.key).size));
+    for (const g of boxes) sizes.set(groupItemId(g.key), groupSize(g, shapeOf(g.key).size, inFold(g.key)));
   }
   layOut(ROOT);
   return laid;

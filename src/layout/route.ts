@@ -1,6 +1,7 @@
 // Phase 1 of the layout (./layout.ts): every edge cut into pieces, one per box it crosses, each
 // piece numbered once (edges through one piece share it); each box's items (nodes, child boxes,
 // then the ports its pieces use); edge labels put on one piece each.
+import { FOLD_PREFIX } from '../graph/fold.ts';
 import { KEY_SEP, edgeKey, groupItemId, inPort, isPort, outPort } from './types.ts';
 import type { LayoutEdge, LayoutInput, LayoutNode } from './types.ts';
 
@@ -244,6 +245,19 @@ export function routeEdges(graph: LayoutInput): Routes {
 }
 
 /** The chain of box keys from the top level (ROOT) down to each box. */
+/** Whether a box (a node's group; null: the top level) lies in a fold (graph/fold.ts): the fold's
+ *  own box or one inside it. */
+export function inFoldOf(graph: LayoutInput): (g: string | null) => boolean {
+  const chainOf = boxChains(graph);
+  const known = new Map<string, boolean>();
+  return (g) => {
+    if (g === null) return false;
+    let v = known.get(g);
+    if (v === undefined) known.set(g, (v = chainOf(g).some((k) => k.startsWith(FOLD_PREFIX))));
+    return v;
+  };
+}
+
 export function boxChains(graph: LayoutInput): (g: string) => string[] {
   const parentOf = new Map<string, string>(graph.groups.map((g) => [g.key, g.parent ?? ROOT]));
   const chains = new Map<string, string[]>();

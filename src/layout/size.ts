@@ -22,10 +22,31 @@ export function textWidth(text: string): number {
   return text.length * CHAR_W;
 }
 
+/** Inside a fold (graph/fold.ts), numbers in text are measured at least this many digits wide:
+ *  the copies of a block differ only in their counters (linear_42_368, linear_1399_11948), so
+ *  they get one size each and share one cached layout (a select into any copy is laid out warm). */
+export const FOLD_DIGITS = 5;
 
-export function nodeSize(node: Pick<VisibleNode, 'lines' | 'shape'>): Size {
+/** How wide `text` is measured inside a fold: its numbers padded to FOLD_DIGITS. */
+export function foldedWidth(text: string): number {
+  let width = text.length;
+  let run = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    if (c >= 48 && c <= 57) run += 1;
+    else if (run > 0) {
+      if (run < FOLD_DIGITS) width += FOLD_DIGITS - run;
+      run = 0;
+    }
+  }
+  return width * CHAR_W;
+}
+
+
+/** `inFold`: the node lies inside a fold, its numbers measured as FOLD_DIGITS wide. */
+export function nodeSize(node: Pick<VisibleNode, 'lines' | 'shape'>, inFold = false): Size {
   let longest = 0;
-  for (const line of node.lines) longest = Math.max(longest, textWidth(line));
+  for (const line of node.lines) longest = Math.max(longest, inFold ? foldedWidth(line) : textWidth(line));
   let width = Math.max(64, longest + 2 * PAD_X);
   let height = node.lines.length * LINE_H + 2 * PAD_Y;
   if (node.shape === 'oval') {
@@ -44,9 +65,10 @@ export function groupHeader(group: Pick<VisibleGroup, 'title' | 'subtitle'>): st
   return `${group.title} ${group.subtitle}`;
 }
 
-export function groupSize(group: Pick<VisibleGroup, 'title' | 'subtitle'>, content: Size): Size {
+export function groupSize(group: Pick<VisibleGroup, 'title' | 'subtitle'>, content: Size, inFold = false): Size {
+  const header = groupHeader(group);
   return {
-    width: Math.ceil(Math.max(content.width, textWidth(groupHeader(group)) + 8) + 2 * GROUP_PAD),
+    width: Math.ceil(Math.max(content.width, (inFold ? foldedWidth(header) : textWidth(header)) + 8) + 2 * GROUP_PAD),
     height: Math.ceil(content.height + GROUP_HEADER + GROUP_PAD),
   };
 }

@@ -3,6 +3,7 @@
 // layout itself; the graph goes as ids, sizes and indices (no tooltips, no text), the layout
 // comes back as typed arrays (transferred, not copied) and is unpacked against the view's graph.
 import { nodeSize } from './size.ts';
+import { inFoldOf } from './route.ts';
 import type { Box, EdgeRoute, GraphLayout, LayoutEdge, LayoutGroup, LayoutInput, LayoutNode, Point } from './types.ts';
 import type { BranchKind, VisibleGraph } from '../graph/visible.ts';
 import type { Direction } from '../model/view-state.ts';
@@ -61,6 +62,7 @@ export function packGraph(graph: VisibleGraph): { packed: PackedGraph; transfer:
   const sizes = new Float64Array(2 * n);
   let lastGroup: string | null = null;
   let lastAt = -1;
+  const inFold = inFoldOf(graph);
   graph.nodes.forEach((node, i) => {
     if (node.group !== lastGroup) {
       lastGroup = node.group;
@@ -68,7 +70,7 @@ export function packGraph(graph: VisibleGraph): { packed: PackedGraph; transfer:
     }
     nodeGroup[i] = lastAt;
     selfLoop[i] = node.selfLoop ? 1 : 0;
-    const s = nodeSize(node);
+    const s = nodeSize(node, inFold(node.group));
     sizes[2 * i] = s.width;
     sizes[2 * i + 1] = s.height;
   });

@@ -11,10 +11,15 @@ const scope = self as unknown as {
   postMessage(msg: LayoutResponse, transfer?: ArrayBuffer[]): void;
 };
 scope.onmessage = (ev) => {
-  const { id, graph } = ev.data;
+  const { id, graph, warm } = ev.data;
   try {
     const input = unpackGraph(graph);
-    const { packed, transfer } = packLayout(layoutGraph(input, cache), input);
+    const layout = layoutGraph(input, cache);
+    if (warm === true) {
+      scope.postMessage({ id, warmed: true });
+      return;
+    }
+    const { packed, transfer } = packLayout(layout, input);
     scope.postMessage({ id, layout: packed }, transfer);
   } catch (err) {
     scope.postMessage({ id, error: err instanceof Error ? err.message : String(err) });

@@ -19,7 +19,8 @@ import { initialState } from '../graph/view-options.ts';
 import { scopesToReveal, searchNodes } from '../graph/search.ts';
 import { describeNode, hoverSummary } from '../graph/describe.ts';
 import { neighbour } from '../graph/navigate.ts';
-import { LayoutClient } from '../layout/client.ts';
+import { LayoutClient, WORKER_MIN_NODES } from '../layout/client.ts';
+import { warmInIdle, warmStates } from './warm.ts';
 import type { GraphLayout } from '../layout/layout.ts';
 import type { SceneState } from '../render/scene.ts';
 import { attachPanZoom, readableZoom } from '../render/camera.ts';
@@ -71,6 +72,10 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
   private layout: GraphLayout | null = null;
   private scene: SceneState = NO_SCENE;
   private layouter = new LayoutClient();
+  /** The layout client whose worker idle-time warming started for (./warm.ts). */
+  private warmedFor: LayoutClient | null = null;
+  /** When the view last redrew (performance.now()): warming waits for a quiet view. */
+  private changedAt = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly started = performance.now();
   private drawn = false;
@@ -532,11 +537,22 @@ export class LensView implements LensViewApi, KeyTarget, ToolbarTarget {
     c.stage.draw(graph, layout, this.scene, this.view.camera);
     measure('lenslab:draw', t1);
     this.root.dataset['state'] = 'ready';
+    this.changedAt = performance.now();
     c.message.textContent = '';
     if (!this.drawn) {
       this.drawn = true;
       measure('lenslab:first-draw', this.started);
     }
+    if (this.warmedFor !== this.layouter) this.warmFolds(trace, h);
+  }
+
+  /** Big captures: once drawn, lays out in idle time the views opening a closed fold (./warm.ts). */
+  private warmFolds(trace: Trace, h: Hierarchy): void {
+    const layouter = (this.warmedFor = this.layouter);
+    if (trace.ops.length < WORKER_MIN_NODES) return;
+    const states = warmStates(h, this.state, this.graph);
+    const build = (s: ViewState): VisibleGraph => withFailure(trace, h, s.expanded, buildVisibleGraph(trace, h, s));
+    warmInIdle(states, (s) => layouter.warm(build(s)), () => this.layouter === layouter, () => performance.now() - this.changedAt);
   }
 
   private async onClick(ev: MouseEvent): Promise<void> {
