@@ -38,6 +38,25 @@ class Indexing(nn.Module):
         return a.sum() + b.sum() + c.sum() + z.sum() + (y + 1).sum() + (y + y).sum()
 
 
+class HandsBack(nn.Module):
+    """Calls that return the tensor they were given (dropout in eval, ``contiguous()`` of a
+    contiguous tensor, ``to`` its own dtype), after ops with different nodes: the node of what
+    they return is the earlier op's, not one per call signature."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.lin(x)
+        a = self.drop(y.t())
+        b = self.drop(y.view(3, 12))
+        c = self.drop(y * 2).contiguous().to(torch.float32)
+        d = self.drop(torch.relu(y)).contiguous()
+        return a.sum() + b.sum() + c.sum() + d.sum()
+
+
 def _gpt2() -> tuple[nn.Module, Any]:
     config = transformers.GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=50, n_positions=16)
     return transformers.GPT2LMHeadModel(config), torch.randint(0, 50, (1, 8))
@@ -48,6 +67,11 @@ MODELS = {
     "gpt2": _gpt2,
     "indexing": lambda: (Indexing(), torch.randn(4, 6)),
     "dynamic if": lambda: (DynamicIf(), torch.randn(2, 4)),
+    "hands back": lambda: (HandsBack().eval(), torch.randn(6, 6)),
+    "vit block": lambda: (
+        torchvision.models.vision_transformer.EncoderBlock(2, 8, 16, 0.0, 0.0).eval(),
+        torch.randn(1, 5, 8),
+    ),
     "in place": lambda: (InPlaceChain(), torch.randn(3, 4, requires_grad=True)),
 }
 

@@ -384,6 +384,22 @@ class TraceBuilder:
         # Otherwise the tensor came from outside the pass (a plain attribute): no parent node.
         return 0
 
+    def _grad_fn_name(
+        self,
+        func: Callable[..., Any],
+        out_index: int,
+        out: Tensor,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        before: tuple[Any, int, int] | None,
+    ) -> str | None:
+        """An op that hands back a tensor it was given, unchanged (dropout in eval,
+        ``contiguous()`` of a contiguous tensor), leaves its autograd node as it was: the
+        name of the op that made it. Anything else is named by its call signature."""
+        if before is not None and before[0]() is out and before[2] == out._version:
+            return self.grad_fns.get(before[1])
+        return self.grad_fn_names.name(func, out_index, out, args, kwargs)
+
     def _alias_node(self, tensor: Tensor, stale: int) -> int:
         """A node for the current value of ``tensor``, changed in place through an alias.
 
@@ -458,12 +474,13 @@ class TraceBuilder:
                 store.keep(index, out, name)
             else:
                 store.values.append(None)
+            before = producer.get(id(out)) if out.requires_grad else None
             try:
                 producer[id(out)] = (weakref.ref(out), index, out._version)
             except RuntimeError:  # inference-mode tensors track no versions
                 producer[id(out)] = (weakref.ref(out), index, -1)
             if out.requires_grad:  # a node name by call signature (gradfn.py: why not read)
-                node = self.grad_fn_names.name(func, out_index, out, args, kwargs)
+                node = self._grad_fn_name(func, out_index, out, args, kwargs, before)
                 if node is not None:
                     grad_fns[index] = node
         if self.keep_args:

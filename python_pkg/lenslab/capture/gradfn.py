@@ -51,6 +51,8 @@ class GradFnNames:
         """The class name of ``out``'s autograd node, or ``None`` (no node, or not recorded)."""
         if not out.requires_grad or out.is_leaf:
             return None
+        if any(a is out for a in args):  # handed back as given: its node is not the call's
+            return self._read(out)
         key: tuple[Any, ...] = (func, out_index, tuple(_kind(a) for a in args), tuple(kwargs))
         try:
             known = self.names.get(key)
@@ -58,13 +60,14 @@ class GradFnNames:
             known, key = None, ()
         if known is not None and CACHE:
             return known
+        name = self._read(out)
+        if key and name is not None:
+            self.names[key] = name
+        return name
+
+    def _read(self, out: Tensor) -> str | None:
         if self.read >= self.budget:
             return None
         self.read += 1
         node = out.grad_fn
-        if node is None:
-            return None
-        name = type(node).__name__
-        if key:
-            self.names[key] = name
-        return name
+        return None if node is None else type(node).__name__
