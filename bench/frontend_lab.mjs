@@ -111,6 +111,9 @@ async function main() {
   if (!id) throw new Error('no conv2d node in the widget');
   await root.evaluate((r, nodeId) => r.lenslabView.select(nodeId), id);
   await root.locator(`[data-lenslab-tensor="${id}"][data-state="ready"]`).waitFor({ timeout: 60_000 });
+  // Feature maps open as a grid of channels; the heatmap is the view with a slider over them.
+  await root.locator('.lenslab-tensor-tabs button[data-view="heatmap"]').click();
+  await root.locator(`[data-lenslab-tensor="${id}"][data-state="ready"] .lenslab-tensor-controls input[data-axis="1"]`).waitFor({ timeout: 60_000 });
 
   const result = await root.evaluate(
     async (r, { warmup, steps, cached }) => {
