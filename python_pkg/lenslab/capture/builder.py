@@ -76,7 +76,7 @@ class TraceBuilder:
         # Weak: a history must not keep the model alive; ``h.params[a].grad`` reads it live.
         self.param_refs = {a: weakref.ref(p) for a, p in params}
         self.grad_fns: dict[int, str] = {}  # op -> autograd node class name, where it has one
-        self.grad_fn_names = GradFnNames()
+        self.grad_fn_names = GradFnNames(self.grad_fns)
         self.saved_bytes: dict[int, int] | None = None  # filled by MemoryTraceBuilder only
         self._buffer_addr: dict[int, str] = {id(buf): address for address, buf in tree.buffers}
         self._buffer_nodes: dict[str, tuple[int, int]] = {}  # address -> (node index, version)
@@ -384,22 +384,6 @@ class TraceBuilder:
         # Otherwise the tensor came from outside the pass (a plain attribute): no parent node.
         return 0
 
-    def _grad_fn_name(
-        self,
-        func: Callable[..., Any],
-        out_index: int,
-        out: Tensor,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        before: tuple[Any, int, int] | None,
-    ) -> str | None:
-        """An op that hands back a tensor it was given, unchanged (dropout in eval,
-        ``contiguous()`` of a contiguous tensor), leaves its autograd node as it was: the
-        name of the op that made it. Anything else is named by its call signature."""
-        if before is not None and before[0]() is out and before[2] == out._version:
-            return self.grad_fns.get(before[1])
-        return self.grad_fn_names.name(func, out_index, out, args, kwargs)
-
     def _alias_node(self, tensor: Tensor, stale: int) -> int:
         """A node for the current value of ``tensor``, changed in place through an alias.
 
@@ -443,7 +427,7 @@ class TraceBuilder:
         save = store.save_all
         selection = self.selection
         producer = self._producer
-        grad_fns = self.grad_fns
+        grad_names = self.grad_fn_names
         share = elapsed / len(outs) if len(outs) > 1 else elapsed
         name, type_ = info.name, info.type
         for out_index, out in enumerate(outs):
@@ -480,9 +464,7 @@ class TraceBuilder:
             except RuntimeError:  # inference-mode tensors track no versions
                 producer[id(out)] = (weakref.ref(out), index, -1)
             if out.requires_grad:  # a node name by call signature (gradfn.py: why not read)
-                node = self._grad_fn_name(func, out_index, out, args, kwargs, before)
-                if node is not None:
-                    grad_fns[index] = node
+                grad_names.record(index, (func, out_index, out, args, kwargs), before)
         if self.keep_args:
             # Containers are copied (tensors are not): DenseNet appends to the list it passed
             # to ``cat`` after the call, and replay must see the list as the op saw it.

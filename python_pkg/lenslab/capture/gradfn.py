@@ -30,15 +30,33 @@ def _kind(value: Any, nested: bool = True) -> Any:
     return type(value)
 
 
+Call = tuple[Callable[..., Any], int, Tensor, tuple[Any, ...], dict[str, Any]]
+"""An op's output as recorded: function, output index, output, args, kwargs."""
+
+
 class GradFnNames:
-    """Names autograd nodes by call signature, reading at most ``budget`` of them."""
+    """Names autograd nodes by call signature into ``names_by_op`` (op index -> class name),
+    reading at most ``budget`` nodes."""
 
-    __slots__ = ("budget", "names", "read")
+    __slots__ = ("budget", "names", "names_by_op", "read")
 
-    def __init__(self, budget: int | None = None) -> None:
+    def __init__(self, names_by_op: dict[int, str], budget: int | None = None) -> None:
+        self.names_by_op = names_by_op
         self.budget = BUDGET if budget is None else budget
         self.read = 0  # nodes read so far
         self.names: dict[tuple[Any, ...], str] = {}
+
+    def record(self, index: int, call: Call, before: tuple[Any, int, int] | None) -> None:
+        """Names op ``index``'s node. ``before``: the producer entry (weakref, op, version)
+        its output had before this op; an op that hands back a tensor it was given, unchanged
+        (dropout in eval, ``contiguous()``), leaves the node of the op that made it."""
+        out = call[2]
+        if before is not None and before[0]() is out and before[2] == out._version:
+            name = self.names_by_op.get(before[1])
+        else:
+            name = self.name(*call)
+        if name is not None:
+            self.names_by_op[index] = name
 
     def name(
         self,

@@ -71,6 +71,12 @@ def call_sites(
 
 
 def _first_user(frame: FrameType | None) -> tuple[CodeType | None, int]:
+    user = _first_user_frame(frame)
+    return (None, 0) if user is None else (user.f_code, user.f_lineno or 0)
+
+
+def _first_user_frame(frame: FrameType | None) -> FrameType | None:
+    """``frame`` or the nearest frame above it that is not lenslab's or torch's."""
     cache = _internal
     while frame is not None:
         code = frame.f_code
@@ -78,9 +84,9 @@ def _first_user(frame: FrameType | None) -> tuple[CodeType | None, int]:
         if internal is None:
             internal = cache[code] = _is_internal(code)
         if not internal:
-            return code, frame.f_lineno or 0
+            return frame
         frame = frame.f_back
-    return None, 0
+    return None
 
 
 def caller_frames(frame: FrameType | None) -> tuple[Site, ...]:
@@ -158,18 +164,10 @@ def running_operator(depth: int) -> str:
     Torch hands ``x / y`` over as ``div`` and ``x += y`` as ``add_``; TorchLens, which wraps
     the dunder methods, spells them ``truediv`` and ``iadd``. Called for those names only.
     """
-    frame = sys._getframe(depth + 1)
-    cache = _internal
-    while frame is not None:
-        code = frame.f_code
-        internal = cache.get(code)
-        if internal is None:
-            internal = cache[code] = _is_internal(code)
-        if not internal:
-            raw = code.co_code
-            at = frame.f_lasti
-            if 0 <= at < len(raw) - 1 and raw[at] == _BINARY_OP:
-                return _SYMBOLS.get(raw[at + 1], "")
-            return ""
-        frame = frame.f_back  # type: ignore[assignment]
+    frame = _first_user_frame(sys._getframe(depth + 1))
+    if frame is None:
+        return ""
+    raw, at = frame.f_code.co_code, frame.f_lasti
+    if 0 <= at < len(raw) - 1 and raw[at] == _BINARY_OP:
+        return _SYMBOLS.get(raw[at + 1], "")
     return ""
